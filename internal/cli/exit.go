@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes, the same for every command (README, "Exit codes").
+const (
+	ExitOK          = 0 // success
+	ExitError       = 1 // an error; for check-config, a check failed
+	ExitUsage       = 2 // bad flags, arguments or configuration
+	ExitUnreachable = 3 // the IdP could not be reached
+)
+
+// usageError marks an error the user fixes by changing flags, environment
+// or files: exit code 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+func exitCode(err error) int {
+	var u *usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &u):
+		return ExitUsage
+	default:
+		return ExitError
+	}
+}

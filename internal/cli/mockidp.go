@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/spf13/cobra"
+)
+
+// DefaultMockAddr is where `skctl mock-idp` listens without --addr.
+const DefaultMockAddr = "127.0.0.1:4400"
+
+type mockIDPOptions struct {
+	addr, issuer, fixtures, stateDir, autoLogin string
+	clientID, clientSecret                      string
+	redirectURIs, postLogoutURIs                []string
+	lifetimes                                   mockidp.Lifetimes
+	global                                      *globalOptions
+}
+
+func newMockIDPCmd(d *Deps, g *globalOptions, runF func(context.Context, *mockIDPOptions) error) *cobra.Command {
+	o := &mockIDPOptions{global: g}
+	cmd := &cobra.Command{
+		Use:   "mock-idp",
+		Short: "Run a local Scalekit environment for development and CI",
+		Long: `mock-idp runs a local Scalekit environment: the paths, tokens, claims, ID
+formats and errors of the real service, so that an app built on Scalekit's
+SDKs (or any OIDC client) signs users in against it unchanged.
+
+On start it prints the four settings to paste into the app's .env. Users are
+picked on a sign-in page; --auto-login, or a login_hint naming a seeded user,
+signs in with no page, for CI. The seed data (organizations, users, apps) is
+fixtures/default.yaml unless --fixtures names another file.
+
+It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
+		Example: `  # Start with the default fixtures and paste the output into .env
+  skctl mock-idp
+
+  # CI: sign every request in as one user, keep keys and sessions across restarts
+  skctl mock-idp --auto-login ada@acme.test --state-dir .skctl-mock
+
+  # Register your app's own client and callback
+  skctl mock-idp --client-id skc_123 --client-secret s3cret \
+    --redirect-uri http://localhost:3000/auth/callback`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runMockIDP(cmd.Context(), d, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", DefaultMockAddr, "address to listen on (host:port; port 0 picks a free one)")
+	f.StringVar(&o.issuer, "issuer", "", "public environment URL when behind a proxy (default http://<addr>)")
+	f.StringVar(&o.fixtures, "fixtures", "", "YAML or JSON file of organizations, users and apps (default: the embedded fixtures/default.yaml)")
+	f.StringVar(&o.stateDir, "state-dir", "", "directory that keeps the signing key, sessions and refresh tokens across restarts")
+	f.StringVar(&o.autoLogin, "auto-login", "", "email of a seeded user to sign in without the sign-in page (CI)")
+	f.StringVar(&o.clientID, "client-id", "", "client ID of the default app (the first app of the fixtures)")
+	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the default app")
+	f.StringArrayVar(&o.redirectURIs, "redirect-uri", nil, "redirect URI of the default app, replacing the fixtures' (repeatable)")
+	f.StringArrayVar(&o.postLogoutURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI of the default app, replacing the fixtures' (repeatable)")
+	f.DurationVar(&o.lifetimes.AccessToken, "access-token-ttl", 5*time.Minute, "access token lifetime")
+	f.DurationVar(&o.lifetimes.IDToken, "id-token-ttl", 30*time.Minute, "ID token lifetime")
+	f.DurationVar(&o.lifetimes.Code, "code-ttl", 10*time.Minute, "authorization code lifetime")
+	f.DurationVar(&o.lifetimes.M2MToken, "m2m-token-ttl", 86399*time.Second, "client_credentials token lifetime")
+	f.DurationVar(&o.lifetimes.SessionAbsolute, "session-ttl", 7*24*time.Hour, "IdP session absolute lifetime (refresh tokens die with it)")
+	f.DurationVar(&o.lifetimes.SessionIdle, "session-idle-ttl", 24*time.Hour, "IdP session idle timeout")
+	cmd.MarkFlagFilename("fixtures", "yaml", "yml", "json")
+	cmd.MarkFlagDirname("state-dir")
+	return cmd
+}
+
+func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
+	log := o.global.logger(d)
+	fx, err := loadFixtures(o)
+	if err != nil {
+		return err
+	}
+	ln, err := d.Listen("tcp", o.addr)
+	if err != nil {
+		return usageErrorf("mock-idp: listen on %s: %w (pick another port with --addr, or 127.0.0.1:0 for any free one)", o.addr, err)
+	}
+	defer ln.Close()
+	issuer := o.issuer
+	if issuer == "" {
+		issuer = "http://" + ln.Addr().String()
+	}
+	srv, err := mockidp.New(mockidp.Options{
+		Issuer: issuer, Fixtures: fx, StateDir: o.stateDir, AutoLogin: o.autoLogin,
+		Lifetimes: o.lifetimes, Now: d.Now, Logger: log,
+	})
+	if err != nil {
+		return &usageError{fmt.Errorf("mock-idp: %w", err)}
+	}
+	app := srv.DefaultApp()
+	redirect := ""
+	if len(app.RedirectURIs) > 0 {
+		redirect = app.RedirectURIs[0]
+	}
+	// The settings go to stdout so that `skctl mock-idp > .env` works; logs
+	// go to stderr. The secret is the mock's own, printed on purpose.
+	fmt.Fprintf(d.Stdout, "SCALEKIT_ENVIRONMENT_URL=%s\nSCALEKIT_CLIENT_ID=%s\nSCALEKIT_CLIENT_SECRET=%s\nSCALEKIT_REDIRECT_URI=%s\n",
+		srv.Issuer(), app.ClientID, app.ClientSecret, redirect)
+	log.Info("mock-idp ready", "issuer", srv.Issuer(), "addr", ln.Addr().String(), "state_dir", o.stateDir)
+	return serveUntilDone(ctx, d, log, "mock-idp", ln, srv.Handler(), srv.Close)
+}
+
+func loadFixtures(o *mockIDPOptions) (*mockidp.Fixtures, error) {
+	var fx *mockidp.Fixtures
+	var err error
+	if o.fixtures != "" {
+		fx, err = mockidp.LoadFixtures(o.fixtures)
+	} else {
+		fx, err = mockidp.DefaultFixtures()
+	}
+	if err == nil {
+		err = fx.OverrideDefaultApp(o.clientID, o.clientSecret, o.redirectURIs, o.postLogoutURIs)
+	}
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("mock-idp: %w", err)}
+	}
+	return fx, nil
+}
+
+// serveUntilDone serves handler on ln until ctx ends, then shuts down
+// gracefully: requests in flight finish (up to 10 s), then closeFn runs.
+func serveUntilDone(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, handler http.Handler, closeFn func() error) error {
+	hs := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	d.ready(name, ln.Addr())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "cmd", name)
+	case serveErr = <-errc:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	closeErr := closeFn()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("%s: %w", name, serveErr)
+	}
+	return closeErr
+}

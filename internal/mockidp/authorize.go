@@ -1,0 +1,113 @@
+package mockidp
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// maxFormBytes caps every form the mock reads; real requests are far
+// smaller.
+const maxFormBytes = 64 << 10
+
+// handleAuthorize handles GET and POST /oauth/authorize (contract §4). With
+// a live IdP session it answers with a code at once (single sign-on across
+// the environment's apps); otherwise it signs in the login_hint or
+// --auto-login user, or shows the sign-in page.
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, http.StatusBadRequest, "invalid_request", "The authorization request could not be read.", "Send the parameters as a query string (GET) or a form (POST).")
+		return
+	}
+	req, app, pageErr, redirectErr := s.parseAuthRequest(r.Form)
+	switch {
+	case pageErr != nil:
+		hint := "Register the app's redirect URI in the fixtures file (apps[].redirect_uris) or with --redirect-uri."
+		if pageErr.Code == "invalid_client" {
+			hint = "Check SCALEKIT_CLIENT_ID: the apps of this environment are listed in its fixtures file."
+		}
+		s.errorPage(w, http.StatusBadRequest, pageErr.Code, pageErr.Description, hint)
+		return
+	case redirectErr != nil:
+		s.redirectError(w, req, redirectErr)
+		return
+	}
+	now := s.now()
+	if !req.prompts("login") && !req.prompts("create") {
+		if ses := s.currentSession(r, now); ses != nil {
+			if u, ok := s.findUser(ses.UserID); ok && req.prompts("select_account") && len(u.Memberships) > 1 {
+				s.showLogin(w, req, app, &u, "", "")
+				return
+			}
+			s.issueCode(w, req, ses, now)
+			return
+		}
+	}
+	if req.prompts("none") {
+		s.redirectError(w, req, &oauthError{"login_required", "The user is not signed in."})
+		return
+	}
+	for _, email := range []string{req.LoginHint, s.autoLogin} {
+		if u, ok := s.findUserByEmail(email); ok && email != "" {
+			s.signIn(w, req, u, req.OrgID, now)
+			return
+		}
+	}
+	s.showLogin(w, req, app, nil, req.LoginHint, "")
+}
+
+// currentSession returns the browser's live IdP session, or nil.
+func (s *Server) currentSession(r *http.Request, now time.Time) *session {
+	c, err := r.Cookie(s.cookieName)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	return s.store.sessionByCookie(c.Value, now, s.life.SessionIdle)
+}
+
+// signIn starts an IdP session for the user, sets its cookie and answers
+// with a code. orgID is the organization asked for; a user who is not a
+// member of it signs in to their first organization.
+func (s *Server) signIn(w http.ResponseWriter, req authRequest, u User, orgID string, now time.Time) {
+	if _, ok := u.membership(orgID); !ok && len(u.Memberships) > 0 {
+		orgID = u.Memberships[0].Organization
+	}
+	connID := req.ConnID
+	if connID == "" {
+		connID = s.dir.orgs[orgID].firstConnection().ID
+	}
+	ses := &session{
+		ID: s.ids.New("ses_"), UserID: u.ID, OrgID: orgID, ConnID: connID,
+		AuthTime: now, LastSeen: now, Expires: now.Add(s.life.SessionAbsolute),
+	}
+	cookie := randomToken()
+	s.store.addSession(cookie, ses)
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cookieName, Value: cookie, Path: "/", Expires: ses.Expires,
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+	})
+	s.issueCode(w, req, ses, now)
+}
+
+// issueCode redirects to the app with a new single-use code bound to the
+// client, redirect URI, nonce and PKCE challenge (contract §5).
+func (s *Server) issueCode(w http.ResponseWriter, req authRequest, ses *session, now time.Time) {
+	code := randomToken()
+	s.store.addCode(code, &authCode{
+		grant:       grant{ClientID: req.ClientID, Scope: req.Scope, SessionID: ses.ID},
+		RedirectURI: req.RedirectURI,
+		Nonce:       req.Nonce,
+		Challenge:   req.Challenge,
+		Expires:     now.Add(s.life.Code),
+	})
+	redirectWithParams(w, req.RedirectURI, url.Values{"code": {code}, "state": {req.State}})
+}
+
+// redirectError sends an error back to the app with the original state
+// (RFC 6749 §4.1.2.1).
+func (s *Server) redirectError(w http.ResponseWriter, req authRequest, e *oauthError) {
+	redirectWithParams(w, req.RedirectURI, url.Values{
+		"error": {e.Code}, "error_description": {e.Description}, "state": {req.State},
+	})
+}

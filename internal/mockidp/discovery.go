@@ -1,0 +1,76 @@
+package mockidp
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// discoveryDoc is the OpenID Provider metadata of contract §3, field for
+// field. The struct keeps the fields in the order of the 2024 sample.
+type discoveryDoc struct {
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	ClaimsSupported                   []string `json:"claims_supported"`
+}
+
+func discoveryDocument(issuer string, publicClients bool) []byte {
+	auth := []string{"client_secret_post", "client_secret_basic"}
+	if publicClients {
+		auth = append(auth, "none")
+	}
+	doc, err := json.MarshalIndent(discoveryDoc{
+		Issuer:                            issuer,
+		AuthorizationEndpoint:             issuer + "/oauth/authorize",
+		TokenEndpoint:                     issuer + "/oauth/token",
+		UserinfoEndpoint:                  issuer + "/userinfo",
+		JWKSURI:                           issuer + "/keys",
+		EndSessionEndpoint:                issuer + "/oidc/logout",
+		ResponseTypesSupported:            []string{"code"},
+		ResponseModesSupported:            []string{"query"},
+		SubjectTypesSupported:             []string{"public"},
+		GrantTypesSupported:               []string{grantCode, grantClientCreds, grantRefresh},
+		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
+		ScopesSupported:                   []string{"openid", "profile", "email", "offline_access"},
+		TokenEndpointAuthMethodsSupported: auth,
+		CodeChallengeMethodsSupported:     []string{"S256"},
+		ClaimsSupported: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr",
+			"c_hash", "at_hash", "act", "scopes", "client_id", "azp", "preferred_username", "name",
+			"family_name", "given_name", "locale", "email", "email_verified", "phone_number",
+			"phone_number_verified", "oid", "sid"},
+	}, "", "  ")
+	if err != nil {
+		panic(err) // a fixed struct of strings always marshals
+	}
+	return doc
+}
+
+// handleDiscovery handles GET /.well-known/openid-configuration. The
+// document never changes, so it is built once and served as bytes.
+func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	writeStaticJSON(w, s.discovery)
+}
+
+// handleKeys handles GET /keys. A stray Authorization header (the Go SDK
+// sends its management token everywhere) is ignored (contract §5).
+func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
+	writeStaticJSON(w, s.key.jwks)
+}
+
+func writeStaticJSON(w http.ResponseWriter, body []byte) {
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Cache-Control"] = []string{"public, max-age=300"}
+	w.Write(body)
+}

@@ -1,0 +1,127 @@
+package mockidp
+
+import (
+	"net/http"
+	"net/mail"
+	"strings"
+)
+
+// The sign-in page lists the fixtures' users by organization, plus an email
+// field. Each page holds a one-time handle to the checked authorization
+// request, kept server-side, so the form cannot alter the request.
+
+type loginData struct {
+	Issuer, Title, AppName, Action, Handle, Email, Problem string
+	SignUp                                                 bool
+	Orgs                                                   []loginOrg
+}
+
+type loginOrg struct {
+	ID, Name string
+	Users    []loginUser
+}
+
+type loginUser struct {
+	ID, Label, Email, Role string
+}
+
+// showLogin renders the sign-in page for req. With only set (the
+// select_account prompt), it lists that user's organizations alone.
+func (s *Server) showLogin(w http.ResponseWriter, req authRequest, app *App, only *User, email, problem string) {
+	handle := randomToken()
+	s.store.addPending(handle, &pendingLogin{Request: req, Expires: s.now().Add(s.life.Code)})
+	data := loginData{
+		Issuer: s.issuer, Title: "Sign in", AppName: app.Name, Action: s.issuer + "/oauth/login",
+		Handle: handle, Email: email, Problem: problem, SignUp: req.prompts("create"),
+	}
+	if data.AppName == "" {
+		data.AppName = app.ClientID
+	}
+	for _, o := range s.dir.fx.Organizations {
+		if req.OrgID != "" && o.ID != req.OrgID {
+			continue
+		}
+		lo := loginOrg{ID: o.ID, Name: o.Name}
+		for _, u := range s.dir.fx.Users {
+			m, ok := u.membership(o.ID)
+			if !ok || (only != nil && only.ID != u.ID) {
+				continue
+			}
+			label := u.Name
+			if label == "" {
+				label = u.Email
+			}
+			lo.Users = append(lo.Users, loginUser{ID: u.ID, Label: label, Email: u.Email, Role: strings.Join(m.Roles, ", ")})
+		}
+		if len(lo.Users) > 0 {
+			data.Orgs = append(data.Orgs, lo)
+		}
+	}
+	renderPage(w, http.StatusOK, loginPage, data)
+}
+
+// handleLogin handles POST /oauth/login, the sign-in page's forms: a user
+// picked from the list, an email typed in, or "cancel".
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, http.StatusBadRequest, "invalid_request", "The sign-in form could not be read.", "Go back to the app and sign in again.")
+		return
+	}
+	now := s.now()
+	p := s.store.takePending(r.PostForm.Get("handle"), now)
+	if p == nil {
+		s.errorPage(w, http.StatusBadRequest, "", "This sign-in page has expired or was already used.", "Go back to the app and sign in again.")
+		return
+	}
+	req := p.Request
+	app := s.dir.clients[req.ClientID]
+	switch {
+	case r.PostForm.Get("cancel") != "":
+		s.redirectError(w, req, &oauthError{"access_denied", "The user cancelled the sign-in."})
+	case r.PostForm.Get("user") != "":
+		u, ok := s.findUser(r.PostForm.Get("user"))
+		org := r.PostForm.Get("org")
+		if _, member := u.membership(org); !ok || !member {
+			s.showLogin(w, req, app, nil, "", "That user is not in that organization. Pick another.")
+			return
+		}
+		s.signIn(w, req, u, org, now)
+	default:
+		email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+			s.showLogin(w, req, app, nil, email, "Enter an email address such as you@example.com.")
+			return
+		}
+		u, ok := s.findUserByEmail(email)
+		if !ok {
+			u = s.createUser(email, req.OrgID)
+		}
+		s.signIn(w, req, u, req.OrgID, now)
+	}
+}
+
+func (s *Server) findUser(id string) (User, bool) {
+	if u, ok := s.dir.users[id]; ok {
+		return *u, true
+	}
+	return s.store.userByID(id)
+}
+
+func (s *Server) findUserByEmail(email string) (User, bool) {
+	if u, ok := s.dir.userByEmail(email); ok {
+		return *u, true
+	}
+	return s.store.userByEmail(strings.ToLower(email))
+}
+
+// createUser signs up an unknown email, as Scalekit's passwordless sign-up
+// does: into the organization the request routed to, or else into a new
+// organization of its own.
+func (s *Server) createUser(email, orgID string) User {
+	m := Membership{Organization: orgID, Roles: []string{"member"}}
+	if orgID == "" {
+		m = Membership{Organization: s.ids.New("org_"), Roles: []string{"admin"}}
+	}
+	return s.store.addUser(User{ID: s.ids.New("usr_"), Email: email, Memberships: []Membership{m}})
+}

@@ -1,0 +1,73 @@
+package mockidp
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+const stateFile = "state.json"
+
+// snapshot is the on-disk form of the store. Secrets appear only as their
+// SHA-256 (tokenKey), so the file cannot be replayed against the mock.
+type snapshot struct {
+	Version  int                      `json:"version"`
+	Sessions map[string]*session      `json:"sessions"`
+	Codes    map[string]*authCode     `json:"codes"`
+	Refresh  map[string]*refreshGrant `json:"refresh_tokens"`
+	Users    []User                   `json:"users"`
+}
+
+// load fills the store from dir/state.json, if there is one.
+func (s *store) load(dir string) error {
+	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	var snap snapshot
+	if err := json.Unmarshal(data, &snap); err != nil || snap.Version != 1 {
+		return fmt.Errorf("state: %s is damaged or from another version: delete it to start with no sessions", filepath.Join(dir, stateFile))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, ses := range snap.Sessions {
+		s.sessions[k] = ses
+		s.bySID[ses.ID] = k
+	}
+	for k, c := range snap.Codes {
+		s.codes[k] = c
+	}
+	for k, g := range snap.Refresh {
+		s.refresh[k] = g
+	}
+	s.users = snap.Users
+	return nil
+}
+
+// save writes the store to dir/state.json when it has changed.
+func (s *store) save(dir string) error {
+	s.mu.Lock()
+	if !s.dirty {
+		s.mu.Unlock()
+		return nil
+	}
+	data, err := json.Marshal(snapshot{Version: 1, Sessions: s.sessions, Codes: s.codes, Refresh: s.refresh, Users: s.users})
+	s.dirty = false
+	s.mu.Unlock()
+	if err == nil {
+		err = writeFileAtomic(filepath.Join(dir, stateFile), data)
+	}
+	if err != nil {
+		s.mu.Lock()
+		s.dirty = true // try again next time
+		s.mu.Unlock()
+		return fmt.Errorf("state: %w", err)
+	}
+	return nil
+}

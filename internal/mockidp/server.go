@@ -1,0 +1,229 @@
+// Package mockidp is a local Scalekit environment: the paths, token shapes,
+// claims, ID formats and errors of the real service
+// (shared/scalekit-contract.md), so that an app built on Scalekit's SDKs or
+// any OIDC client signs users in against it unchanged.
+//
+// It is built on net/http and go-jose. New makes a Server from Options;
+// Handler serves it; Close stops its background work and saves its state.
+package mockidp
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Server. Only Issuer is required.
+type Options struct {
+	// Issuer is the environment URL, as apps see it: scheme and host, no
+	// path and no trailing slash (contract §1).
+	Issuer string
+	// Fixtures seed the environment; nil means the embedded default.
+	Fixtures *Fixtures
+	// StateDir, when set, keeps the signing key, IdP sessions, codes and
+	// refresh tokens across restarts.
+	StateDir string
+	// AutoLogin is the email of a user to sign in without showing the page,
+	// for CI.
+	AutoLogin string
+	Lifetimes Lifetimes
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives request logs; nil discards them.
+	Logger *slog.Logger
+	// SweepEvery and SaveEvery pace the background sweep of expired state
+	// and the save of changed state to StateDir. Zero means 1 min and 1 s.
+	SweepEvery, SaveEvery time.Duration
+}
+
+// Lifetimes of what the mock issues. Zero values take Scalekit's defaults
+// (contract §9).
+type Lifetimes struct {
+	Code            time.Duration // 10 min
+	AccessToken     time.Duration // 5 min
+	IDToken         time.Duration // 30 min
+	M2MToken        time.Duration // 86399 s
+	SessionAbsolute time.Duration // 7 days
+	SessionIdle     time.Duration // 24 h
+}
+
+func (l *Lifetimes) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&l.Code, 10*time.Minute)
+	def(&l.AccessToken, 5*time.Minute)
+	def(&l.IDToken, 30*time.Minute)
+	def(&l.M2MToken, 86399*time.Second)
+	def(&l.SessionAbsolute, 7*24*time.Hour)
+	def(&l.SessionIdle, 24*time.Hour)
+}
+
+// Server is one mock Scalekit environment.
+type Server struct {
+	issuer     string
+	cookieName string
+	secure     bool // the issuer is https: cookies get Secure
+	life       Lifetimes
+	now        func() time.Time
+	log        *slog.Logger
+	autoLogin  string
+	stateDir   string
+
+	dir   *directory
+	key   *signingKey
+	store *store
+	ids   idGen
+
+	discovery []byte
+	handler   http.Handler
+
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New checks the options, loads or makes the signing key and the state, and
+// starts the background sweep (and saves, with a StateDir).
+func New(opts Options) (*Server, error) {
+	issuer, err := checkIssuer(opts.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	fx := opts.Fixtures
+	if fx == nil {
+		if fx, err = DefaultFixtures(); err != nil {
+			return nil, fmt.Errorf("embedded fixtures: %w", err)
+		}
+	}
+	s := &Server{
+		issuer:    issuer,
+		secure:    strings.HasPrefix(issuer, "https://"),
+		life:      opts.Lifetimes,
+		now:       opts.Now,
+		log:       opts.Logger,
+		autoLogin: strings.ToLower(strings.TrimSpace(opts.AutoLogin)),
+		stateDir:  opts.StateDir,
+		dir:       newDirectory(fx),
+		store:     newStore(),
+		stop:      make(chan struct{}),
+	}
+	sum := sha256.Sum256([]byte(issuer))
+	// Browsers do not separate cookies by port, so two mocks on one host
+	// need different names (contract §11).
+	s.cookieName = "skmock_session_" + hex.EncodeToString(sum[:4])
+	s.life.setDefaults()
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.autoLogin != "" {
+		if _, ok := s.dir.userByEmail(s.autoLogin); !ok {
+			return nil, fmt.Errorf("--auto-login %s: no such user in the fixtures: pick one of %s", opts.AutoLogin, strings.Join(s.dir.emails(), ", "))
+		}
+	}
+	if s.key, err = loadOrCreateKey(s.stateDir, &s.ids); err != nil {
+		return nil, err
+	}
+	if s.stateDir != "" {
+		if err := s.store.load(s.stateDir); err != nil {
+			return nil, err
+		}
+	}
+	s.discovery = discoveryDocument(issuer, s.dir.hasPublicClient())
+	s.handler = s.routes()
+
+	sweepEvery, saveEvery := opts.SweepEvery, opts.SaveEvery
+	if sweepEvery <= 0 {
+		sweepEvery = time.Minute
+	}
+	if saveEvery <= 0 {
+		saveEvery = time.Second
+	}
+	s.wg.Add(1)
+	go s.background(sweepEvery, saveEvery)
+	return s, nil
+}
+
+// checkIssuer enforces the issuer rule: scheme and host only (contract §1).
+func checkIssuer(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return "", fmt.Errorf("issuer %q: want an absolute http(s) URL such as http://127.0.0.1:4400", raw)
+	case u.Path == "/":
+		return "", fmt.Errorf("issuer %q: remove the trailing slash: Scalekit SDKs would build %s//oauth/authorize", raw, strings.TrimSuffix(raw, "/"))
+	case u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return "", fmt.Errorf("issuer %q: a Scalekit environment URL is scheme and host only, with no path, query or user", raw)
+	}
+	return raw, nil
+}
+
+// Issuer returns the environment URL.
+func (s *Server) Issuer() string { return s.issuer }
+
+// Handler serves the environment's endpoints.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// DefaultApp returns the first app of the fixtures, the one whose settings
+// `skctl mock-idp` prints for the user's .env.
+func (s *Server) DefaultApp() App { return *s.dir.apps[0] }
+
+// Stats counts the sessions, codes and tokens held now.
+func (s *Server) Stats() Stats { return s.store.stats() }
+
+// Sweep drops expired codes, sessions, refresh tokens and pages now, rather
+// than at the next tick.
+func (s *Server) Sweep() { s.store.sweep(s.now(), s.life.SessionIdle) }
+
+// Close stops the background work and saves the state to StateDir. The
+// caller shuts the HTTP server down first, so no request changes the state
+// after it is saved.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		if s.stateDir != "" {
+			s.closeErr = s.store.save(s.stateDir)
+		}
+	})
+	return s.closeErr
+}
+
+func (s *Server) background(sweepEvery, saveEvery time.Duration) {
+	defer s.wg.Done()
+	sweep := time.NewTicker(sweepEvery)
+	defer sweep.Stop()
+	var save <-chan time.Time
+	if s.stateDir != "" {
+		t := time.NewTicker(saveEvery)
+		defer t.Stop()
+		save = t.C
+	}
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-sweep.C:
+			s.Sweep()
+		case <-save:
+			// Saving on a short tick rather than on every change keeps the
+			// token endpoint's hot path free of disk writes; a crash loses
+			// at most SaveEvery of changes, a graceful stop nothing.
+			if err := s.store.save(s.stateDir); err != nil {
+				s.log.Error("saving state", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package mockidp
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// handleUserinfo handles GET and POST /userinfo (contract §13), which only
+// standard OIDC clients call. The access token comes as a Bearer header,
+// or as access_token in a form body (RFC 6750 §2.2).
+func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
+	token := ""
+	if scheme, v, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		token = strings.TrimSpace(v)
+	} else if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		token = r.PostFormValue("access_token")
+	}
+	claims, ok := s.accessTokenClaims(token)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token is missing, expired or not an access token of this environment."`)
+		writeJSON(w, http.StatusUnauthorized, &oauthError{"invalid_token", "The access token is missing, expired or not an access token of this environment."})
+		return
+	}
+	u, found := s.findUser(claims["sub"].(string))
+	if !found {
+		writeJSON(w, http.StatusUnauthorized, &oauthError{"invalid_token", "The token's user no longer exists."})
+		return
+	}
+	scopes, _ := claims["scope"].(string)
+	out := map[string]any{"sub": u.ID}
+	if slices.Contains(strings.Fields(scopes), "email") {
+		verified := u.EmailVerified == nil || *u.EmailVerified
+		out["email"], out["email_verified"] = u.Email, verified
+	}
+	if slices.Contains(strings.Fields(scopes), "profile") {
+		for k, v := range map[string]string{
+			"name": u.Name, "given_name": u.GivenName, "family_name": u.FamilyName,
+			"preferred_username": u.PreferredUsername, "locale": u.Locale, "picture": u.Picture,
+		} {
+			if v != "" {
+				out[k] = v
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// accessTokenClaims verifies a user's access token of this environment. ID
+// tokens (they carry at_hash), client_credentials tokens (no sid) and
+// expired tokens are refused.
+func (s *Server) accessTokenClaims(token string) (map[string]any, bool) {
+	if token == "" {
+		return nil, false
+	}
+	claims, err := s.key.verify(token, s.issuer)
+	if err != nil {
+		return nil, false
+	}
+	exp, _ := claims["exp"].(float64)
+	_, isID := claims["at_hash"]
+	_, hasJTI := claims["jti"].(string)
+	_, hasSID := claims["sid"].(string)
+	_, hasSub := claims["sub"].(string)
+	if isID || !hasJTI || !hasSID || !hasSub || float64(s.now().Unix()) >= exp {
+		return nil, false
+	}
+	return claims, true
+}
