@@ -44,4 +44,3 @@ func TestSignInThroughPage(t *testing.T) {
 		t.Errorf("sign-in page Cache-Control = %q, want no-store", p.header.Get("Cache-Control"))
 	}
 }
-
