@@ -183,4 +183,3 @@ func TestCustomFixtures(t *testing.T) {
 		t.Errorf("/keys: %s", body)
 	}
 }
-
