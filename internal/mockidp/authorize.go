@@ -35,7 +35,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	if !req.prompts("login") && !req.prompts("create") {
-		if ses := s.currentSession(r, now); ses != nil {
+		if ses := s.currentSession(r, now); ses != nil && req.routesTo(ses) {
 			if u, ok := s.findUser(ses.UserID); ok && req.prompts("select_account") && len(u.Memberships) > 1 {
 				s.showLogin(w, req, app, &u, "", "")
 				return
@@ -55,6 +55,13 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.showLogin(w, req, app, nil, req.LoginHint, "")
+}
+
+// routesTo reports whether the session satisfies the request's routing: a
+// request for another organization or connection needs a new sign-in
+// through it, as with Scalekit, where each connection authenticates anew.
+func (r *authRequest) routesTo(ses *session) bool {
+	return (r.OrgID == "" || r.OrgID == ses.OrgID) && (r.ConnID == "" || r.ConnID == ses.ConnID)
 }
 
 // currentSession returns the browser's live IdP session, or nil.

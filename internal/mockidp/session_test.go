@@ -298,3 +298,25 @@ func TestSweep(t *testing.T) {
 		t.Errorf("after the idle timeout: %+v; want everything gone", s)
 	}
 }
+
+// TestSessionForAnotherOrganization: a request routed to another
+// organization than the session's signs in anew rather than reusing it.
+func TestSessionForAnotherOrganization(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	b := newBrowser(t)
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	f := a.start(oauth2.SetAuthURLParam("organization_id", globexOrg))
+	a.exchange(f, a.callback(f, b.pick(env, b.get(f.authURL), url.Values{"user": {hank}, "org": {globexOrg}})))
+
+	f = a.start(oauth2.SetAuthURLParam("organization_id", globexOrg), oauth2.SetAuthURLParam("prompt", "none"))
+	a.callback(f, b.get(f.authURL)) // same organization: silent
+	f = a.start(oauth2.SetAuthURLParam("organization_id", acmeOrg), oauth2.SetAuthURLParam("prompt", "none"))
+	if p := b.get(f.authURL); p.location.Query().Get("error") != "login_required" {
+		t.Errorf("prompt=none for another organization: %v, want login_required", p.location)
+	}
+	f = a.start(oauth2.SetAuthURLParam("organization_id", acmeOrg))
+	if p := b.get(f.authURL); p.status != http.StatusOK || !strings.Contains(p.body, "Acme Corp") {
+		t.Errorf("another organization: %d, want its sign-in page", p.status)
+	}
+}

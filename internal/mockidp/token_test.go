@@ -50,7 +50,7 @@ func postToken(t testing.TB, env string, form url.Values, mutate func(*http.Requ
 func (r tokenReply) wantError(t testing.TB, status int, code string) {
 	t.Helper()
 	if r.status != status || r.body["error"] != code || r.body["error_description"] == nil {
-		t.Errorf("got %d %v; want %d error=%s with a description", r.status, r.body, status, code)
+		t.Errorf("got %d error=%v (%v); want %d error=%s with a description", r.status, r.body["error"], r.body["error_description"], status, code)
 	}
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q, want application/json", ct)
