@@ -109,7 +109,7 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	fmt.Fprintf(d.Stdout, "SCALEKIT_ENVIRONMENT_URL=%s\nSCALEKIT_CLIENT_ID=%s\nSCALEKIT_CLIENT_SECRET=%s\nSCALEKIT_REDIRECT_URI=%s\n",
 		srv.Issuer(), app.ClientID, app.ClientSecret, redirect)
 	log.Info("mock-idp ready", "issuer", srv.Issuer(), "addr", ln.Addr().String(), "state_dir", o.stateDir)
-	return serveUntilDone(ctx, d, log, "mock-idp", ln, srv.Handler(), srv.Close)
+	return serveUntilDone(ctx, d, log, "mock-idp", ln, &http.Server{Handler: srv.Handler()}, srv.Close, nil)
 }
 
 func loadFixtures(o *mockIDPOptions) (*mockidp.Fixtures, error) {
@@ -129,24 +129,27 @@ func loadFixtures(o *mockIDPOptions) (*mockidp.Fixtures, error) {
 	return fx, nil
 }
 
-// serveUntilDone serves handler on ln until ctx ends, then shuts down
-// gracefully: requests in flight finish (up to 10 s), then closeFn runs.
-func serveUntilDone(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, handler http.Handler, closeFn func() error) error {
-	hs := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+// serveUntilDone serves hs on ln until ctx ends or fatal delivers an error,
+// then shuts down gracefully: requests in flight finish (up to 10 s), then
+// closeFn runs. A nil fatal never fires.
+func serveUntilDone(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, hs *http.Server, closeFn func() error, fatal <-chan error) error {
+	if hs.ReadHeaderTimeout == 0 {
+		hs.ReadHeaderTimeout = 10 * time.Second
 	}
+	if hs.IdleTimeout == 0 {
+		hs.IdleTimeout = 2 * time.Minute
+	}
+	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	d.ready(name, ln.Addr())
 
-	var serveErr error
+	var serveErr, fatalErr error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "cmd", name)
 	case serveErr = <-errc:
+	case fatalErr = <-fatal:
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -154,7 +157,10 @@ func serveUntilDone(ctx context.Context, d *Deps, log *slog.Logger, name string,
 		log.Warn("shutdown", "err", err)
 	}
 	closeErr := closeFn()
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+	switch {
+	case fatalErr != nil:
+		return &usageError{fmt.Errorf("%s: %w", name, fatalErr)}
+	case serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed):
 		return fmt.Errorf("%s: %w", name, serveErr)
 	}
 	return closeErr

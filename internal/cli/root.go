@@ -62,6 +62,8 @@ func newRootCmd(d *Deps) *cobra.Command {
 		Short: "Sign users in with Scalekit: a local environment, a web app and a CI check",
 		Long: `skctl is the command-line tool for apps that sign users in with Scalekit.
 
+  skctl dev           the web app against a built-in mock IdP, in one command
+  skctl serve         the web app that signs users in with Scalekit
   skctl mock-idp      a local Scalekit environment for development and CI
 
 Exit codes: 0 success, 1 error (check-config: a check failed),
@@ -87,7 +89,7 @@ Exit codes: 0 success, 1 error (check-config: a check failed),
 	})
 	root.SetOut(d.Stdout)
 	root.SetErr(d.Stderr)
-	root.AddCommand(newMockIDPCmd(d, g, nil))
+	root.AddCommand(newDevCmd(d, g, nil), newServeCmd(d, g, nil), newMockIDPCmd(d, g, nil))
 	return root
 }
 

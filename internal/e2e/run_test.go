@@ -47,12 +47,21 @@ type running struct {
 // Cleanup stops it and asserts a graceful exit with code 0.
 func startCmd(t *testing.T, args ...string) *running {
 	t.Helper()
+	return startCmdWith(t, nil, args...)
+}
+
+// startCmdWith is startCmd with the Deps adjusted by deps first.
+func startCmdWith(t *testing.T, deps func(*cli.Deps), args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, exit: make(chan int, 1)}
 	ready := make(chan net.Addr, 1)
 	d := cli.SystemDeps()
 	d.Stdout, d.Stderr = r.stdout, r.stderr
 	d.Ready = func(_ string, addr net.Addr) { ready <- addr }
+	if deps != nil {
+		deps(d)
+	}
 	go func() { r.exit <- cli.Run(ctx, args, d) }()
 	select {
 	case r.addr = <-ready:

@@ -1,0 +1,76 @@
+package e2e_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var handleRE = regexp.MustCompile(`name="handle" value="([^"]+)"`)
+
+// signIn walks the whole sign-in from the app's login link: the redirect
+// to the mock, its page (a user is picked) unless the IdP session makes it
+// skip the page, and the callback. It returns the callback's answer.
+func (b *browser) signIn(app *appUnderTest, idp *testIdP, user, org string) page {
+	b.t.Helper()
+	login := b.get(app.URL + "/api/auth/login")
+	if login.status != http.StatusFound || !strings.HasPrefix(login.location.String(), idp.URL+"/oauth/authorize?") {
+		b.t.Fatalf("login: %d %v", login.status, login.location)
+	}
+	p := b.follow(login)
+	if p.status == http.StatusOK {
+		m := handleRE.FindStringSubmatch(p.body)
+		if m == nil {
+			b.t.Fatalf("no sign-in page: %.300s", p.body)
+		}
+		p = b.post(idp.URL+"/oauth/login", url.Values{"handle": {m[1]}, "user": {user}, "org": {org}})
+	}
+	if p.location == nil || !strings.HasPrefix(p.location.String(), app.URL+"/api/auth/callback?") {
+		b.t.Fatalf("IdP did not redirect to the callback: %d %v", p.status, p.location)
+	}
+	return b.follow(p)
+}
+
+// assertNoSession checks that a response set no session cookie.
+func assertNoSessionCookie(t *testing.T, p page) {
+	t.Helper()
+	for _, c := range (&http.Response{Header: p.header}).Cookies() {
+		if strings.HasPrefix(c.Name, "skctl_session") && c.MaxAge >= 0 && c.Value != "" {
+			t.Errorf("a session cookie was set: %s", c.Name)
+		}
+	}
+}
+
+// sessionCleared reports whether the response expires the session cookie.
+func sessionCleared(p page) bool {
+	for _, c := range (&http.Response{Header: p.header}).Cookies() {
+		if c.Name == "skctl_session" && c.MaxAge < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// neverServerError checks the J1 rule on a page: never a 500, never a raw
+// library error.
+func neverServerError(t *testing.T, p page) {
+	t.Helper()
+	if p.status == http.StatusInternalServerError {
+		t.Errorf("500: %.300s", p.body)
+	}
+	for _, leak := range []string{"oauth2:", "oidc:", "goroutine ", "panic"} {
+		if strings.Contains(p.body, leak) {
+			t.Errorf("page shows %q: %.300s", leak, p.body)
+		}
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}

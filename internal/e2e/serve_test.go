@@ -1,0 +1,95 @@
+package e2e_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestServeSignInAndOut: the guide's whole journey. Home says "Sign in";
+// login goes to Scalekit with state, nonce and PKCE; the callback sets an
+// encrypted session cookie; the dashboard welcomes the user; logout clears
+// the cookie and ends the IdP session; the dashboard then sends home.
+func TestServeSignInAndOut(t *testing.T) {
+	t.Parallel()
+	ln, appURL := listenApp(t)
+	idp := startIdP(t, nil, appURL)
+	app := startServe(t, ln, idp, nil, app1ID, app1Secret, nil)
+	b := newBrowser(t)
+
+	home := b.get(app.URL + "/")
+	if home.status != 200 || !strings.Contains(home.body, "Sign in") {
+		t.Fatalf("home: %d", home.status)
+	}
+	login := b.get(app.URL + "/api/auth/login")
+	q := login.location.Query()
+	if len(q.Get("state")) < 43 || len(q.Get("nonce")) < 43 || q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 {
+		t.Errorf("authorize request lacks state, nonce or S256 PKCE: %v", q)
+	}
+	if q.Get("redirect_uri") != app.URL+"/api/auth/callback" || q.Get("scope") != "openid profile email offline_access" || q.Get("client_id") != app1ID {
+		t.Errorf("authorize request: %v", q)
+	}
+	second := b.get(app.URL + "/api/auth/login")
+	if second.location.Query().Get("state") == q.Get("state") || second.location.Query().Get("nonce") == q.Get("nonce") {
+		t.Errorf("two logins share a state or nonce (A1, A2)")
+	}
+
+	cb := b.signIn(app, idp, adaID, acmeOrgID)
+	if cb.status != http.StatusFound || cb.location.Path != "/" {
+		t.Fatalf("callback: %d %v", cb.status, cb.location)
+	}
+	if cb.header.Get("Cache-Control") != "no-store" || cb.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("callback headers: %v (B8)", cb.header)
+	}
+	var sessionSet bool
+	for _, c := range (&http.Response{Header: cb.header}).Cookies() {
+		if c.Name == "skctl_session" && c.MaxAge > 0 {
+			sessionSet = true
+			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" {
+				t.Errorf("session cookie attributes: %+v (F1)", c)
+			}
+			if strings.Contains(c.Value, ".") {
+				t.Errorf("session cookie looks like a plain JWT")
+			}
+		}
+	}
+	if !sessionSet {
+		t.Fatalf("no session cookie after the callback")
+	}
+
+	dash := b.get(app.URL + "/dashboard")
+	if dash.status != 200 || !strings.Contains(dash.body, "Welcome, Ada Lovelace") || !strings.Contains(dash.body, "Sign out") {
+		t.Fatalf("dashboard: %d %.300s", dash.status, dash.body)
+	}
+	for h, want := range map[string]string{"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+		if dash.header.Get(h) != want {
+			t.Errorf("dashboard %s = %q, want %q (J3)", h, dash.header.Get(h), want)
+		}
+	}
+	if !strings.Contains(b.get(app.URL+"/").body, "Hello, Ada Lovelace") {
+		t.Errorf("home does not show the signed-in user")
+	}
+
+	out := b.get(app.URL+"/api/auth/logout", "Sec-Fetch-Site", "same-origin")
+	if out.status != http.StatusFound || !strings.HasPrefix(out.location.String(), idp.URL+"/oidc/logout?") || !sessionCleared(out) {
+		t.Fatalf("logout: %d %v cleared=%v", out.status, out.location, sessionCleared(out))
+	}
+	lq := out.location.Query()
+	if lq.Get("id_token_hint") == "" || lq.Get("post_logout_redirect_uri") != app.URL+"/" || lq.Get("state") == "" {
+		t.Errorf("end-session request: %v (G2)", lq)
+	}
+	back := b.follow(out)
+	if back.status != http.StatusFound || back.location.String() != app.URL+"/?state="+lq.Get("state") {
+		t.Errorf("IdP logout: %d %v", back.status, back.location)
+	}
+	if home := b.follow(back); !strings.Contains(home.body, "Sign in") {
+		t.Errorf("home after logout still signed in")
+	}
+	if dash := b.get(app.URL + "/dashboard"); dash.status != http.StatusFound || dash.location.Path != "/" {
+		t.Errorf("dashboard after logout: %d %v, want a redirect home", dash.status, dash.location)
+	}
+	// The IdP session ended too: the next login shows the page again.
+	if p := b.follow(b.get(app.URL + "/api/auth/login")); p.status != 200 {
+		t.Errorf("login after logout: %d, want the sign-in page", p.status)
+	}
+}

@@ -1,0 +1,250 @@
+package e2e_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/skctl/skctl/internal/cli"
+	"github.com/skctl/skctl/internal/mockidp"
+)
+
+// The default fixtures' apps (fixtures/default.yaml).
+const (
+	app1ID     = "skc_59615193906741387"
+	app1Secret = "test_secret_d8f1c5a2e0b94f7a9c3e6b1d"
+	app2ID     = "skc_59615193906806923"
+	app2Secret = "test_secret_7b2e9f4c1a6d48e3b5f0c8a2"
+	adaID      = "usr_59615193906544779"
+	acmeOrgID  = "org_59615193906282635"
+)
+
+// clock is shared by the mock and the app, so expiry tests move both.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// testIdP is a mock environment served in-process, with a request counter
+// and a switch to answer chosen paths with a fault instead.
+type testIdP struct {
+	*mockidp.Server
+	URL    string
+	mu     sync.Mutex
+	counts map[string]int
+	faults map[string]http.HandlerFunc
+}
+
+// startIdP serves the mock with the default fixtures and every app's
+// redirect and post-logout URIs set to the given app URLs, in order.
+func startIdP(t *testing.T, c *clock, appURLs ...string) *testIdP {
+	t.Helper()
+	fx, err := mockidp.DefaultFixtures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range appURLs {
+		fx.Apps[i].RedirectURIs = []string{u + "/api/auth/callback"}
+		fx.Apps[i].PostLogoutRedirectURIs = []string{u + "/"}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &testIdP{URL: "http://" + ln.Addr().String(), counts: map[string]int{}, faults: map[string]http.HandlerFunc{}}
+	opts := mockidp.Options{Issuer: p.URL, Fixtures: fx}
+	if c != nil {
+		opts.Now = c.Now
+	}
+	if p.Server, err = mockidp.New(opts); err != nil {
+		t.Fatal(err)
+	}
+	inner := p.Server.Handler()
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Method + " " + r.URL.Path
+		if r.URL.Path == "/oauth/token" {
+			r.ParseForm()
+			key += " " + r.PostForm.Get("grant_type")
+		}
+		p.mu.Lock()
+		p.counts[key]++
+		fault := p.faults[r.URL.Path]
+		p.mu.Unlock()
+		if fault != nil {
+			fault(w, r)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})}
+	go hs.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(ctx)
+		p.Server.Close()
+	})
+	return p
+}
+
+// count returns how many requests "METHOD /path[ grant_type]" got.
+func (p *testIdP) count(key string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.counts[key]
+}
+
+// fault makes path answer with h instead of the mock; nil clears it.
+func (p *testIdP) fault(path string, h http.HandlerFunc) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h == nil {
+		delete(p.faults, path)
+	} else {
+		p.faults[path] = h
+	}
+}
+
+// appUnderTest is `skctl serve` running against a testIdP.
+type appUnderTest struct {
+	URL string
+	run *running
+}
+
+// listenApp pre-binds the app's listener so its URL, and so its redirect
+// URI, is known before the mock starts (kubelogin's port trick).
+func listenApp(t *testing.T) (net.Listener, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln, "http://" + ln.Addr().String()
+}
+
+// startServe runs `skctl serve` on ln with settings in its environment
+// (never a file) and waits until it is ready.
+func startServe(t *testing.T, ln net.Listener, idp *testIdP, c *clock, clientID, secret string, extra map[string]string, args ...string) *appUnderTest {
+	t.Helper()
+	appURL := "http://" + ln.Addr().String()
+	env := map[string]string{
+		"SCALEKIT_ENVIRONMENT_URL": idp.URL,
+		"SCALEKIT_CLIENT_ID":       clientID,
+		"SCALEKIT_CLIENT_SECRET":   secret,
+		"SCALEKIT_REDIRECT_URI":    appURL + "/api/auth/callback",
+		"SKCTL_ADDR":               ln.Addr().String(),
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	r := startCmdWith(t, func(d *cli.Deps) {
+		d.LookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		d.Listen = func(string, string) (net.Listener, error) { return ln, nil }
+		if c != nil {
+			d.Now = c.Now
+		}
+	}, append([]string{"serve", "--env-file", ""}, args...)...)
+	a := &appUnderTest{URL: appURL, run: r}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(appURL + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return a
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve not ready; stderr:\n%s", r.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// browser walks redirects one hop at a time with a cookie jar, as a
+// browser does, and sends the Sec-Fetch-Site a browser would for a click
+// inside the app.
+type browser struct {
+	t      *testing.T
+	client *http.Client
+	jar    http.CookieJar
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, jar: jar, client: &http.Client{
+		Jar: jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+type page struct {
+	status   int
+	header   http.Header
+	body     string
+	location *url.URL
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	p := page{status: resp.StatusCode, header: resp.Header, body: string(body)}
+	if loc, err := resp.Location(); err == nil {
+		p.location = loc
+	}
+	return p
+}
+
+func (b *browser) get(u string, headers ...string) page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.do(req)
+}
+
+func (b *browser) post(u string, form url.Values, headers ...string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.do(req)
+}
+
+// follow GETs p's Location.
+func (b *browser) follow(p page) page {
+	b.t.Helper()
+	if p.location == nil {
+		b.t.Fatalf("want a redirect, got %d: %.300s", p.status, p.body)
+	}
+	return b.get(p.location.String())
+}
+
+// cookie returns the jar's cookie of that name for u, or nil.
+func (b *browser) cookie(u, name string) *http.Cookie {
+	pu, _ := url.Parse(u)
+	for _, c := range b.jar.Cookies(pu) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package webapp
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// handleLogout handles GET and POST /api/auth/logout: clear the session,
+// then send the browser to Scalekit's end-session endpoint (G2). Another
+// site must not be able to sign the user out (G1): a GET needs to come
+// from this app's own pages, by Sec-Fetch-Site or Origin/Referer;
+// otherwise it gets a confirmation page whose POST must be same-origin.
+func (a *App) handleLogout(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !a.sameOrigin(r) {
+		if r.Method == http.MethodPost {
+			a.fail(w, r, failure{http.StatusForbidden, "Sign-out refused", "This sign-out request did not come from this app.", &link{"/", "Back to the app"}}, "cross-site logout POST")
+			return
+		}
+		render(w, http.StatusOK, "logout", pageData{Title: "Sign out", User: UserFrom(r.Context())})
+		return
+	}
+	t, _ := a.readSession(r)
+	a.clearSession(w, r) // F4
+	p := a.idp.Load()
+	if p == nil || p.provider.Meta.EndSessionEndpoint == "" {
+		http.Redirect(w, r, "/", http.StatusFound)
+		return
+	}
+	q := url.Values{"post_logout_redirect_uri": {a.cfg.PostLogoutRedirectURI}, "state": {randomString()}, "client_id": {a.cfg.ClientID}}
+	if t != nil {
+		q.Set("id_token_hint", t.ID)
+	}
+	target, err := url.Parse(p.provider.Meta.EndSessionEndpoint)
+	if err != nil {
+		http.Redirect(w, r, "/", http.StatusFound)
+		return
+	}
+	target.RawQuery = q.Encode()
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+// sameOrigin reports whether a request comes from this app's own pages.
+// Sec-Fetch-Site is set by every current browser; Origin and Referer cover
+// older ones. A request with none of them (a typed URL in an old browser,
+// or a script) is not trusted.
+func (a *App) sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "cross-site", "same-site":
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		return o == a.origin
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host != "" {
+		return ref.Scheme+"://"+ref.Host == a.origin
+	}
+	return false
+}

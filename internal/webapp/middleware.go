@@ -1,0 +1,122 @@
+package webapp
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// refreshEarly refreshes an access token this long before it expires, as
+// x/oauth2 does (E1).
+const refreshEarly = 10 * time.Second
+
+// withSession is the middleware of D: it validates the session's access
+// token on every request (from the cache when it was verified before),
+// refreshes it once when it has expired, and puts the user in the
+// context. The four outcomes of D4: valid serves; expired refreshes;
+// invalid clears the cookies and serves as signed out; unverifiable (the
+// IdP is down) answers 503 and keeps the cookies.
+func (a *App) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, err := a.readSession(r)
+		if err != nil {
+			a.log.Info("session cookie unreadable: cleared", "request_id", requestID(r.Context()), "reason", safeReason(err))
+			a.clearSession(w, r) // F5
+		}
+		if t == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p := a.idp.Load()
+		if p == nil {
+			a.fail(w, r, errIdPUnavailable, "discovery not done")
+			return
+		}
+		u, err := a.authenticate(w, r, p, t)
+		switch {
+		case err == nil:
+			r = r.WithContext(withUser(r.Context(), u))
+		case errors.Is(err, errUnverifiable):
+			a.fail(w, r, unverifiableFailure(err), safeReason(err))
+			return
+		default:
+			a.log.Info("session ended", "request_id", requestID(r.Context()), "reason", safeReason(err))
+			a.clearSession(w, r)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// unverifiableFailure is the 503 (or 504 for a timeout) page of a session
+// that cannot be checked now.
+func unverifiableFailure(err error) failure {
+	f := errIdPUnavailable
+	if isTimeout(err) {
+		f.status = http.StatusGatewayTimeout
+	}
+	return f
+}
+
+// authenticate returns the session's user, refreshing the tokens (and
+// rewriting the cookie) when the access token has expired.
+func (a *App) authenticate(w http.ResponseWriter, r *http.Request, p *idp, t *tokens) (*User, error) {
+	if u := a.verified.get(t.Access, a.now()); u != nil {
+		return u, nil
+	}
+	u, err := a.userFromTokens(r.Context(), p, t, refreshEarly)
+	if !errors.Is(err, errExpired) {
+		return u, err
+	}
+	if t.Refresh == "" {
+		return nil, errInvalid
+	}
+	next, err := a.refresh.do(t.Refresh, a.now, func() (*tokens, error) {
+		return a.refreshTokens(r.Context(), p, t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.writeSession(w, r, next); err != nil {
+		return nil, errInvalid
+	}
+	// Fresh from the IdP: accept it even if it lives less than refreshEarly.
+	return a.userFromTokens(r.Context(), p, next, 0)
+}
+
+// userFromTokens verifies the access token and builds the user from it and
+// the ID token. The ID token came out of our own encrypted cookie and was
+// verified when stored, so its claims are read, not verified again; its
+// sub must still match the access token's.
+func (a *App) userFromTokens(ctx context.Context, p *idp, t *tokens, early time.Duration) (*User, error) {
+	c, exp, err := a.verifyAccessToken(ctx, p, t.Access)
+	if err != nil {
+		return nil, err
+	}
+	if !a.now().Before(exp.Add(-early)) {
+		return nil, errExpired
+	}
+	var id idClaims
+	parts := strings.Split(t.ID, ".")
+	if len(parts) != 3 || decodeSegment(parts[1], &id) != nil || id.Subject != c.Subject {
+		return nil, errInvalid
+	}
+	u := &User{Subject: c.Subject, Email: id.Email, Name: id.Name, OrganizationID: c.OrgID, SessionID: c.SID}
+	if u.OrganizationID == "" {
+		u.OrganizationID = id.OrgID
+	}
+	a.verified.put(t.Access, u, exp.Add(-early), a.now())
+	return u, nil
+}
+
+// requireUser sends a visitor who is not signed in to the home page.
+func requireUser(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if UserFrom(r.Context()) == nil {
+			http.Redirect(w, r, "/", http.StatusFound)
+			return
+		}
+		next(w, r)
+	}
+}

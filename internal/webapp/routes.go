@@ -1,0 +1,53 @@
+package webapp
+
+import (
+	"net/http"
+)
+
+// routes registers every route in one place. Which routes need a session
+// is decided by ServeMux on the cleaned path alone, never by the query,
+// the fragment or X-Forwarded-* headers (D5).
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", a.withSession(http.HandlerFunc(a.handleHome)))
+	mux.Handle("GET /dashboard", a.withSession(requireUser(a.handleDashboard)))
+	mux.HandleFunc("GET /api/auth/login", a.handleLogin)
+	mux.HandleFunc("GET /api/auth/callback", a.handleCallback)
+	mux.HandleFunc("GET /api/auth/logout", a.handleLogout)
+	mux.HandleFunc("POST /api/auth/logout", a.handleLogout)
+	mux.HandleFunc("GET /healthz", handleHealthz)
+	mux.HandleFunc("GET /readyz", a.handleReadyz)
+	mux.HandleFunc("/", a.handleNotFound)
+	return a.logRequests(securityHeaders(a.cfg.EnvironmentURL, recoverPanics(a, mux)))
+}
+
+// handleHome handles GET /: "Sign in", or the signed-in user.
+func (a *App) handleHome(w http.ResponseWriter, r *http.Request) {
+	render(w, http.StatusOK, "home", pageData{Title: "Home", User: UserFrom(r.Context())})
+}
+
+// handleDashboard handles GET /dashboard, for signed-in users only.
+func (a *App) handleDashboard(w http.ResponseWriter, r *http.Request) {
+	render(w, http.StatusOK, "dashboard", pageData{Title: "Dashboard", User: UserFrom(r.Context())})
+}
+
+func (a *App) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	a.fail(w, r, failure{http.StatusNotFound, "Page not found", "There is no page at this address.", &link{"/", "Go home"}}, "not found")
+}
+
+// handleHealthz handles GET /healthz: the process is up.
+func handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// handleReadyz handles GET /readyz: ready once discovery has been fetched.
+func (a *App) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !a.Ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("not ready: the IdP's discovery document has not been fetched\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}

@@ -1,0 +1,73 @@
+package webapp
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/skctl/skctl/internal/session"
+)
+
+// Cookie names, before the __Host- prefix of https deployments (F1).
+const (
+	sessionCookie = "skctl_session"
+	txCookie      = "skctl_tx"
+	maxParallelTx = 5 // logins in flight in several tabs (A5)
+)
+
+// tokens are what a session cookie holds. The three tokens travel in one
+// encrypted cookie (chunked past 4 KB, F3) so that a refresh replaces them
+// together: no request can see a new access token with an old refresh
+// token (E5).
+type tokens struct {
+	Access  string `json:"a"`
+	Refresh string `json:"r,omitempty"`
+	ID      string `json:"i"`
+}
+
+// readSession returns the request's tokens, or nil when there is no
+// session. A cookie that does not decrypt counts as none (F5): the caller
+// clears it.
+func (a *App) readSession(r *http.Request) (*tokens, error) {
+	b, err := a.codec.Read(r, sessionCookie, a.cookies)
+	if errors.Is(err, session.ErrNoCookie) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var t tokens
+	if err := json.Unmarshal(b, &t); err != nil || t.Access == "" || t.ID == "" {
+		return nil, errors.New("session cookie holds no tokens")
+	}
+	return &t, nil
+}
+
+// writeSession replaces the session cookie (A8).
+func (a *App) writeSession(w http.ResponseWriter, r *http.Request, t *tokens) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return a.codec.Write(w, r, sessionCookie, a.cookies, b)
+}
+
+func (a *App) clearSession(w http.ResponseWriter, r *http.Request) {
+	session.Clear(w, r, sessionCookie, a.cookies)
+}
+
+// txOptions are the transaction cookie's attributes: at most 10 minutes
+// (A5).
+func (a *App) txOptions() session.CookieOptions {
+	return session.CookieOptions{Secure: a.cookies.Secure, MaxAge: 10 * time.Minute}
+}
+
+// transaction is one login in flight, kept in its own encrypted cookie:
+// state (A1), nonce (A2), the PKCE verifier (A3) and return_to (H2).
+type transaction struct {
+	State    string `json:"s"`
+	Nonce    string `json:"n"`
+	Verifier string `json:"v"`
+	ReturnTo string `json:"r"`
+}
