@@ -100,7 +100,7 @@ func decodeKey(s string) ([]byte, error) {
 }
 
 // CheckEnvironmentURL applies Scalekit's issuer rule (scalekit-contract.md
-// §1): absolute, https unless loopback, scheme and host only. It returns
+// §1): absolute, https unless loopback, no trailing slash. It returns
 // what is wrong and how to fix it, or "" when the URL is good.
 func CheckEnvironmentURL(raw string) (msg, hint string) {
 	if raw == "" {
@@ -112,11 +112,13 @@ func CheckEnvironmentURL(raw string) (msg, hint string) {
 		return "is not an absolute URL", "use the form https://acme.scalekit.dev"
 	case u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname())):
 		return "is not https", "Scalekit environments are https; plain http is only for a local mock on loopback"
-	case u.Path == "/":
+	case strings.HasSuffix(u.Path, "/"):
 		return "ends with a slash", "remove it: the SDKs would build " + strings.TrimSuffix(raw, "/") + "//oauth/authorize, and the issuer in tokens has no slash"
-	case u.Path != "" || u.RawQuery != "" || u.Fragment != "":
-		return "has a path, query or fragment", "the environment URL is the scheme and host only, e.g. https://acme.scalekit.dev"
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return "has a query, fragment or user", "the environment URL is the scheme and host, e.g. https://acme.scalekit.dev"
 	}
+	// A path is allowed: Scalekit's own URLs have none, but the mock's
+	// scenario environments and other OIDC providers (mockoidc's /oidc) do.
 	return "", ""
 }
 

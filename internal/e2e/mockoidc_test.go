@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,4 +108,50 @@ func TestStandardClientAgainstBothProviders(t *testing.T) {
 			t.Logf("mockoidc's expires_in now looks like seconds: expiry in %v", time.Until(tok.Expiry))
 		}
 	})
+}
+
+// TestServeAgainstMockoidc: serve signs in against mockoidc, a provider
+// this project did not write, changed only by configuration. Its quirks:
+// the issuer has a path (/oidc), offline_access must be added to its
+// global ScopesSupported, expires_in is in nanoseconds, its ID tokens have
+// no at_hash, and its discovery has no end_session_endpoint.
+func TestServeAgainstMockoidc(t *testing.T) {
+	// Not parallel: mockoidc's ScopesSupported and NowFunc are globals.
+	if !slices.Contains(mockoidc.ScopesSupported, "offline_access") {
+		mockoidc.ScopesSupported = append(mockoidc.ScopesSupported, "offline_access")
+	}
+	m, err := mockoidc.NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(mln, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Shutdown() })
+	m.QueueUser(&mockoidc.MockUser{Subject: "mockoidc-user-1", Email: "jane@example.test", EmailVerified: true})
+
+	ln, appURL := listenApp(t)
+	app := startServe(t, ln, &testIdP{URL: m.Issuer()}, nil, m.ClientID, m.ClientSecret, nil)
+	b := newBrowser(t)
+	authorize := b.get(app.URL + "/api/auth/login")
+	if !strings.HasPrefix(authorize.location.String(), m.AuthorizationEndpoint()) {
+		t.Fatalf("login went to %v", authorize.location)
+	}
+	cb := b.follow(b.follow(authorize)) // mockoidc signs in without a page
+	if cb.status != http.StatusFound || cb.location.Path != "/" {
+		t.Fatalf("callback: %d %v %.300s", cb.status, cb.location, cb.body)
+	}
+	dash := b.get(app.URL + "/dashboard")
+	if dash.status != 200 || !strings.Contains(dash.body, "jane@example.test") {
+		t.Fatalf("dashboard: %d %.300s", dash.status, dash.body)
+	}
+	// No end_session_endpoint: logout clears the session and goes home.
+	out := b.get(app.URL+"/api/auth/logout", "Sec-Fetch-Site", "same-origin")
+	if out.status != http.StatusFound || out.location.String() != appURL+"/" || !sessionCleared(out) {
+		t.Errorf("logout: %d %v", out.status, out.location)
+	}
 }

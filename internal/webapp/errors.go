@@ -78,7 +78,9 @@ func oauthErrorCode(err error) (string, int) {
 // safeReason describes an error for the logs without its text: library
 // errors quote response bodies, which may hold tokens (J2).
 func safeReason(err error) string {
-	if code, status := oauthErrorCode(err); status != 0 {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) { // its Error() quotes the body
+		code, status := oauthErrorCode(err)
 		if code == "" {
 			code = "no error code"
 		}
