@@ -248,3 +248,10 @@ func (b *browser) cookie(u, name string) *http.Cookie {
 	}
 	return nil
 }
+
+type cliDeps = cli.Deps
+
+// listenerOnce hands a pre-bound listener to the command.
+func listenerOnce(ln net.Listener) func(string, string) (net.Listener, error) {
+	return func(string, string) (net.Listener, error) { return ln, nil }
+}

@@ -30,6 +30,9 @@ type fakeIdP struct {
 	mu    sync.Mutex
 	token func(form url.Values) (int, any) // the token endpoint's answer
 	calls map[string]int
+	// keysDown makes /keys answer 500; published replaces the key set.
+	keysDown  bool
+	published []jose.JSONWebKey
 }
 
 var testKey = func() *rsa.PrivateKey {
@@ -53,7 +56,17 @@ func startFakeIdP(t *testing.T) *fakeIdP {
 	})
 	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
 		f.count("keys")
-		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &f.key.PublicKey, KeyID: f.kid, Algorithm: "RS256", Use: "sig"}}})
+		f.mu.Lock()
+		down, keys := f.keysDown, f.published
+		f.mu.Unlock()
+		if down {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		if keys == nil {
+			keys = []jose.JSONWebKey{{Key: &f.key.PublicKey, KeyID: f.kid, Algorithm: "RS256", Use: "sig"}}
+		}
+		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: keys})
 	})
 	mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
@@ -92,7 +105,11 @@ func (f *fakeIdP) setToken(fn func(url.Values) (int, any)) {
 // sign makes a compact JWS of claims with the fake's key (or another
 // algorithm or kid, to test that they are refused).
 func (f *fakeIdP) sign(claims map[string]any, alg jose.SignatureAlgorithm, kid string) string {
-	var key any = f.key
+	return f.signWith(f.key, claims, alg, kid)
+}
+
+func (f *fakeIdP) signWith(rsaKey *rsa.PrivateKey, claims map[string]any, alg jose.SignatureAlgorithm, kid string) string {
+	var key any = rsaKey
 	if alg == jose.HS256 {
 		key = []byte(strings.Repeat("k", 32))
 	}
