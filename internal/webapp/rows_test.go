@@ -110,4 +110,3 @@ func TestKeyRotation(t *testing.T) {
 		t.Errorf("%d key reloads for a rotated key, want 1", n)
 	}
 }
-
