@@ -24,11 +24,20 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
+// quietExit ends a command with a code after it has said everything
+// itself (check-config's report): Run prints nothing more.
+type quietExit struct{ code int }
+
+func (e *quietExit) Error() string { return fmt.Sprintf("exit code %d", e.code) }
+
 func exitCode(err error) int {
 	var u *usageError
+	var q *quietExit
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &q):
+		return q.code
 	case errors.As(err, &u):
 		return ExitUsage
 	default:

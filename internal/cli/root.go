@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -37,7 +38,8 @@ func Run(ctx context.Context, args []string, d *Deps) int {
 	root := newRootCmd(d)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
+	var q *quietExit
+	if err != nil && !errors.As(err, &q) {
 		fmt.Fprintf(d.Stderr, "error: %v\n", err)
 		// cobra reports an unknown command as a plain error.
 		if strings.HasPrefix(err.Error(), "unknown command") {
@@ -65,6 +67,7 @@ func newRootCmd(d *Deps) *cobra.Command {
   skctl dev           the web app against a built-in mock IdP, in one command
   skctl serve         the web app that signs users in with Scalekit
   skctl mock-idp      a local Scalekit environment for development and CI
+  skctl check-config  a CI gate: will sign-in work with this configuration?
 
 Exit codes: 0 success, 1 error (check-config: a check failed),
 2 usage or configuration error, 3 the IdP could not be reached.`,
@@ -89,7 +92,7 @@ Exit codes: 0 success, 1 error (check-config: a check failed),
 	})
 	root.SetOut(d.Stdout)
 	root.SetErr(d.Stderr)
-	root.AddCommand(newDevCmd(d, g, nil), newServeCmd(d, g, nil), newMockIDPCmd(d, g, nil))
+	root.AddCommand(newDevCmd(d, g, nil), newServeCmd(d, g, nil), newMockIDPCmd(d, g, nil), newCheckConfigCmd(d, g, nil))
 	return root
 }
 

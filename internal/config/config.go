@@ -85,11 +85,37 @@ type Sources struct {
 // Load reads every setting and validates them all. The error is a
 // Problems listing every problem, or a *FileError for an unreadable .env.
 func Load(src Sources) (*Config, error) {
+	get, err := src.resolver()
+	if err != nil {
+		return nil, err
+	}
+	return build(get)
+}
+
+// Resolve returns the raw value of every setting that is set anywhere,
+// with no validation: check-config judges the values itself.
+func Resolve(src Sources) (map[string]string, error) {
+	get, err := src.resolver()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, s := range Settings {
+		if v, ok := get(s.Env); ok {
+			out[s.Env] = strings.TrimSpace(v)
+		}
+	}
+	return out, nil
+}
+
+// resolver returns a lookup that applies the precedence flag, environment,
+// .env.
+func (src Sources) resolver() (func(string) (string, bool), error) {
 	file, err := readEnvFile(src.EnvFile, src.EnvFileExplicit)
 	if err != nil {
 		return nil, err
 	}
-	get := func(name string) (string, bool) {
+	return func(name string) (string, bool) {
 		if v, ok := src.Flags[name]; ok {
 			return v, true
 		}
@@ -100,8 +126,7 @@ func Load(src Sources) (*Config, error) {
 		}
 		v, ok := file[name]
 		return v, ok
-	}
-	return build(get)
+	}, nil
 }
 
 // FileError is a .env file that cannot be read or parsed.

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/skctl/skctl/internal/checkconfig"
+	"github.com/skctl/skctl/internal/config"
+	"github.com/skctl/skctl/internal/oidcx"
+	"github.com/spf13/cobra"
+)
+
+type checkConfigOptions struct {
+	envFile         string
+	flags           map[string]*string
+	output          string
+	strict, offline bool
+	timeout         time.Duration
+	changed         func(string) bool
+}
+
+func newCheckConfigCmd(d *Deps, g *globalOptions, runF func(context.Context, *checkConfigOptions) error) *cobra.Command {
+	o := &checkConfigOptions{flags: map[string]*string{}}
+	cmd := &cobra.Command{
+		Use:   "check-config",
+		Short: "Check that sign-in will work with this configuration (for CI)",
+		Long: `check-config reads the same configuration as serve (flags, environment,
+.env) and checks, with no browser: the settings; the environment's discovery
+document, issuer and endpoints; its signing keys; the client ID and secret
+(with a client_credentials request); that the redirect URI and post-logout
+URI are registered; and the clock. It runs every check it can and says, for
+each problem, exactly what to change and where.
+
+Exit codes:
+  0  every check passed (warnings allowed, unless --strict)
+  1  a check failed
+  2  usage error, or an unreadable --env-file
+  3  the environment could not be reached`,
+		Example: `  skctl check-config
+  skctl check-config --output github --strict     # in a GitHub Actions step
+  skctl check-config --offline                    # settings only, no network`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.changed = cmd.Flags().Changed
+			if !slices.Contains(checkconfig.Formats, o.output) {
+				return usageErrorf("--output %q: use %s", o.output, strings.Join(checkconfig.Formats, ", "))
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runCheckConfig(cmd.Context(), d, o)
+		},
+	}
+	addConfigFlags(cmd, &o.envFile, o.flags)
+	f := cmd.Flags()
+	f.StringVarP(&o.output, "output", "o", "text", "output: text, json, github (workflow annotations) or junit (XML)")
+	f.BoolVar(&o.strict, "strict", false, "treat warnings as failures")
+	f.BoolVar(&o.offline, "offline", false, "run only the checks that need no network")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "timeout of each request to the environment")
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(checkconfig.Formats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runCheckConfig(ctx context.Context, d *Deps, o *checkConfigOptions) error {
+	src := config.Sources{LookupEnv: d.LookupEnv, EnvFile: o.envFile, EnvFileExplicit: o.changed("env-file"), Flags: map[string]string{}}
+	for _, s := range config.Settings {
+		if s.Flag != "" && o.changed(s.Flag) {
+			src.Flags[s.Env] = *o.flags[s.Env]
+		}
+	}
+	settings, err := config.Resolve(src)
+	if err != nil {
+		return &usageError{err}
+	}
+	client := oidcx.NewHTTPClient(nil, o.timeout)
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	report := checkconfig.Run(ctx, checkconfig.Options{
+		Settings: settings, Offline: o.offline, Client: client, Now: d.Now, Leeway: 90 * time.Second,
+	})
+	if err := report.Write(d.Stdout, o.output, o.output == "text" && isTerminal(d.Stdout)); err != nil {
+		return err
+	}
+	if code := report.ExitCode(o.strict); code != 0 {
+		return &quietExit{code}
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal that wants colour (and
+// NO_COLOR is unset).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,231 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oauth2-proxy/mockoidc"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in fixtures/golden")
+
+// checkConfig runs `skctl check-config` with settings as flags and
+// returns its exit code and output.
+func checkConfig(t *testing.T, settings map[string]string, args ...string) (int, string) {
+	t.Helper()
+	all := []string{"check-config", "--env-file", "", "--timeout", "1s"}
+	for flagName, v := range settings {
+		all = append(all, "--"+flagName, v)
+	}
+	code, out, errOut := run(t, append(all, args...)...)
+	if errOut != "" && code != 2 {
+		t.Logf("stderr: %s", errOut)
+	}
+	return code, out
+}
+
+// statusOf returns the status of check id in text output.
+func statusOf(out, id string) string {
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[1] == id {
+			return f[0]
+		}
+	}
+	return ""
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("..", "..", "fixtures", "golden", name)
+	if *update {
+		os.WriteFile(path, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/e2e/ -run CheckConfig -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// TestCheckConfigPasses: a correct configuration passes every check, and
+// golden files pin the text and JSON output.
+func TestCheckConfigPasses(t *testing.T) {
+	t.Parallel()
+	idp := startIdP(t, nil, "http://localhost:4321")
+	good := map[string]string{
+		"environment-url": idp.URL, "client-id": app1ID, "client-secret": app1Secret,
+		"redirect-uri": "http://localhost:4321/api/auth/callback", "post-logout-redirect-uri": "http://localhost:4321/",
+	}
+	code, out := checkConfig(t, good)
+	if code != 0 || strings.Contains(out, "FAIL") || strings.Contains(out, "WARN") || strings.Contains(out, "SKIP") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	// Only the address is replaced: the port's digits may occur in IDs.
+	addr := strings.TrimPrefix(idp.URL, "http://")
+	golden(t, "check-config-ok.txt", strings.ReplaceAll(out, addr, "127.0.0.1:PORT"))
+	code, out = checkConfig(t, good, "--output", "json")
+	var doc struct {
+		Checks  []struct{ ID, Status string }
+		Summary map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 || doc.Summary["pass"] != 15 {
+		t.Errorf("json: exit %d %v %v", code, err, doc.Summary)
+	}
+	golden(t, "check-config-ok.json", strings.ReplaceAll(out, addr, "127.0.0.1:PORT"))
+}
+
+// TestCheckConfigMisconfigurations: each mistake a user can make fails the
+// right check with the right hint and exit code.
+func TestCheckConfigMisconfigurations(t *testing.T) {
+	t.Parallel()
+	idp := startIdP(t, nil, "http://localhost:4321")
+	base := func(kv ...string) map[string]string {
+		m := map[string]string{"environment-url": idp.URL, "client-id": app1ID, "client-secret": app1Secret,
+			"redirect-uri": "http://localhost:4321/api/auth/callback"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(3 * time.Second):
+		}
+	}))
+	defer slow.Close()
+	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>hello</html>")) }))
+	defer garbage.Close()
+	noKeys := startIdP(t, nil, "http://localhost:4321")
+	noKeys.fault("/keys", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}`)) })
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedURL := "http://" + closed.Addr().String()
+	closed.Close()
+
+	cases := []struct {
+		name     string
+		settings map[string]string
+		code     int
+		id       string
+		inOutput string
+	}{
+		{"wrong secret", base("client-secret", "wrong-secret-value"), 1, "credentials.client_credentials", "the client secret does not match this client ID"},
+		{"wrong client ID", base("client-id", "skc_99999999999999999"), 1, "redirect.registered", "does not know the client ID"},
+		{"unregistered redirect URI", base("redirect-uri", "http://localhost:9999/api/auth/callback"), 1, "redirect.registered", "under Redirects"},
+		{"unregistered post-logout URI", base("post-logout-redirect-uri", "http://localhost:9999/"), 1, "redirect.post_logout", "Post logout URLs"},
+		{"trailing slash", base("environment-url", idp.URL+"/"), 1, "settings.environment_url", "//oauth/authorize"},
+		{"http environment URL", base("environment-url", "http://acme.scalekit.example"), 1, "settings.environment_url", "is not https"},
+		{"unreachable host", base("environment-url", closedURL), 3, "discovery.fetch", "could not fetch"},
+		{"slow host", base("environment-url", slow.URL), 3, "discovery.fetch", "timed out"},
+		{"garbage discovery", base("environment-url", garbage.URL), 1, "discovery.fetch", "is not an OpenID discovery document"},
+		{"JWKS without keys", base("environment-url", noKeys.URL), 1, "keys.jwks", "no RS256 key with a kid"},
+		{"wrong callback path", base("redirect-uri", "http://localhost:4321/callback"), 1, "settings.redirect_uri", "not the app's callback"},
+		{"placeholder secret", base("client-secret", "<client_secret>"), 1, "settings.client_secret", "placeholder"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			code, out := checkConfig(t, tc.settings)
+			if code != tc.code || statusOf(out, tc.id) != "FAIL" || !strings.Contains(out, tc.inOutput) {
+				t.Errorf("exit %d (want %d), %s = %q (want FAIL), output lacks %q:\n%s", code, tc.code, tc.id, statusOf(out, tc.id), tc.inOutput, out)
+			}
+			if !strings.Contains(out, "fix: ") {
+				t.Errorf("no hint in:\n%s", out)
+			}
+			if strings.Contains(out, "wrong-secret-value") || strings.Contains(out, app1Secret) {
+				t.Errorf("the output shows the client secret")
+			}
+			if time.Since(start) > 5*time.Second {
+				t.Errorf("took %v", time.Since(start))
+			}
+		})
+	}
+}
+
+// TestCheckConfigOutputs: --strict, --offline, and the github and junit
+// formats.
+func TestCheckConfigOutputs(t *testing.T) {
+	t.Parallel()
+	idp := startIdP(t, nil, "http://localhost:4321")
+	warnOnly := map[string]string{"environment-url": idp.URL, "client-id": "custom_1", "client-secret": "s3cret-value", "redirect-uri": "http://localhost:4321/api/auth/callback"}
+	if code, out := checkConfig(t, warnOnly, "--offline"); code != 0 || statusOf(out, "settings.client_id") != "WARN" || statusOf(out, "discovery.fetch") != "SKIP" {
+		t.Errorf("--offline with a warning: exit %d\n%s", code, out)
+	}
+	if code, _ := checkConfig(t, warnOnly, "--offline", "--strict"); code != 1 {
+		t.Errorf("--strict with a warning: exit %d, want 1", code)
+	}
+	bad := map[string]string{"environment-url": idp.URL, "client-id": app1ID, "client-secret": "wrong"}
+	code, out := checkConfig(t, bad, "--output", "github")
+	if code != 1 || !strings.Contains(out, "::error title=check-config credentials.client_credentials::the client secret does not match") || !strings.Contains(out, "%0Afix: ") {
+		t.Errorf("github output: exit %d\n%s", code, out)
+	}
+	code, out = checkConfig(t, bad, "--output", "junit")
+	var suites struct {
+		Suites []struct {
+			Tests    int `xml:"tests,attr"`
+			Failures int `xml:"failures,attr"`
+			Cases    []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(out), &suites); err != nil || code != 1 || len(suites.Suites) != 1 || suites.Suites[0].Failures != 1 || suites.Suites[0].Tests != 14 {
+		t.Fatalf("junit: exit %d %v %+v\n%s", code, err, suites, out)
+	}
+	if code, _, stderr := run(t, "check-config", "--output", "yaml"); code != 2 || !strings.Contains(stderr, "use text, json, github, junit") {
+		t.Errorf("--output yaml: exit %d %s", code, stderr)
+	}
+}
+
+// TestCheckConfigAgainstMockoidc: against a provider this project did not
+// write, check-config reports what it lacks rather than failing blindly.
+func TestCheckConfigAgainstMockoidc(t *testing.T) {
+	// Not parallel: mockoidc has package-level state.
+	m, err := mockoidc.NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	if err := m.Start(ln, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown()
+	code, out := checkConfig(t, map[string]string{"environment-url": m.Issuer(), "client-id": m.ClientID, "client-secret": m.ClientSecret,
+		"redirect-uri": "http://localhost:4321/api/auth/callback"})
+	want := map[string]string{
+		"settings.environment_url": "WARN", // a path: not a Scalekit URL
+		"settings.client_id":       "WARN", // not a Scalekit client ID
+		"discovery.fetch":          "PASS",
+		"discovery.issuer":         "PASS",
+		"discovery.endpoints":      "WARN", // no end_session_endpoint
+		"keys.jwks":                "PASS",
+		"redirect.registered":      "PASS", // mockoidc registers no redirect URIs
+	}
+	for id, status := range want {
+		if got := statusOf(out, id); got != status {
+			t.Errorf("%s = %s, want %s", id, got, status)
+		}
+	}
+	if s := statusOf(out, "credentials.client_credentials"); !slices.Contains([]string{"WARN", "FAIL"}, s) {
+		t.Errorf("mockoidc has no client_credentials grant, yet credentials.client_credentials = %s", s)
+	}
+	if code == 3 || code == 2 {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
