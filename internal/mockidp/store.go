@@ -242,6 +242,7 @@ func (s *store) sweep(now time.Time, idle time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := len(s.sessions) + len(s.codes) + len(s.refresh)
+	before := [...]int{len(s.sessions), len(s.bySID), len(s.codes), len(s.refresh), len(s.pending)}
 	for k, ses := range s.sessions {
 		if !ses.alive(now, idle) {
 			delete(s.sessions, k)
@@ -266,6 +267,28 @@ func (s *store) sweep(now time.Time, idle time.Duration) {
 	if len(s.sessions)+len(s.codes)+len(s.refresh) != n {
 		s.dirty = true
 	}
+	s.sessions = shrunk(s.sessions, before[0])
+	s.bySID = shrunk(s.bySID, before[1])
+	s.codes = shrunk(s.codes, before[2])
+	s.refresh = shrunk(s.refresh, before[3])
+	s.pending = shrunk(s.pending, before[4])
+}
+
+// shrunk returns m, or a copy of it when the sweep has removed at least
+// half of the entries it had before, and those were many. A Go map never
+// gives back the room of deleted entries, so without the copy the store
+// would keep the footprint of its busiest moment for the life of the
+// process; the copy costs one pass over what is left, at most once a
+// sweep.
+func shrunk[K comparable, V any](m map[K]V, before int) map[K]V {
+	if before < 64 || len(m) > before/2 {
+		return m
+	}
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // Stats counts what the store holds, for tests and benchmarks.
