@@ -109,7 +109,7 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	fmt.Fprintf(d.Stdout, "SCALEKIT_ENVIRONMENT_URL=%s\nSCALEKIT_CLIENT_ID=%s\nSCALEKIT_CLIENT_SECRET=%s\nSCALEKIT_REDIRECT_URI=%s\n",
 		srv.Issuer(), app.ClientID, app.ClientSecret, redirect)
 	log.Info("mock-idp ready", "issuer", srv.Issuer(), "addr", ln.Addr().String(), "state_dir", o.stateDir)
-	return serveUntilDone(ctx, d, log, "mock-idp", ln, &http.Server{Handler: srv.Handler()}, srv.Close, nil)
+	return serveUntilDone(ctx, d, log, "mock-idp", ln, &http.Server{Handler: srv.Handler()}, srv.Close, srv.LoadKey)
 }
 
 func loadFixtures(o *mockIDPOptions) (*mockidp.Fixtures, error) {
@@ -129,10 +129,11 @@ func loadFixtures(o *mockIDPOptions) (*mockidp.Fixtures, error) {
 	return fx, nil
 }
 
-// serveUntilDone serves hs on ln until ctx ends or fatal delivers an error,
-// then shuts down gracefully: requests in flight finish (up to 10 s), then
-// closeFn runs. A nil fatal never fires.
-func serveUntilDone(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, hs *http.Server, closeFn func() error, fatal <-chan error) error {
+// serveUntilDone serves hs on ln until ctx ends or the channel that
+// afterReady returns (once serving) delivers an error, then shuts down
+// gracefully: requests in flight finish (up to 10 s), then closeFn runs.
+// afterReady may be nil.
+func serveUntilDone(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, hs *http.Server, closeFn func() error, afterReady func() <-chan error) error {
 	if hs.ReadHeaderTimeout == 0 {
 		hs.ReadHeaderTimeout = 10 * time.Second
 	}
@@ -143,6 +144,10 @@ func serveUntilDone(ctx context.Context, d *Deps, log *slog.Logger, name string,
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	d.ready(name, ln.Addr())
+	var fatal <-chan error
+	if afterReady != nil {
+		fatal = afterReady()
+	}
 
 	var serveErr, fatalErr error
 	select {

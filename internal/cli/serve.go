@@ -128,7 +128,7 @@ func serveApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln ne
 	defer stop()
 	go app.Run(runCtx)
 	log.Info(name+" ready", "url", "http://"+ln.Addr().String(), "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID)
-	return serveUntilDone(ctx, d, log, name, ln, newAppServer(app.Handler()), closeFn, app.Fatal())
+	return serveUntilDone(ctx, d, log, name, ln, newAppServer(app.Handler()), closeFn, app.Fatal)
 }
 
 // newAppServer returns the http.Server of the web app, with the limits of

@@ -130,6 +130,8 @@ func TestCLIUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	damaged := t.TempDir()
+	os.WriteFile(filepath.Join(damaged, "signing-key.json"), []byte(`{"kid":`), 0o600)
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte("users:\n  - email: nope\n    colour: blue\n"), 0o600)
 
@@ -152,6 +154,7 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"mock-idp", "--addr", "127.0.0.1:0", "--issuer", "http://127.0.0.1:4400/"}, 2, "trailing slash"},
 		{[]string{"mock-idp", "--addr", "127.0.0.1:0", "--auto-login", "ghost@acme.test"}, 2, "ada@acme.test"},
 		{[]string{"mock-idp", "--addr", "127.0.0.1:0", "--redirect-uri", "not a uri"}, 2, "absolute URI"},
+		{[]string{"mock-idp", "--addr", "127.0.0.1:0", "--state-dir", damaged}, 2, "signing-key.json is damaged: delete it"},
 	}
 	for _, tc := range cases {
 		code, out, errOut := run(t, tc.args...)

@@ -350,10 +350,10 @@ type benchStarter struct {
 // happens inside the loop, so that every start-up begins from nothing.
 //
 // After each GET, untimed, every variant does one RS256 signature: the
-// mock's first client_credentials token, which waits for the private key
-// that it parses in the background, and for the bare server a plain
-// rsa.SignPKCS1v15. So all three are timed from the same CPU state, and no
-// background work leaks into the next start-up.
+// mock's first client_credentials token, which loads the private key (the
+// mock loads it on first use, since discovery does not need it), and for
+// the bare server a plain rsa.SignPKCS1v15. So all three are timed from
+// the same CPU state, and every variant does the same work per round.
 func benchStartupAll(b *testing.B, _ string) {
 	doc := benchMockDoc(b, "/.well-known/openid-configuration")
 	priv, input := benchSignSetup(b)

@@ -205,3 +205,26 @@ func integer(t testing.TB, claims map[string]any, names ...string) {
 		}
 	}
 }
+
+// TestMethods: each endpoint answers its methods only, with Allow.
+func TestMethods(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{
+		{"DELETE", "/keys", 405}, {"POST", "/.well-known/openid-configuration", 405}, {"GET", "/oauth/login", 405},
+		{"PUT", "/oauth/authorize", 405}, {"HEAD", "/keys", 200}, {"GET", "/no/such/path", 404},
+	} {
+		req, _ := http.NewRequest(tc.method, env.URL+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || (tc.status == 405 && resp.Header.Get("Allow") == "") {
+			t.Errorf("%s %s: %d Allow=%q, want %d", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Allow"), tc.status)
+		}
+	}
+}

@@ -65,6 +65,10 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 // handleKeys handles GET /keys. A stray Authorization header (the Go SDK
 // sends its management token everywhere) is ignored (contract §5).
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
+	if err := s.key.wait(); err != nil {
+		writeJSON(w, http.StatusInternalServerError, &oauthError{"server_error", "The environment's signing key could not be loaded."})
+		return
+	}
 	writeStaticJSON(w, s.key.jwks)
 }
 

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -22,15 +23,18 @@ const keyFile = "signing-key.json"
 // §6), so the key is persisted in --state-dir: a restart must not break the
 // apps that are running.
 //
-// Parsing an RSA private key costs about as much as starting the whole HTTP
-// server, and neither discovery nor /keys needs it, so it is parsed in the
-// background and the first signature waits for it.
+// Loading the key (reading and parsing an RSA private key, or generating
+// one) costs more than starting the whole HTTP server, and discovery does
+// not need it, so it is loaded on first use: /keys, the first signature,
+// or Server.LoadKey, which the command calls once it serves.
 type signingKey struct {
-	kid  string
-	pub  *rsa.PublicKey
-	jwks []byte // the /keys document, public members only
-
-	ready  chan struct{}
+	once     sync.Once
+	stateDir string
+	ids      *idGen
+	// Set by load, inside once.
+	kid    string
+	pub    *rsa.PublicKey
+	jwks   []byte // the /keys document, public members only
 	signer jose.Signer
 	err    error
 }
@@ -43,31 +47,42 @@ type keyFileContents struct {
 	Private string          `json:"private_key_pem"`
 }
 
-// loadOrCreateKey reads the key from stateDir, or makes a new one and saves
-// it there when stateDir is set.
-func loadOrCreateKey(stateDir string, ids *idGen) (*signingKey, error) {
+// newSigningKey returns the key of stateDir, loaded on first use from the
+// file there, or made anew (and saved there when stateDir is set).
+func newSigningKey(stateDir string, ids *idGen) *signingKey {
+	return &signingKey{stateDir: stateDir, ids: ids}
+}
+
+// wait loads the key if it is not loaded yet, and returns why it could
+// not be.
+func (k *signingKey) wait() error {
+	k.once.Do(func() { k.err = k.load(k.stateDir, k.ids) })
+	return k.err
+}
+
+func (k *signingKey) load(stateDir string, ids *idGen) error {
 	if stateDir != "" {
 		data, err := os.ReadFile(filepath.Join(stateDir, keyFile))
 		switch {
 		case err == nil:
-			return parseKeyFile(data)
+			return k.parse(data)
 		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("signing key: %w", err)
+			return fmt.Errorf("signing key: %w", err)
 		}
 	}
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
+		return fmt.Errorf("signing key: %w", err)
 	}
 	kid := ids.New("snk_")
 	pub, err := json.Marshal(publicJWK(kid, &priv.PublicKey))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if stateDir != "" {
 		der, err := x509.MarshalPKCS8PrivateKey(priv)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		data, err := json.MarshalIndent(keyFileContents{
 			KID:     kid,
@@ -75,79 +90,59 @@ func loadOrCreateKey(stateDir string, ids *idGen) (*signingKey, error) {
 			Private: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
 		}, "", "  ")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := writeFileAtomic(filepath.Join(stateDir, keyFile), data); err != nil {
-			return nil, fmt.Errorf("signing key: %w", err)
+			return fmt.Errorf("signing key: %w", err)
 		}
 	}
-	k, err := newSigningKey(kid, pub)
-	if err != nil {
-		return nil, err
-	}
-	k.finish(priv, nil)
-	return k, nil
+	return k.set(kid, pub, priv)
 }
 
-func parseKeyFile(data []byte) (*signingKey, error) {
+func (k *signingKey) parse(data []byte) error {
 	var c keyFileContents
 	if err := json.Unmarshal(data, &c); err != nil || c.KID == "" || len(c.Public) == 0 {
-		return nil, fmt.Errorf("signing key: %s is damaged: delete it to make a new key (apps must then restart)", keyFile)
+		return fmt.Errorf("signing key: %s is damaged: delete it to make a new key (apps must then restart)", keyFile)
 	}
-	k, err := newSigningKey(c.KID, c.Public)
-	if err != nil {
-		return nil, err
+	block, _ := pem.Decode([]byte(c.Private))
+	if block == nil {
+		return fmt.Errorf("signing key: %s holds no PEM private key: delete it to make a new key", keyFile)
 	}
-	go func() {
-		block, _ := pem.Decode([]byte(c.Private))
-		if block == nil {
-			k.finish(nil, fmt.Errorf("signing key: %s holds no PEM private key", keyFile))
-			return
-		}
-		parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		priv, ok := parsed.(*rsa.PrivateKey)
-		if err != nil || !ok {
-			k.finish(nil, fmt.Errorf("signing key: %s holds no RSA private key", keyFile))
-			return
-		}
-		k.finish(priv, nil)
-	}()
-	return k, nil
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	priv, ok := parsed.(*rsa.PrivateKey)
+	if err != nil || !ok {
+		return fmt.Errorf("signing key: %s holds no RSA private key: delete it to make a new key", keyFile)
+	}
+	return k.set(c.KID, c.Public, priv)
 }
 
-func newSigningKey(kid string, publicJWK []byte) (*signingKey, error) {
+// set fills the key's fields from its parts, checking that the published
+// JWK is the private key's public half.
+func (k *signingKey) set(kid string, publicJWK []byte, priv *rsa.PrivateKey) error {
 	var jwk jose.JSONWebKey
 	if err := jwk.UnmarshalJSON(publicJWK); err != nil {
-		return nil, fmt.Errorf("signing key: public key of %s: %w", keyFile, err)
+		return fmt.Errorf("signing key: public key of %s: %w", keyFile, err)
 	}
 	pub, ok := jwk.Key.(*rsa.PublicKey)
-	if !ok || jwk.KeyID != kid {
-		return nil, fmt.Errorf("signing key: %s does not hold the RSA public key of %s", keyFile, kid)
+	if !ok || jwk.KeyID != kid || !pub.Equal(&priv.PublicKey) {
+		return fmt.Errorf("signing key: %s: the public key is not the private key's: delete the file to make a new key", keyFile)
 	}
-	return &signingKey{
-		kid:   kid,
-		pub:   pub,
-		jwks:  fmt.Appendf(nil, `{"keys":[%s]}`, publicJWK),
-		ready: make(chan struct{}),
-	}, nil
-}
-
-func (k *signingKey) finish(priv *rsa.PrivateKey, err error) {
-	if err == nil {
-		k.signer, err = jose.NewSigner(
-			jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: priv, KeyID: k.kid}},
-			(&jose.SignerOptions{}).WithType("JWT"))
+	signer, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return err
 	}
-	k.err = err
-	close(k.ready)
+	k.kid, k.pub, k.signer = kid, pub, signer
+	k.jwks = fmt.Appendf(nil, `{"keys":[%s]}`, publicJWK)
+	return nil
 }
 
 // sign returns the compact JWS of claims, with header
 // {"alg":"RS256","kid":"snk_…","typ":"JWT"} (contract §7).
 func (k *signingKey) sign(claims any) (string, error) {
-	<-k.ready
-	if k.err != nil {
-		return "", k.err
+	if err := k.wait(); err != nil {
+		return "", err
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
@@ -163,6 +158,9 @@ func (k *signingKey) sign(claims any) (string, error) {
 // verify checks a token signed by this key and returns its claims. It
 // checks the signature and the issuer only; callers check the rest.
 func (k *signingKey) verify(token, issuer string) (map[string]any, error) {
+	if err := k.wait(); err != nil {
+		return nil, err
+	}
 	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return nil, err

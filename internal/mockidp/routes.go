@@ -3,39 +3,66 @@ package mockidp
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
 
-// routes registers every endpoint of contract §2 in one place.
+// routes returns the environment's handler: every endpoint of contract §2,
+// behind panic recovery and request logging.
 func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
-	mux.HandleFunc("GET /keys", s.handleKeys)
-	mux.HandleFunc("GET /oauth/authorize", s.handleAuthorize)
-	mux.HandleFunc("POST /oauth/authorize", s.handleAuthorize)
-	mux.HandleFunc("POST /oauth/login", s.handleLogin)
-	mux.HandleFunc("/oauth/token", s.handleToken) // other methods: 405 as JSON
-	mux.HandleFunc("GET /userinfo", s.handleUserinfo)
-	mux.HandleFunc("POST /userinfo", s.handleUserinfo)
-	mux.HandleFunc("GET /oidc/logout", s.handleLogout)
-	mux.HandleFunc("POST /oidc/logout", s.handleLogout)
-	mux.HandleFunc("GET /end_session", s.handleLogout) // the 2024 path
-	mux.HandleFunc("GET /{$}", s.handleIndex)
-	return s.logRequests(recoverPanics(s.log, rejectDoubleSlash(mux)))
+	return s.logRequests(recoverPanics(s.log, http.HandlerFunc(s.dispatch)))
 }
 
-// rejectDoubleSlash answers //oauth/… with a 404 that names the mistake.
-// ServeMux would redirect to the clean path, and a 301 turns the Go SDK's
-// POST into a GET (contract §1).
-func rejectDoubleSlash(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// dispatch sends each request to its handler by the exact path, in one switch. A ServeMux would
+// clean the path first, turning //oauth/token into a redirect (a 301
+// turns the Go SDK's POST into a GET, contract §1), and its pattern tree
+// costs more than serving the discovery document itself.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	var h http.HandlerFunc
+	allow := "GET"
+	switch r.URL.Path {
+	case "/.well-known/openid-configuration":
+		h = s.handleDiscovery
+	case "/keys":
+		h = s.handleKeys
+	case "/oauth/authorize":
+		h, allow = s.handleAuthorize, "GET, POST"
+	case "/oauth/login":
+		h, allow = s.handleLogin, "POST"
+	case "/oauth/token":
+		h, allow = s.handleToken, "" // answers other methods itself, as JSON
+	case "/userinfo":
+		h, allow = s.handleUserinfo, "GET, POST"
+	case "/oidc/logout":
+		h, allow = s.handleLogout, "GET, POST"
+	case "/end_session": // the 2024 path
+		h = s.handleLogout
+	case "/":
+		h = s.handleIndex
+	default:
 		if strings.HasPrefix(r.URL.Path, "//") {
 			http.Error(w, "404 page not found: the path starts with //, so the app's SCALEKIT_ENVIRONMENT_URL ends with a slash: remove the trailing slash", http.StatusNotFound)
 			return
 		}
-		next.ServeHTTP(w, r)
-	})
+		http.NotFound(w, r)
+		return
+	}
+	if allow != "" && !methodAllowed(r.Method, allow) {
+		w.Header().Set("Allow", allow)
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	h(w, r)
+}
+
+// methodAllowed reports whether method is in allow ("GET, POST"); HEAD
+// goes wherever GET does.
+func methodAllowed(method, allow string) bool {
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	return slices.Contains(strings.Split(allow, ", "), method)
 }
 
 // recoverPanics turns a panic in a handler into a logged 500 rather than a

@@ -133,9 +133,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("--auto-login %s: no such user in the fixtures: pick one of %s", opts.AutoLogin, strings.Join(s.dir.emails(), ", "))
 		}
 	}
-	if s.key, err = loadOrCreateKey(s.stateDir, &s.ids); err != nil {
-		return nil, err
-	}
+	s.key = newSigningKey(s.stateDir, &s.ids)
 	if s.stateDir != "" {
 		if err := s.store.load(s.stateDir); err != nil {
 			return nil, err
@@ -179,6 +177,21 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // DefaultApp returns the first app of the fixtures, the one whose settings
 // `skctl mock-idp` prints for the user's .env.
 func (s *Server) DefaultApp() App { return *s.dir.apps[0] }
+
+// LoadKey loads (or makes) the signing key now rather than on first use,
+// in the background, and reports why it could not (a damaged key file in
+// StateDir). The channel never fires when the key is good. Call it once
+// the server serves: discovery does not need the key, so start-up does
+// not wait for it.
+func (s *Server) LoadKey() <-chan error {
+	c := make(chan error, 1)
+	go func() {
+		if err := s.key.wait(); err != nil {
+			c <- err
+		}
+	}()
+	return c
+}
 
 // Stats counts the sessions, codes and tokens held now.
 func (s *Server) Stats() Stats { return s.store.stats() }
