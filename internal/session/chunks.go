@@ -122,6 +122,14 @@ func (c *Codec) Read(r *http.Request, base string, o CookieOptions) ([]byte, err
 	return plaintext, err
 }
 
+// ReadIssued is Read that also returns the value's issued-at. What Read
+// returns depends only on the request's Cookie header, the codec's keys
+// and, through Fresh(issued-at), the time, so a caller may memoize a
+// success per Cookie header and check it again with Fresh.
+func (c *Codec) ReadIssued(r *http.Request, base string, o CookieOptions) ([]byte, time.Time, error) {
+	return c.read(requestCookies(r), o.Name(base))
+}
+
 // read is Read on cookies already parsed from the request; it also returns
 // the issued-at.
 func (c *Codec) read(present []*http.Cookie, name string) ([]byte, time.Time, error) {

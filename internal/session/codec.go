@@ -137,12 +137,24 @@ func (c *Codec) decode(name, value string) ([]byte, time.Time, error) {
 		return invalid("no key opens it (wrong key, wrong cookie or tampered)")
 	}
 	iat := time.Unix(int64(binary.BigEndian.Uint64(msg)), 0)
-	now := c.now()
-	if now.Sub(iat) > c.maxAge {
-		return invalid("expired")
-	}
-	if iat.Sub(now) > maxFuture {
-		return invalid("issued in the future")
+	if why := c.age(iat, c.now()); why != "" {
+		return invalid(why)
 	}
 	return msg[iatSize:], iat, nil
 }
+
+// age returns why a value issued at iat may not be read at now, or "".
+func (c *Codec) age(iat, now time.Time) string {
+	switch {
+	case now.Sub(iat) > c.maxAge:
+		return "expired"
+	case iat.Sub(now) > maxFuture:
+		return "issued in the future"
+	}
+	return ""
+}
+
+// Fresh reports whether a value issued at iat passes Decode's age checks
+// now. A caller that memoizes what ReadIssued returned checks it again
+// with Fresh on every use.
+func (c *Codec) Fresh(iat time.Time) bool { return c.age(iat, c.now()) == "" }

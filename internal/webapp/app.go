@@ -47,6 +47,7 @@ type App struct {
 	idp      atomic.Pointer[idp] // nil until discovery succeeds
 	fatal    chan error          // a discovery failure retrying cannot fix
 	verified verifyCache
+	sessions sessionCache
 	refresh  refresher
 	handler  http.Handler
 }
@@ -89,6 +90,7 @@ func New(opts Options) (*App, error) {
 	}
 	a.origin = u.Scheme + "://" + u.Host
 	a.verified.init()
+	a.sessions.init()
 	a.refresh.init()
 	a.handler = a.routes()
 	return a, nil

@@ -1,6 +1,7 @@
 package webapp
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -50,4 +51,69 @@ func (c *verifyCache) put(token string, u *User, expires time.Time, now time.Tim
 		}
 	}
 	c.m[token] = cachedUser{u, expires}
+}
+
+// sessionCache remembers, per Cookie header, the tokens readSession found
+// in it, so that a session cookie is parsed, decrypted (AES-GCM) and
+// unmarshalled once rather than on every request: for a 3 KB session
+// cookie those steps cost several times what the dashboard page does.
+// What readSession returns depends only on the Cookie header, the cookie
+// keys and the time (the cookie's issued-at, which codec.Fresh checks on
+// every hit), so a hit returns what a full read would. Only successful
+// reads are kept, and only of requests with one Cookie line. The decrypted
+// tokens it holds are no more exposed than the cookie keys, which live in
+// the same memory and decrypt every cookie.
+type sessionCache struct {
+	mu    sync.Mutex
+	m     map[string]cachedSession
+	bytes int // the keys' and tokens' bytes, bounded by maxSessionCacheBytes
+}
+
+type cachedSession struct {
+	tokens tokens
+	iat    time.Time
+}
+
+// maxSessionCacheBytes bounds the session cache; a put past it, or past
+// maxCachedTokens entries, starts the cache over. Junk cookies added to a
+// valid session make new keys, so they cost the full read they cost
+// without the cache, and never more memory than this.
+const maxSessionCacheBytes = 32 << 20
+
+func (c *sessionCache) init() { c.m = map[string]cachedSession{} }
+
+func (c *sessionCache) get(header string) (cachedSession, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[header]
+	return e, ok
+}
+
+func (c *sessionCache) remove(header string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[header]; ok {
+		delete(c.m, header)
+		c.bytes -= e.size(header)
+	}
+}
+
+func (c *sessionCache) put(header string, t tokens, iat time.Time) {
+	e := cachedSession{t, iat}
+	n := e.size(header)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[header]; ok {
+		c.bytes -= old.size(header)
+	}
+	if len(c.m) >= maxCachedTokens || c.bytes+n > maxSessionCacheBytes {
+		clear(c.m)
+		c.bytes = 0
+	}
+	c.m[strings.Clone(header)] = e
+	c.bytes += n
+}
+
+func (e cachedSession) size(header string) int {
+	return len(header) + len(e.tokens.Access) + len(e.tokens.Refresh) + len(e.tokens.ID)
 }

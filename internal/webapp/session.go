@@ -29,8 +29,22 @@ type tokens struct {
 // readSession returns the request's tokens, or nil when there is no
 // session. A cookie that does not decrypt counts as none (F5): the caller
 // clears it.
+//
+// A successful read is memoized per Cookie header (sessionCache), so a
+// session's cookie is decrypted once, not on every request.
 func (a *App) readSession(r *http.Request) (*tokens, error) {
-	b, err := a.codec.Read(r, sessionCookie, a.cookies)
+	lines := r.Header["Cookie"]
+	memo := len(lines) == 1
+	if memo {
+		if e, ok := a.sessions.get(lines[0]); ok {
+			if a.codec.Fresh(e.iat) {
+				t := e.tokens
+				return &t, nil
+			}
+			a.sessions.remove(lines[0])
+		}
+	}
+	b, iat, err := a.codec.ReadIssued(r, sessionCookie, a.cookies)
 	if errors.Is(err, session.ErrNoCookie) {
 		return nil, nil
 	}
@@ -40,6 +54,9 @@ func (a *App) readSession(r *http.Request) (*tokens, error) {
 	var t tokens
 	if err := json.Unmarshal(b, &t); err != nil || t.Access == "" || t.ID == "" {
 		return nil, errors.New("session cookie holds no tokens")
+	}
+	if memo {
+		a.sessions.put(lines[0], t, iat)
 	}
 	return &t, nil
 }
