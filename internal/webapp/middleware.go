@@ -41,6 +41,10 @@ func (a *App) withSession(next http.Handler) http.Handler {
 		case errors.Is(err, errUnverifiable):
 			a.fail(w, r, unverifiableFailure(err), safeReason(err))
 			return
+		case errors.Is(err, errRefreshRefused):
+			a.fail(w, r, failure{http.StatusBadGateway, "Your session could not be renewed",
+				"The sign-in service refused to renew your session. Sign in again to continue.", signInAgain}, safeReason(err))
+			return
 		default:
 			a.log.Info("session ended", "request_id", requestID(r.Context()), "reason", safeReason(err))
 			a.clearSession(w, r)
@@ -72,14 +76,23 @@ func (a *App) authenticate(w http.ResponseWriter, r *http.Request, p *idp, t *to
 	if t.Refresh == "" {
 		return nil, errInvalid
 	}
-	next, err := a.refresh.do(t.Refresh, a.now, func() (*tokens, error) {
-		return a.refreshTokens(r.Context(), p, t)
+	redeemed, err := a.refresh.do(r.Context(), t.Refresh, a.now, func() (*tokens, error) {
+		return a.redeem(r.Context(), p, t)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := a.writeSession(w, r, next); err != nil {
+	next, err := a.verifyRefreshed(r.Context(), p, t, redeemed)
+	if next == nil {
+		return nil, err
+	}
+	// Stored even when the keys could not be fetched (err is then
+	// errUnverifiable): the old refresh token is spent.
+	if werr := a.writeSession(w, r, next); werr != nil {
 		return nil, errInvalid
+	}
+	if err != nil {
+		return nil, err
 	}
 	// Fresh from the IdP: accept it even if it lives less than refreshEarly.
 	return a.userFromTokens(r.Context(), p, next, 0)

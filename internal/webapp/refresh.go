@@ -16,6 +16,11 @@ import (
 // that arrive late with the same, now rotated-out, refresh token (E5).
 const refreshResultTTL = time.Minute
 
+// errRefreshRefused is a refresh the IdP refused with an error other than
+// invalid_grant or invalid_client: the session is kept (E4), but retrying
+// at once would only be refused again.
+var errRefreshRefused = errors.New("refresh refused")
+
 // refresher makes exactly one refresh call per refresh token however many
 // requests arrive with it at once, and hands every one of them the same
 // result (E5). Scalekit's refresh tokens are single-use: a second call
@@ -34,16 +39,20 @@ type refreshCall struct {
 
 func (rf *refresher) init() { rf.calls = map[[32]byte]*refreshCall{} }
 
-// do runs fn once per refresh token. A transient failure is not kept, so
-// the next request tries again; a success or a fatal failure is kept for
-// refreshResultTTL.
-func (rf *refresher) do(refreshToken string, now func() time.Time, fn func() (*tokens, error)) (*tokens, error) {
+// do runs redeem once per refresh token. A transient failure is not kept,
+// so the next request tries again; anything else is kept for
+// refreshResultTTL. A waiter gives up when its own request ends.
+func (rf *refresher) do(ctx context.Context, refreshToken string, now func() time.Time, redeem func() (*tokens, error)) (*tokens, error) {
 	key := sha256.Sum256([]byte(refreshToken))
 	rf.mu.Lock()
 	if c, ok := rf.calls[key]; ok && (c.expires.IsZero() || now().Before(c.expires)) {
 		rf.mu.Unlock()
-		<-c.done
-		return c.result, c.err
+		select {
+		case <-c.done:
+			return c.result, c.err
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for a refresh: %w: %w", errUnverifiable, ctx.Err())
+		}
 	}
 	for k, c := range rf.calls {
 		if !c.expires.IsZero() && !now().Before(c.expires) {
@@ -54,31 +63,41 @@ func (rf *refresher) do(refreshToken string, now func() time.Time, fn func() (*t
 	rf.calls[key] = c
 	rf.mu.Unlock()
 
-	c.result, c.err = fn()
-	rf.mu.Lock()
-	if errors.Is(c.err, errUnverifiable) {
-		delete(rf.calls, key)
-	} else {
-		c.expires = now().Add(refreshResultTTL)
-	}
-	rf.mu.Unlock()
-	close(c.done)
+	// However redeem ends, even by a panic, the waiters are released and
+	// the entry settles: a stuck entry would block this session forever.
+	defer func() {
+		if v := recover(); v != nil {
+			c.result, c.err = nil, fmt.Errorf("refresh panicked: %v: %w", v, errUnverifiable)
+		}
+		rf.mu.Lock()
+		if errors.Is(c.err, errUnverifiable) {
+			delete(rf.calls, key)
+		} else {
+			c.expires = now().Add(refreshResultTTL)
+		}
+		rf.mu.Unlock()
+		close(c.done)
+	}()
+	c.result, c.err = redeem()
 	return c.result, c.err
 }
 
-// refreshTokens redeems the refresh token (E1) and checks what comes back
-// as at sign-in: the new ID token fully but for nonce, with the same iss,
-// sub and aud as the old one (E2), and the new access token (D1, D2). An
-// invalid_grant or invalid_client ends the session; anything else is
-// transient and keeps it (E4).
-func (a *App) refreshTokens(ctx context.Context, p *idp, old *tokens) (*tokens, error) {
+// redeem redeems the refresh token (E1) and returns what came back,
+// unverified. invalid_grant or invalid_client ends the session; another
+// refusal keeps it (errRefreshRefused); a network or server failure is
+// transient (E4).
+func (a *App) redeem(ctx context.Context, p *idp, old *tokens) (*tokens, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.client.Timeout)
 	defer cancel()
 	src := p.oauth.TokenSource(a.oauthContext(ctx), &oauth2.Token{RefreshToken: old.Refresh, Expiry: time.Unix(1, 0)})
 	tok, err := src.Token()
 	if err != nil {
-		if code, _ := oauthErrorCode(err); code == "invalid_grant" || code == "invalid_client" {
+		code, status := oauthErrorCode(err)
+		switch {
+		case code == "invalid_grant" || code == "invalid_client":
 			return nil, fmt.Errorf("refresh: %s: %w", code, errInvalid)
+		case status >= 400 && status < 500:
+			return nil, fmt.Errorf("refresh: %s: %w", safeReason(err), errRefreshRefused)
 		}
 		return nil, fmt.Errorf("refresh: %w: %w", errUnverifiable, err)
 	}
@@ -87,19 +106,42 @@ func (a *App) refreshTokens(ctx context.Context, p *idp, old *tokens) (*tokens, 
 	}
 	// x/oauth2 keeps the old refresh token when the answer has none (E3).
 	next := &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: old.ID}
-	if raw, _ := tok.Extra("id_token").(string); raw != "" {
-		_, c, err := a.verifyIDToken(ctx, p, raw, "", tok.AccessToken)
-		if err != nil {
-			return nil, fmt.Errorf("refresh: %w", err)
-		}
-		var prev idClaims
-		if err := decodeSegment(strings.Split(old.ID, ".")[1], &prev); err != nil || prev.Subject != c.Subject || strings.Join(prev.Audience, " ") != strings.Join(c.Audience, " ") {
-			return nil, fmt.Errorf("refresh: the new ID token is for another subject or audience: %w", errInvalid)
-		}
-		next.ID = raw
-	}
-	if _, _, err := a.verifyAccessToken(ctx, p, next.Access); err != nil {
-		return nil, fmt.Errorf("refresh: new %w", err)
-	}
+	next.newID, _ = tok.Extra("id_token").(string)
 	return next, nil
+}
+
+// verifyRefreshed checks redeemed tokens as at sign-in: a new ID token
+// fully but for nonce, with the old one's sub and aud (E2), then the
+// access token (D1, D2). It returns the tokens to store. A new ID token
+// that cannot be verified now is dropped and the old, verified one kept
+// (an ID token is optional on refresh, OIDC Core §12.2): the refresh
+// token was already spent, so the tokens must be stored even when the
+// keys are unreachable, and the caller then answers 503 (errUnverifiable).
+func (a *App) verifyRefreshed(ctx context.Context, p *idp, old, next *tokens) (*tokens, error) {
+	out := &tokens{Access: next.Access, Refresh: next.Refresh, ID: old.ID}
+	var pending error
+	if next.newID != "" {
+		_, c, err := a.verifyIDToken(ctx, p, next.newID, "", next.Access)
+		switch {
+		case errors.Is(err, errUnverifiable):
+			pending = err
+		case err != nil:
+			return nil, fmt.Errorf("refresh: %w", err)
+		default:
+			var prev idClaims
+			parts := strings.Split(old.ID, ".")
+			if len(parts) != 3 || decodeSegment(parts[1], &prev) != nil || prev.Subject != c.Subject ||
+				strings.Join(prev.Audience, " ") != strings.Join(c.Audience, " ") {
+				return nil, fmt.Errorf("refresh: the new ID token is for another subject or audience: %w", errInvalid)
+			}
+			out.ID = next.newID
+		}
+	}
+	if _, _, err := a.verifyAccessToken(ctx, p, out.Access); err != nil {
+		if !errors.Is(err, errUnverifiable) {
+			return nil, fmt.Errorf("refresh: new %w", err)
+		}
+		pending = err
+	}
+	return out, pending
 }

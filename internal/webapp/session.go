@@ -24,6 +24,9 @@ type tokens struct {
 	Access  string `json:"a"`
 	Refresh string `json:"r,omitempty"`
 	ID      string `json:"i"`
+	// newID is a refresh's new ID token before it is verified; never
+	// stored.
+	newID string
 }
 
 // readSession returns the request's tokens, or nil when there is no
