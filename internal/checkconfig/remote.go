@@ -44,6 +44,11 @@ func (c *checker) run(ctx context.Context) {
 	c.checkIssuer()
 	c.checkEndpoints()
 	c.checkKeys(ctx)
+	if st, _ := c.r.status("discovery.endpoints"); st == Fail {
+		// Never send the client secret to an endpoint on another origin or
+		// over plain http.
+		skipRest(c.r, "skipped: the endpoints are not trustworthy (see discovery.endpoints); no secret was sent")
+	}
 	c.checkCredentials(ctx)
 	c.checkRedirect(ctx)
 	c.checkPostLogout(ctx)
@@ -188,6 +193,9 @@ func (c *checker) checkKeys(ctx context.Context) {
 }
 
 func (c *checker) checkCredentials(ctx context.Context) {
+	if _, done := c.r.status("credentials.client_credentials"); done {
+		return
+	}
 	id, secret := c.o.Settings[config.EnvClientID], c.o.Settings[config.EnvClientSecret]
 	if id == "" || secret == "" {
 		c.r.skip("credentials.client_credentials", "skipped: client ID or secret not set")
@@ -221,6 +229,9 @@ func (c *checker) checkCredentials(ctx context.Context) {
 }
 
 func (c *checker) checkRedirect(ctx context.Context) {
+	if _, done := c.r.status("redirect.registered"); done {
+		return
+	}
 	id := c.o.Settings[config.EnvClientID]
 	redirect, ok := c.o.Settings[config.EnvRedirectURI]
 	if !ok {
@@ -238,12 +249,14 @@ func (c *checker) checkRedirect(ctx context.Context) {
 		c.r.fail("redirect.registered", "the authorization endpoint could not be reached: "+describe(err), "try again; if it persists, check this machine's network")
 		return
 	}
-	loc := resp.Header.Get("Location")
 	switch {
-	case resp.StatusCode >= 300 && resp.StatusCode < 400 && strings.HasPrefix(loc, redirect):
+	case resp.StatusCode >= 300 && resp.StatusCode < 400 && sameEndpoint(resp.Header.Get("Location"), redirect):
 		c.r.pass("redirect.registered", "the environment redirects to "+redirect)
 	case resp.StatusCode >= 300 && resp.StatusCode < 400 || resp.StatusCode == http.StatusOK:
-		c.r.pass("redirect.registered", "the environment accepts "+redirect+" and shows its sign-in")
+		// An IdP may show a page, or send the browser to one, for a
+		// registered URI and an unregistered one alike.
+		c.r.warn("redirect.registered", "the environment did not redirect back to "+redirect+", so its registration is unconfirmed",
+			"check that "+redirect+" is listed exactly under Redirects in the "+dashRedirects+", or sign in once with skctl serve")
 	case strings.Contains(string(body), "invalid_client"):
 		c.r.fail("redirect.registered", "the environment does not know the client ID "+id, "copy "+config.EnvClientID+" from the "+dashCredentials+" of this environment")
 	default:
@@ -252,7 +265,18 @@ func (c *checker) checkRedirect(ctx context.Context) {
 	}
 }
 
+// sameEndpoint reports whether location is target with, at most, a query
+// added: the same scheme, host and path.
+func sameEndpoint(location, target string) bool {
+	l, err1 := url.Parse(location)
+	t, err2 := url.Parse(target)
+	return err1 == nil && err2 == nil && l.Scheme == t.Scheme && l.Host == t.Host && l.Path == t.Path
+}
+
 func (c *checker) checkPostLogout(ctx context.Context) {
+	if _, done := c.r.status("redirect.post_logout"); done {
+		return
+	}
 	target := c.o.Settings[config.EnvPostLogoutURI]
 	switch {
 	case target == "":
@@ -268,7 +292,7 @@ func (c *checker) checkPostLogout(ctx context.Context) {
 		c.r.fail("redirect.post_logout", "the end-session endpoint could not be reached: "+describe(err), "try again")
 		return
 	}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 && strings.HasPrefix(resp.Header.Get("Location"), target) {
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 && sameEndpoint(resp.Header.Get("Location"), target) {
 		c.r.pass("redirect.post_logout", "the environment redirects to "+target+" after logout")
 		return
 	}
@@ -277,6 +301,9 @@ func (c *checker) checkPostLogout(ctx context.Context) {
 }
 
 func (c *checker) checkClock() {
+	if _, done := c.r.status("clock.skew"); done {
+		return
+	}
 	if c.date.IsZero() {
 		c.r.skip("clock.skew", "skipped: the IdP sent no Date header")
 		return

@@ -1,7 +1,6 @@
 package checkconfig
 
 import (
-	"encoding/base64"
 	"net/url"
 	"strconv"
 	"strings"
@@ -83,7 +82,7 @@ func checkSettings(r *Report, s Settings) *url.URL {
 	}
 	if keys := s[config.EnvCookieSecret]; keys != "" {
 		for i, k := range strings.Split(keys, ",") {
-			if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(k)); err != nil || len(b) != 32 {
+			if _, err := config.DecodeCookieKey(k); err != nil {
 				r.fail("settings.cookie_secret", config.EnvCookieSecret+" key "+strconv.Itoa(i+1)+" is not base64 of 32 bytes", "make one with: openssl rand -base64 32")
 				return envURL
 			}
@@ -93,24 +92,14 @@ func checkSettings(r *Report, s Settings) *url.URL {
 	return envURL
 }
 
-// checkAppURL judges a URL of the app: absolute, https unless loopback, no
-// fragment, at most 256 characters; a redirect URI has no query and the
-// app's callback path.
+// checkAppURL judges a URL of the app as serve does (config.CheckAppURL),
+// and a redirect URI's path, which must be the app's callback.
 func checkAppURL(raw string, redirect bool) (msg, hint string) {
-	u, err := url.Parse(raw)
-	where := "set it to the URL registered in the " + dashRedirects
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		return "is not an absolute http(s) URL", where
-	case u.Scheme == "http" && !config.IsLoopback(u.Hostname()):
-		return "is plain http on " + u.Hostname(), "use https: only loopback (localhost) may use http"
-	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return "has a fragment", "remove the #… part"
-	case redirect && u.RawQuery != "":
-		return "has a query", "remove the ?… part: Scalekit matches redirect URIs exactly"
-	case len(raw) > 256:
-		return "is longer than 256 characters", "Scalekit accepts redirect URIs of at most 256 characters"
-	case redirect && u.Path != config.CallbackPath:
+	u, msg, hint := config.CheckAppURL(raw, redirect)
+	if msg != "" {
+		return msg, hint
+	}
+	if redirect && u.Path != config.CallbackPath {
 		return "has the path " + u.Path + ", not the app's callback " + config.CallbackPath,
 			"use " + u.Scheme + "://" + u.Host + config.CallbackPath + " and register it in the " + dashRedirects
 	}

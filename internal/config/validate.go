@@ -4,6 +4,7 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net"
 	"net/url"
 	"strconv"
@@ -42,7 +43,7 @@ func build(get func(string) (string, bool)) (*Config, error) {
 	}
 
 	c.RedirectURI = value(EnvRedirectURI, DefaultRedirectURI)
-	redirect, msg, hint := checkAppURL(c.RedirectURI, true)
+	redirect, msg, hint := CheckAppURL(c.RedirectURI, true)
 	if msg == "" && redirect.Path != CallbackPath {
 		msg, hint = "has the path "+redirect.Path, "the app's callback is "+CallbackPath+": use "+redirect.Scheme+"://"+redirect.Host+CallbackPath+" and register it in Scalekit under Redirects"
 	}
@@ -56,7 +57,7 @@ func build(get func(string) (string, bool)) (*Config, error) {
 	if c.PostLogoutRedirectURI == "" && redirect != nil && msg == "" {
 		c.PostLogoutRedirectURI = redirect.Scheme + "://" + redirect.Host + "/"
 	} else if c.PostLogoutRedirectURI != "" {
-		if _, msg, hint := checkAppURL(c.PostLogoutRedirectURI, false); msg != "" {
+		if _, msg, hint := CheckAppURL(c.PostLogoutRedirectURI, false); msg != "" {
 			bad(EnvPostLogoutURI, msg, hint)
 		}
 	}
@@ -68,8 +69,8 @@ func build(get func(string) (string, bool)) (*Config, error) {
 
 	if raw := value(EnvCookieSecret, ""); raw != "" {
 		for i, part := range strings.Split(raw, ",") {
-			key, err := decodeKey(strings.TrimSpace(part))
-			if err != nil || len(key) != 32 {
+			key, err := DecodeCookieKey(part)
+			if err != nil {
 				bad(EnvCookieSecret, "key "+strconv.Itoa(i+1)+" is not base64 of 32 bytes", "make one with: openssl rand -base64 32")
 				continue
 			}
@@ -90,13 +91,19 @@ func build(get func(string) (string, bool)) (*Config, error) {
 	return c, nil
 }
 
-func decodeKey(s string) ([]byte, error) {
+// DecodeCookieKey decodes one SKCTL_COOKIE_SECRET key: base64 (standard
+// or URL-safe, padded or not) of exactly 32 bytes.
+func DecodeCookieKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if b, err := enc.DecodeString(s); err == nil {
+			if len(b) != 32 {
+				return nil, errors.New("not 32 bytes")
+			}
 			return b, nil
 		}
 	}
-	return base64.StdEncoding.DecodeString(s)
+	return nil, errors.New("not base64")
 }
 
 // CheckEnvironmentURL applies Scalekit's issuer rule (scalekit-contract.md
@@ -122,10 +129,10 @@ func CheckEnvironmentURL(raw string) (msg, hint string) {
 	return "", ""
 }
 
-// checkAppURL checks a URL of the app itself: absolute http(s), https
+// CheckAppURL checks a URL of the app itself: absolute http(s), https
 // unless loopback, no fragment, at most 256 characters; a redirect URI also
-// has no query.
-func checkAppURL(raw string, redirect bool) (*url.URL, string, string) {
+// has no query. It returns the parsed URL, or what is wrong and the fix.
+func CheckAppURL(raw string, redirect bool) (*url.URL, string, string) {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):

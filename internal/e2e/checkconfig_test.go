@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,10 +12,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/oauth2-proxy/mockoidc"
+	"github.com/skctl/skctl/internal/cli"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in fixtures/golden")
@@ -227,5 +230,61 @@ func TestCheckConfigAgainstMockoidc(t *testing.T) {
 	}
 	if code == 3 || code == 2 {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestCheckConfigForeignEndpoints: a discovery document whose token
+// endpoint is on another origin fails discovery.endpoints, and the client
+// secret is never sent there; serve refuses such an environment (I4).
+func TestCheckConfigForeignEndpoints(t *testing.T) {
+	t.Parallel()
+	var secretSeen atomic.Bool
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		if r.PostForm.Get("client_secret") != "" {
+			secretSeen.Store(true)
+		}
+	}))
+	defer foreign.Close()
+	var env *httptest.Server
+	env = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{
+			"issuer": env.URL, "authorization_endpoint": env.URL + "/oauth/authorize", "token_endpoint": foreign.URL + "/oauth/token",
+			"jwks_uri": env.URL + "/keys", "code_challenge_methods_supported": []string{"S256"}, "id_token_signing_alg_values_supported": []string{"RS256"},
+		})
+	}))
+	defer env.Close()
+	settings := map[string]string{"environment-url": env.URL, "client-id": app1ID, "client-secret": app1Secret}
+	code, out := checkConfig(t, settings)
+	if code != 1 || statusOf(out, "discovery.endpoints") != "FAIL" || statusOf(out, "credentials.client_credentials") != "SKIP" || secretSeen.Load() {
+		t.Errorf("exit %d, secret sent = %v:\n%s", code, secretSeen.Load(), out)
+	}
+	code, _, stderr := run(t, "serve", "--env-file", "", "--addr", "127.0.0.1:0", "--environment-url", env.URL, "--client-id", app1ID, "--client-secret", app1Secret)
+	if code != 2 || !strings.Contains(stderr, "token_endpoint is on another origin") {
+		t.Errorf("serve: exit %d: %s", code, stderr)
+	}
+}
+
+// TestCheckConfigCookieKeys: check-config accepts every cookie key serve
+// accepts, and refuses what serve refuses.
+func TestCheckConfigCookieKeys(t *testing.T) {
+	t.Parallel()
+	for key, want := range map[string]string{
+		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8":  "PASS", // raw URL-safe base64 of 32 bytes
+		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=": "PASS",
+		"c2hvcnQ=": "FAIL",
+	} {
+		var out syncBuffer
+		d := cli.SystemDeps()
+		d.Stdout, d.Stderr = &out, io.Discard
+		d.LookupEnv = func(k string) (string, bool) {
+			v, ok := map[string]string{"SKCTL_COOKIE_SECRET": key}[k]
+			return v, ok
+		}
+		cli.Run(t.Context(), []string{"check-config", "--env-file", "", "--offline", "--environment-url", "https://acme.scalekit.dev",
+			"--client-id", app1ID, "--client-secret", "s3cret-value"}, d)
+		if got := statusOf(out.String(), "settings.cookie_secret"); got != want {
+			t.Errorf("key %q: %s, want %s", key, got, want)
+		}
 	}
 }

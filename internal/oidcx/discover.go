@@ -2,9 +2,10 @@ package oidcx
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -47,12 +48,50 @@ func Discover(ctx context.Context, client *http.Client, issuer string, now func(
 	if err := p.Claims(&meta); err != nil {
 		return nil, fmt.Errorf("discovery: %w", err)
 	}
-	if meta.JWKSURI == "" || meta.AuthorizationEndpoint == "" || meta.TokenEndpoint == "" {
-		return nil, errors.New("discovery: the document lacks authorization_endpoint, token_endpoint or jwks_uri")
+	if err := checkEndpoints(issuer, &meta); err != nil {
+		return nil, err
 	}
 	jwksClient := &http.Client{Timeout: client.Timeout, Transport: RateLimitJWKS(client.Transport, JWKSReloadInterval, now)}
 	// RemoteKeySet keeps the context's client for every reload and drops
 	// its cancellation, so the client's own timeout bounds each reload.
 	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), jwksClient), meta.JWKSURI)
 	return &Provider{Provider: p, Meta: meta, KeySet: keys}, nil
+}
+
+// EndpointError is a discovery document whose endpoints the app must not
+// use: missing, on another origin than the issuer, or plain http on a
+// host other than loopback (I4). The client secret would go there.
+type EndpointError struct{ Name, URL, Problem string }
+
+func (e *EndpointError) Error() string {
+	return "discovery: " + e.Name + " " + e.Problem + " (" + e.URL + "): check that SCALEKIT_ENVIRONMENT_URL is the environment URL"
+}
+
+func checkEndpoints(issuer string, m *Metadata) error {
+	iu, err := url.Parse(issuer)
+	if err != nil {
+		return err
+	}
+	for _, e := range []struct{ name, url string }{
+		{"authorization_endpoint", m.AuthorizationEndpoint}, {"token_endpoint", m.TokenEndpoint}, {"jwks_uri", m.JWKSURI},
+	} {
+		u, err := url.Parse(e.url)
+		switch {
+		case e.url == "" || err != nil || !u.IsAbs():
+			return &EndpointError{e.name, e.url, "is missing or not an absolute URL"}
+		case u.Scheme != iu.Scheme || u.Host != iu.Host:
+			return &EndpointError{e.name, e.url, "is on another origin than the issuer"}
+		case u.Scheme != "https" && !isLoopback(u.Hostname()):
+			return &EndpointError{e.name, e.url, "is not https"}
+		}
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -118,8 +118,13 @@ func (a *App) Run(ctx context.Context) {
 			return
 		}
 		var mismatch *oidc.IssuerMismatchError
-		if errors.As(err, &mismatch) {
+		var endpoint *oidcx.EndpointError
+		switch {
+		case errors.As(err, &mismatch):
 			a.fatal <- &IssuerMismatchError{Configured: mismatch.Provided, Discovered: mismatch.Discovered}
+			return
+		case errors.As(err, &endpoint):
+			a.fatal <- endpoint
 			return
 		}
 		a.log.Warn("discovery failed, retrying", "issuer", a.cfg.EnvironmentURL, "in", wait, "reason", safeReason(err))
