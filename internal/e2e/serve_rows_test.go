@@ -19,7 +19,11 @@ func TestServeSessionReplacement(t *testing.T) {
 	b := newBrowser(t)
 	b.signIn(app, idp, adaID, acmeOrgID)
 
-	login := b.get(app.URL+"/api/auth/login", "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https")
+	// Another site linking to the login does not sign the user out (G1).
+	if login := b.get(app.URL+"/api/auth/login", "Sec-Fetch-Site", "cross-site"); sessionCleared(login) {
+		t.Errorf("a cross-site link to the login cleared the session")
+	}
+	login := b.get(app.URL+"/api/auth/login", "Sec-Fetch-Site", "same-origin", "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https")
 	if !sessionCleared(login) {
 		t.Errorf("starting a login kept the previous session (A8)")
 	}

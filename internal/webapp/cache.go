@@ -11,9 +11,14 @@ import (
 // It is keyed by the token itself (the map hashes it); an entry holds only
 // what was derived from a successful verification.
 type verifyCache struct {
-	mu sync.Mutex
-	m  map[string]cachedUser
+	mu    sync.Mutex
+	m     map[string]cachedUser
+	bytes int // the tokens' bytes, bounded by maxVerifyCacheBytes
 }
+
+// maxVerifyCacheBytes bounds the verified-token cache: tokens may be up to
+// maxTokenBytes each.
+const maxVerifyCacheBytes = 32 << 20
 
 type cachedUser struct {
 	user    *User
@@ -40,17 +45,23 @@ func (c *verifyCache) get(token string, now time.Time) *User {
 func (c *verifyCache) put(token string, u *User, expires time.Time, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.m) >= maxCachedTokens {
+	if _, ok := c.m[token]; ok {
+		return
+	}
+	if len(c.m) >= maxCachedTokens || c.bytes+len(token) > maxVerifyCacheBytes {
 		for k, e := range c.m {
 			if !now.Before(e.expires) {
 				delete(c.m, k)
+				c.bytes -= len(k)
 			}
 		}
-		if len(c.m) >= maxCachedTokens {
+		if len(c.m) >= maxCachedTokens || c.bytes+len(token) > maxVerifyCacheBytes {
 			clear(c.m)
+			c.bytes = 0
 		}
 	}
 	c.m[token] = cachedUser{u, expires}
+	c.bytes += len(token)
 }
 
 // sessionCache remembers, per Cookie header, the tokens readSession found

@@ -30,8 +30,13 @@ func (a *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		ReturnTo: safeReturnTo(r.URL.Query().Get("return_to")), // H1, kept in the cookie (H2)
 	}
 	b, _ := json.Marshal(tx)
-	// A new login replaces whatever session the browser had (A8).
-	a.clearSession(w, r)
+	// A new login replaces whatever session the browser had (A8). Only a
+	// login started from the app itself clears it at once: another site
+	// could otherwise sign the user out by linking here (G1). Any login
+	// still replaces the session at the callback.
+	if a.sameOrigin(r) {
+		a.clearSession(w, r)
+	}
 	if err := a.codec.StartTransaction(w, r, txCookie, tx.State, a.txOptions(), maxParallelTx, b); err != nil {
 		a.fail(w, r, failure{http.StatusInternalServerError, "Sign-in failed", "The sign-in could not start. Please try again.", tryAgain}, safeReason(err))
 		return

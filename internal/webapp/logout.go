@@ -1,8 +1,11 @@
 package webapp
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"net/url"
+
+	"github.com/skctl/skctl/internal/session"
 )
 
 // handleLogout handles GET and POST /api/auth/logout: clear the session,
@@ -12,14 +15,23 @@ import (
 // otherwise it gets a confirmation page whose POST must be same-origin.
 func (a *App) handleLogout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if !a.sameOrigin(r) {
+	if !a.sameOrigin(r) && !(r.Method == http.MethodPost && a.validLogoutToken(r)) {
 		if r.Method == http.MethodPost {
 			a.fail(w, r, failure{http.StatusForbidden, "Sign-out refused", "This sign-out request did not come from this app.", &link{"/", "Back to the app"}}, "cross-site logout POST")
 			return
 		}
-		render(w, http.StatusOK, "logout", pageData{Title: "Sign out", User: UserFrom(r.Context())})
+		// The confirmation form carries a token bound to an encrypted
+		// cookie: browsers that send neither Sec-Fetch-Site nor a usable
+		// Origin (no-referrer makes it "null") can still sign out.
+		token := randomString()
+		if err := a.codec.Write(w, r, logoutCookie, a.txOptions(), []byte(token)); err != nil {
+			a.fail(w, r, failure{http.StatusInternalServerError, "Sign-out failed", "Please try again.", &link{"/", "Back to the app"}}, safeReason(err))
+			return
+		}
+		render(w, http.StatusOK, "logout", pageData{Title: "Sign out", CSRF: token})
 		return
 	}
+	session.Clear(w, r, logoutCookie, a.txOptions())
 	t, _ := a.readSession(r)
 	a.clearSession(w, r) // F4
 	p := a.idp.Load()
@@ -39,6 +51,17 @@ func (a *App) handleLogout(w http.ResponseWriter, r *http.Request) {
 	target.RawQuery = q.Encode()
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+// logoutCookie holds the confirmation page's token (G1).
+const logoutCookie = "skctl_logout"
+
+// validLogoutToken reports whether a POST carries the token of the
+// confirmation page this browser was shown.
+func (a *App) validLogoutToken(r *http.Request) bool {
+	want, err := a.codec.Read(r, logoutCookie, a.txOptions())
+	got := r.PostFormValue("csrf")
+	return err == nil && got != "" && subtle.ConstantTimeCompare([]byte(got), want) == 1
 }
 
 // sameOrigin reports whether a request comes from this app's own pages.

@@ -26,6 +26,7 @@ type pageData struct {
 	Message   string
 	Action    *link
 	RequestID string
+	CSRF      string // the logout confirmation's token
 }
 
 type link struct{ Href, Label string }
