@@ -320,3 +320,38 @@ func TestSessionForAnotherOrganization(t *testing.T) {
 		t.Errorf("another organization: %d, want its sign-in page", p.status)
 	}
 }
+
+// TestLoginHintSwitchesUser: with a live session, a login_hint naming
+// another seeded user signs that user in; one naming the session's user
+// reuses the session.
+func TestLoginHintSwitchesUser(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	b := newBrowser(t)
+	first := a.login(b, "ada@acme.test")
+	again := a.login(b, "ada@acme.test")
+	if again.claims["sid"] != first.claims["sid"] {
+		t.Errorf("the same hint started a new session")
+	}
+	other := a.login(b, "grace@acme.test")
+	if other.idToken.Subject == ada {
+		t.Errorf("a hint for another user was answered with the session's user")
+	}
+}
+
+// TestRoutedOrganizationNonMember: a hinted user who is not a member of
+// the requested organization signs in to their own, and oid and amr agree.
+func TestRoutedOrganizationNonMember(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	f := a.start(oauth2.SetAuthURLParam("organization_id", globexOrg), oauth2.SetAuthURLParam("login_hint", "ada@acme.test"))
+	tok, err := a.exchange(f, a.callback(f, newBrowser(t).get(f.authURL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if amr := strs(tok.claims["amr"]); tok.claims["oid"] != acmeOrg || len(amr) != 1 || amr[0] != acmeConn {
+		t.Errorf("oid %v, amr %v; want %s through %s", tok.claims["oid"], tok.claims["amr"], acmeOrg, acmeConn)
+	}
+}
