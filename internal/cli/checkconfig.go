@@ -15,16 +15,15 @@ import (
 )
 
 type checkConfigOptions struct {
-	envFile         string
-	flags           map[string]*string
+	config          configFlags
 	output          string
 	strict, offline bool
 	timeout         time.Duration
-	changed         func(string) bool
+	cmd             *cobra.Command
 }
 
 func newCheckConfigCmd(d *Deps, g *globalOptions, runF func(context.Context, *checkConfigOptions) error) *cobra.Command {
-	o := &checkConfigOptions{flags: map[string]*string{}}
+	o := &checkConfigOptions{}
 	cmd := &cobra.Command{
 		Use:   "check-config",
 		Short: "Check that sign-in will work with this configuration (for CI)",
@@ -45,7 +44,7 @@ Exit codes:
   skctl check-config --offline                    # settings only, no network`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.changed = cmd.Flags().Changed
+			o.cmd = cmd
 			if !slices.Contains(checkconfig.Formats, o.output) {
 				return usageErrorf("--output %q: use %s", o.output, strings.Join(checkconfig.Formats, ", "))
 			}
@@ -55,7 +54,7 @@ Exit codes:
 			return runCheckConfig(cmd.Context(), d, o)
 		},
 	}
-	addConfigFlags(cmd, &o.envFile, o.flags)
+	o.config.add(cmd)
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "output: text, json, github (workflow annotations) or junit (XML)")
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as failures")
@@ -66,13 +65,7 @@ Exit codes:
 }
 
 func runCheckConfig(ctx context.Context, d *Deps, o *checkConfigOptions) error {
-	src := config.Sources{LookupEnv: d.LookupEnv, EnvFile: o.envFile, EnvFileExplicit: o.changed("env-file"), Flags: map[string]string{}}
-	for _, s := range config.Settings {
-		if s.Flag != "" && o.changed(s.Flag) {
-			src.Flags[s.Env] = *o.flags[s.Env]
-		}
-	}
-	settings, err := config.Resolve(src)
+	settings, err := config.Resolve(o.config.sources(d, o.cmd))
 	if err != nil {
 		return &usageError{err}
 	}

@@ -49,3 +49,34 @@ func TestNewMockIDPCmd(t *testing.T) {
 		tc.check(t, got)
 	}
 }
+
+// TestConfigFlags: serve's and check-config's flags become settings, and
+// only the flags the user set override the environment.
+func TestConfigFlags(t *testing.T) {
+	d := &Deps{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, LookupEnv: func(string) (string, bool) { return "", false }}
+	var got map[string]string
+	var explicit bool
+	serve := newServeCmd(d, &globalOptions{}, func(_ context.Context, o *serveOptions) error {
+		src := o.config.sources(d, o.cmd)
+		got, explicit = src.Flags, src.EnvFileExplicit
+		return nil
+	})
+	serve.SetArgs([]string{"--client-id", "skc_1", "--environment-url", "https://acme.scalekit.dev", "--env-file", "prod.env"})
+	if err := serve.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["SCALEKIT_CLIENT_ID"] != "skc_1" || got["SCALEKIT_ENVIRONMENT_URL"] != "https://acme.scalekit.dev" || !explicit {
+		t.Errorf("serve flags: %v explicit=%v", got, explicit)
+	}
+	check := newCheckConfigCmd(d, &globalOptions{}, func(_ context.Context, o *checkConfigOptions) error {
+		got = o.config.sources(d, o.cmd).Flags
+		return nil
+	})
+	check.SetArgs([]string{"--redirect-uri", "https://app.example.com/api/auth/callback", "--output", "junit"})
+	if err := check.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got["SCALEKIT_REDIRECT_URI"] == "" {
+		t.Errorf("check-config flags: %v", got)
+	}
+}

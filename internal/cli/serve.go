@@ -15,15 +15,14 @@ import (
 )
 
 type serveOptions struct {
-	envFile    string
+	config     configFlags
 	idpTimeout time.Duration
-	flags      map[string]*string // by variable name: the flags mirroring config.Settings
 	global     *globalOptions
-	changed    func(flag string) bool
+	cmd        *cobra.Command
 }
 
 func newServeCmd(d *Deps, g *globalOptions, runF func(context.Context, *serveOptions) error) *cobra.Command {
-	o := &serveOptions{global: g, flags: map[string]*string{}}
+	o := &serveOptions{global: g}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web app that signs users in with Scalekit",
@@ -45,31 +44,16 @@ It stops gracefully on SIGINT or SIGTERM.`,
   skctl mock-idp > .env & skctl serve`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.changed = cmd.Flags().Changed
+			o.cmd = cmd
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
 			return runServe(cmd.Context(), d, o)
 		},
 	}
-	addConfigFlags(cmd, &o.envFile, o.flags)
+	o.config.add(cmd)
 	cmd.Flags().DurationVar(&o.idpTimeout, "idp-timeout", 10*time.Second, "timeout of each call to the IdP (discovery, keys, token)")
 	return cmd
-}
-
-// addConfigFlags adds a flag for each setting that has one, and --env-file.
-func addConfigFlags(cmd *cobra.Command, envFile *string, flags map[string]*string) {
-	f := cmd.Flags()
-	f.StringVar(envFile, "env-file", ".env", "the .env file to read settings from (a missing default ./.env is fine)")
-	for _, s := range config.Settings {
-		if s.Flag == "" {
-			continue
-		}
-		v := new(string)
-		flags[s.Env] = v
-		f.StringVar(v, s.Flag, "", s.Meaning+" ($"+s.Env+")")
-	}
-	cmd.MarkFlagFilename("env-file", "env")
 }
 
 func settingsHelp() string {
@@ -84,25 +68,45 @@ func settingsHelp() string {
 	return s
 }
 
-// loadConfig reads the configuration the flags, environment and .env give.
-func loadConfig(d *Deps, envFile string, explicit bool, flags map[string]*string, changed func(string) bool) (*config.Config, error) {
-	src := config.Sources{LookupEnv: d.LookupEnv, EnvFile: envFile, EnvFileExplicit: explicit, Flags: map[string]string{}}
+// configFlags are the flags that mirror config.Settings, shared by serve
+// and check-config.
+type configFlags struct {
+	envFile string
+	values  map[string]*string // by variable name
+}
+
+// add adds a flag for each setting that has one, and --env-file.
+func (c *configFlags) add(cmd *cobra.Command) {
+	c.values = map[string]*string{}
+	f := cmd.Flags()
+	f.StringVar(&c.envFile, "env-file", ".env", "the .env file to read settings from (a missing default ./.env is fine)")
 	for _, s := range config.Settings {
-		if s.Flag != "" && changed(s.Flag) {
-			src.Flags[s.Env] = *flags[s.Env]
+		if s.Flag == "" {
+			continue
+		}
+		v := new(string)
+		c.values[s.Env] = v
+		f.StringVar(v, s.Flag, "", s.Meaning+" ($"+s.Env+")")
+	}
+	cmd.MarkFlagFilename("env-file", "env")
+}
+
+// sources are where the settings come from: the flags the user set, the
+// environment, the .env file.
+func (c *configFlags) sources(d *Deps, cmd *cobra.Command) config.Sources {
+	src := config.Sources{LookupEnv: d.LookupEnv, EnvFile: c.envFile, EnvFileExplicit: cmd.Flags().Changed("env-file"), Flags: map[string]string{}}
+	for _, s := range config.Settings {
+		if s.Flag != "" && cmd.Flags().Changed(s.Flag) {
+			src.Flags[s.Env] = *c.values[s.Env]
 		}
 	}
-	cfg, err := config.Load(src)
-	if err != nil {
-		return nil, &usageError{err}
-	}
-	return cfg, nil
+	return src
 }
 
 func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
-	cfg, err := loadConfig(d, o.envFile, o.changed("env-file"), o.flags, o.changed)
+	cfg, err := config.Load(o.config.sources(d, o.cmd))
 	if err != nil {
-		return err
+		return &usageError{err}
 	}
 	log := o.global.logger(d)
 	ln, err := d.Listen("tcp", cfg.Addr)
@@ -127,7 +131,7 @@ func serveApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln ne
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go app.Run(runCtx)
-	log.Info(name+" ready", "url", "http://"+ln.Addr().String(), "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID)
+	log.Info(name+" ready", "addr", ln.Addr().String(), "redirect_uri", cfg.RedirectURI, "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID)
 	return serveUntilDone(ctx, d, log, name, ln, newAppServer(app.Handler()), closeFn, app.Fatal)
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/skctl/skctl/internal/httpx"
 )
 
 // routes returns the environment's handler: every endpoint of contract §2,
@@ -79,25 +81,6 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
 // logRequests logs one line per request: method, path, status, time and
 // the SDK headers of contract §15. Never the query string or a header value
 // that could hold a secret: queries carry codes, state and tokens.
@@ -108,9 +91,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			return
 		}
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpx.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start).Round(time.Microsecond)}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.Status, "duration", time.Since(start).Round(time.Microsecond)}
 		if v := r.Header.Get("X-Sdk-Version"); v != "" {
 			attrs = append(attrs, "sdk", v)
 		}

@@ -72,21 +72,20 @@ func newStore() *store {
 func (s *store) sessionByCookie(cookie string, now time.Time, idle time.Duration) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ses := s.sessions[tokenKey(cookie)]
-	if ses == nil || !ses.alive(now, idle) {
-		return nil
-	}
-	ses.LastSeen = now
-	s.dirty = true
-	copy := *ses
-	return &copy
+	return s.touch(tokenKey(cookie), now, idle)
 }
 
 // sessionByID returns the live session with that sid and marks it used.
 func (s *store) sessionByID(sid string, now time.Time, idle time.Duration) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ses := s.sessions[s.bySID[sid]]
+	return s.touch(s.bySID[sid], now, idle)
+}
+
+// touch returns a copy of the live session stored under key, marked used
+// now, or nil. The caller holds the lock.
+func (s *store) touch(key string, now time.Time, idle time.Duration) *session {
+	ses := s.sessions[key]
 	if ses == nil || !ses.alive(now, idle) {
 		return nil
 	}

@@ -17,6 +17,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("POST /api/auth/logout", a.handleLogout)
 	mux.HandleFunc("GET /healthz", handleHealthz)
 	mux.HandleFunc("GET /readyz", a.handleReadyz)
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/", a.handleNotFound)
 	return a.logRequests(securityHeaders(a.cfg.EnvironmentURL, recoverPanics(a, mux)))
 }
