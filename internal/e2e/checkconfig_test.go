@@ -288,3 +288,20 @@ func TestCheckConfigCookieKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckConfigClockSkew: a local clock off the IdP's by more than the
+// leeway fails clock.skew.
+func TestCheckConfigClockSkew(t *testing.T) {
+	t.Parallel()
+	idp := startIdP(t, nil, "http://localhost:4321")
+	for offset, want := range map[time.Duration]string{30 * time.Second: "PASS", -5 * time.Minute: "FAIL"} {
+		var out syncBuffer
+		d := cli.SystemDeps()
+		d.Stdout, d.Stderr = &out, io.Discard
+		d.Now = func() time.Time { return time.Now().Add(offset) }
+		code := cli.Run(t.Context(), []string{"check-config", "--env-file", "", "--environment-url", idp.URL, "--client-id", app1ID, "--client-secret", app1Secret}, d)
+		if got := statusOf(out.String(), "clock.skew"); got != want || (want == "FAIL") != (code == 1) {
+			t.Errorf("clock %v off: clock.skew %s (want %s), exit %d\n%s", offset, got, want, code, out.String())
+		}
+	}
+}

@@ -147,13 +147,18 @@ func atHash(token string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
-// newTestApp builds an App against the fake and waits for discovery.
-func newTestApp(t *testing.T, f *fakeIdP, now func() time.Time) *App {
+// newTestApp builds an App against the fake and waits for discovery. An
+// optional redirect URI replaces the default loopback one.
+func newTestApp(t *testing.T, f *fakeIdP, now func() time.Time, redirect ...string) *App {
 	t.Helper()
+	redirectURI := "http://127.0.0.1:9/api/auth/callback"
+	if len(redirect) > 0 {
+		redirectURI = redirect[0]
+	}
 	cfg, err := config.Load(config.Sources{LookupEnv: func(k string) (string, bool) {
 		v, ok := map[string]string{
 			config.EnvEnvironmentURL: f.srv.URL, config.EnvClientID: testClientID, config.EnvClientSecret: "secret",
-			config.EnvRedirectURI: "http://127.0.0.1:9/api/auth/callback",
+			config.EnvRedirectURI: redirectURI,
 		}[k]
 		return v, ok
 	}})

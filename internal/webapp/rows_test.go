@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +109,24 @@ func TestKeyRotation(t *testing.T) {
 	}
 	if n := f.calls_("keys") - before; n != 1 {
 		t.Errorf("%d key reloads for a rotated key, want 1", n)
+	}
+}
+
+// TestSecureCookies: behind https, every cookie is Secure, HttpOnly,
+// SameSite=Lax, Path=/, without Domain, and __Host- prefixed (F1).
+func TestSecureCookies(t *testing.T) {
+	f := startFakeIdP(t)
+	now := time.Now()
+	a := newTestApp(t, f, func() time.Time { return now }, "https://app.example.com/api/auth/callback")
+	j := &recorderJar{}
+	rec := j.get(a, "/api/auth/login")
+	cookies := rec.Result().Cookies()
+	if len(cookies) == 0 {
+		t.Fatal("login set no cookie")
+	}
+	for _, c := range cookies {
+		if !strings.HasPrefix(c.Name, "__Host-") || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" {
+			t.Errorf("cookie %+v", c)
+		}
 	}
 }
