@@ -19,7 +19,7 @@ const DefaultMockAddr = "127.0.0.1:4400"
 type mockIDPOptions struct {
 	addr, issuer, fixtures, stateDir, autoLogin string
 	clientID, clientSecret                      string
-	redirectURIs, postLogoutURIs                []string
+	redirectURIs, postLogoutURIs, scenarios     []string
 	lifetimes                                   mockidp.Lifetimes
 	global                                      *globalOptions
 }
@@ -45,6 +45,10 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
   # CI: sign every request in as one user, keep keys and sessions across restarts
   skctl mock-idp --auto-login ada@acme.test --state-dir .skctl-mock
 
+  # Failure drills: any app pointed at http://127.0.0.1:4400/idt.nonce_wrong
+  # gets ID tokens with a wrong nonce; or switch modes on at the root
+  skctl mock-idp --scenario token.slow=3s --scenario jwks.status=503
+
   # Register your app's own client and callback
   skctl mock-idp --client-id skc_123 --client-secret s3cret \
     --redirect-uri http://localhost:3000/auth/callback`,
@@ -66,6 +70,7 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the default app")
 	f.StringArrayVar(&o.redirectURIs, "redirect-uri", nil, "redirect URI of the default app, replacing the fixtures' (repeatable)")
 	f.StringArrayVar(&o.postLogoutURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI of the default app, replacing the fixtures' (repeatable)")
+	f.StringArrayVar(&o.scenarios, "scenario", nil, "a mode (e.g. idt.nonce_wrong, token.slow=3s) or named set of the fixtures to switch on at the root (repeatable; see mock-idp scenarios)")
 	f.DurationVar(&o.lifetimes.AccessToken, "access-token-ttl", 5*time.Minute, "access token lifetime")
 	f.DurationVar(&o.lifetimes.IDToken, "id-token-ttl", 30*time.Minute, "ID token lifetime")
 	f.DurationVar(&o.lifetimes.Code, "code-ttl", 10*time.Minute, "authorization code lifetime")
@@ -74,6 +79,7 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.DurationVar(&o.lifetimes.SessionIdle, "session-idle-ttl", 24*time.Hour, "IdP session idle timeout")
 	cmd.MarkFlagFilename("fixtures", "yaml", "yml", "json")
 	cmd.MarkFlagDirname("state-dir")
+	cmd.AddCommand(newScenariosCmd(d), newRotateKeysCmd(d))
 	return cmd
 }
 
@@ -94,7 +100,7 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	}
 	srv, err := mockidp.New(mockidp.Options{
 		Issuer: issuer, Fixtures: fx, StateDir: o.stateDir, AutoLogin: o.autoLogin,
-		Lifetimes: o.lifetimes, Now: d.Now, Logger: log,
+		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios,
 	})
 	if err != nil {
 		return &usageError{fmt.Errorf("mock-idp: %w", err)}

@@ -24,6 +24,8 @@ const (
 	EnvPostLogoutURI  = "SCALEKIT_POST_LOGOUT_REDIRECT_URI"
 	EnvCookieSecret   = "SKCTL_COOKIE_SECRET"
 	EnvAddr           = "SKCTL_ADDR"
+	EnvUserinfo       = "SKCTL_USERINFO"
+	EnvTokenAuth      = "SKCTL_TOKEN_AUTH_METHOD"
 )
 
 // Setting describes one setting: its variable, flag, default and meaning.
@@ -42,6 +44,8 @@ var Settings = []Setting{
 	{EnvPostLogoutURI, "post-logout-redirect-uri", "the redirect URI's origin + /", "where Scalekit sends the browser after logout; register it as a Post logout URL", false},
 	{EnvCookieSecret, "", "derived from the client secret", "cookie encryption keys: base64 of 32 bytes, comma-separated, the first encrypts (rotation)", true},
 	{EnvAddr, "addr", DefaultAddr, "the address the app listens on", false},
+	{EnvUserinfo, "userinfo", "false", "call the userinfo endpoint at sign-in and check its sub (C10; OpenID certification needs it, Scalekit's flow does not)", false},
+	{EnvTokenAuth, "token-auth-method", "client_secret_post", "how the app authenticates to the token endpoint: client_secret_post (every Scalekit client) or client_secret_basic", false},
 }
 
 // Defaults of the guide.
@@ -68,6 +72,12 @@ type Config struct {
 	Secure bool
 	// ClockSkew is the leeway for exp and iat (C7).
 	ClockSkew time.Duration
+	// Userinfo makes sign-in call the userinfo endpoint and compare its
+	// sub with the ID token's (C10).
+	Userinfo bool
+	// TokenAuthBasic sends client_secret_basic instead of
+	// client_secret_post.
+	TokenAuthBasic bool
 }
 
 // Sources are where Load reads settings from.

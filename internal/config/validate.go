@@ -62,6 +62,20 @@ func build(get func(string) (string, bool)) (*Config, error) {
 		}
 	}
 
+	switch v := strings.ToLower(value(EnvUserinfo, "false")); v {
+	case "true", "1", "yes":
+		c.Userinfo = true
+	case "false", "0", "no", "":
+	default:
+		bad(EnvUserinfo, "is "+v, "use true or false")
+	}
+	switch v := value(EnvTokenAuth, "client_secret_post"); v {
+	case "client_secret_post":
+	case "client_secret_basic":
+		c.TokenAuthBasic = true
+	default:
+		bad(EnvTokenAuth, "is "+v, "use client_secret_post (Scalekit) or client_secret_basic")
+	}
 	c.Addr = value(EnvAddr, DefaultAddr)
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad(EnvAddr, "is not host:port", "e.g. localhost:4321, or :4321 for every interface")

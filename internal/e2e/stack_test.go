@@ -55,6 +55,17 @@ func startIdP(t *testing.T, c *clock, appURLs ...string) *testIdP {
 		fx.Apps[i].RedirectURIs = []string{u + "/api/auth/callback"}
 		fx.Apps[i].PostLogoutRedirectURIs = []string{u + "/"}
 	}
+	return startIdPClock(t, c, fx)
+}
+
+// startIdPWith serves the mock with the given fixtures.
+func startIdPWith(t *testing.T, fx *mockidp.Fixtures) *testIdP {
+	t.Helper()
+	return startIdPClock(t, nil, fx)
+}
+
+func startIdPClock(t *testing.T, c *clock, fx *mockidp.Fixtures) *testIdP {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package mockidp
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -115,7 +116,14 @@ func (s *Server) signIn(w http.ResponseWriter, req authRequest, u User, orgID st
 // issueCode redirects to the app with a new single-use code bound to the
 // client, redirect URI, nonce and PKCE challenge (contract §5).
 func (s *Server) issueCode(w http.ResponseWriter, req authRequest, ses *session, now time.Time) {
+	if p, ok := s.faults.take("authz.error", req.ClientID); ok {
+		s.redirectError(w, req, &oauthError{p, `<script>alert("skctl")</script>`})
+		return
+	}
 	code := randomToken()
+	if s.faults.on("authz.huge_code", req.ClientID) {
+		code = strings.Repeat(code, 16<<10/len(code))
+	}
 	s.store.addCode(code, &authCode{
 		grant:       grant{ClientID: req.ClientID, Scope: req.Scope, SessionID: ses.ID},
 		RedirectURI: req.RedirectURI,
@@ -123,7 +131,35 @@ func (s *Server) issueCode(w http.ResponseWriter, req authRequest, ses *session,
 		Challenge:   req.Challenge,
 		Expires:     now.Add(s.life.Code),
 	})
-	redirectWithParams(w, req.RedirectURI, url.Values{"code": {code}, "state": {req.State}})
+	redirectWithParams(w, req.RedirectURI, s.callbackParams(req, code))
+}
+
+// callbackParams are the parameters of the redirect back to the app, with
+// the authz.* modes applied. RFC 9207's iss is sent only when discovery
+// says so (discovery.iss_param_supported): Scalekit does not send it.
+func (s *Server) callbackParams(req authRequest, code string) url.Values {
+	on := func(m string) bool { return s.faults.on(m, req.ClientID) }
+	q := url.Values{"code": {code}, "state": {req.State}}
+	if _, ok := s.faults.peek("discovery.iss_param_supported"); ok && !on("authz.iss_missing") {
+		q.Set("iss", s.issuer)
+	}
+	if on("authz.iss_wrong") {
+		q.Set("iss", "https://evil.example")
+	}
+	if on("authz.no_code") {
+		q.Del("code")
+	}
+	if on("authz.no_state") {
+		q.Del("state")
+	}
+	if on("authz.wrong_state") {
+		q.Set("state", "state-the-app-never-sent")
+	}
+	if on("authz.duplicate_params") {
+		q["code"] = []string{code, randomToken()}
+		q["state"] = []string{req.State, "second-state"}
+	}
+	return q
 }
 
 // redirectError sends an error back to the app with the original state

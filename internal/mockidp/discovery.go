@@ -21,21 +21,26 @@ type discoveryDoc struct {
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
 	ScopesSupported                   []string `json:"scopes_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
-	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
 	ClaimsSupported                   []string `json:"claims_supported"`
+	// Only with discovery.iss_param_supported: Scalekit does not send it.
+	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
 }
 
-func discoveryDocument(issuer string, publicClients bool) []byte {
+// discoveryDocument builds the document, with the discovery modes that are
+// on applied.
+func (s *Server) discoveryDocument() []byte {
+	issuer := s.issuer
 	auth := []string{"client_secret_post", "client_secret_basic"}
-	if publicClients {
+	if s.dir.hasPublicClient() {
 		auth = append(auth, "none")
 	}
-	doc, err := json.MarshalIndent(discoveryDoc{
+	d := discoveryDoc{
 		Issuer:                            issuer,
 		AuthorizationEndpoint:             issuer + "/oauth/authorize",
 		TokenEndpoint:                     issuer + "/oauth/token",
 		UserinfoEndpoint:                  issuer + "/userinfo",
-		JWKSURI:                           issuer + "/keys",
+		JWKSURI:                           issuer + s.jwksPath,
 		EndSessionEndpoint:                issuer + "/oidc/logout",
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},
@@ -49,7 +54,17 @@ func discoveryDocument(issuer string, publicClients bool) []byte {
 			"c_hash", "at_hash", "act", "scopes", "client_id", "azp", "preferred_username", "name",
 			"family_name", "given_name", "locale", "email", "email_verified", "phone_number",
 			"phone_number_verified", "oid", "sid"},
-	}, "", "  ")
+	}
+	if _, ok := s.faults.peek("discovery.issuer_mismatch"); ok {
+		d.Issuer = issuer + "/other-issuer"
+	}
+	if _, ok := s.faults.peek("discovery.no_pkce"); ok {
+		d.CodeChallengeMethodsSupported = nil
+	}
+	if _, ok := s.faults.peek("discovery.iss_param_supported"); ok {
+		d.IssParameterSupported = true
+	}
+	doc, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		panic(err) // a fixed struct of strings always marshals
 	}
@@ -59,17 +74,44 @@ func discoveryDocument(issuer string, publicClients bool) []byte {
 // handleDiscovery handles GET /.well-known/openid-configuration. The
 // document never changes, so it is built once and served as bytes.
 func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	if p, ok := s.faults.take("discovery.status", ""); ok {
+		writeJSON(w, paramStatus(p), &oauthError{"server_error", "discovery.status"})
+		return
+	}
+	if s.faults.any() { // runtime faults may change the document
+		writeStaticJSON(w, s.discoveryDocument())
+		return
+	}
 	writeStaticJSON(w, s.discovery)
 }
 
 // handleKeys handles GET /keys. A stray Authorization header (the Go SDK
 // sends its management token everywhere) is ignored (contract §5).
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
-	if err := s.key.wait(); err != nil {
+	if p, ok := s.faults.take("jwks.status", ""); ok {
+		writeJSON(w, paramStatus(p), &oauthError{"server_error", "jwks.status"})
+		return
+	}
+	if s.faults.on("jwks.empty", "") {
+		writeStaticJSON(w, []byte(`{"keys":[]}`))
+		return
+	}
+	var extra [][]byte
+	if _, ok := s.faults.peek("jwks.unparseable_extra_key"); ok {
+		extra = append(extra, []byte(`{"kty":"AKP","kid":"snk_unparseable","alg":"ML-DSA-44","pub":"AAAA"}`))
+	}
+	if _, ok := s.faults.peek("jwks.unsupported_alg_key"); ok {
+		extra = append(extra, []byte(`{"kty":"EC","kid":"snk_es256k","alg":"ES256K","crv":"secp256k1","x":"gKa0nrdkyRn8MfOhDc6QaIZ1eMzUmNzUHhOfxWmdtSg","y":"2i8ZpLgbUTGrQjDpy8whWo4Ytxh1Ka-EmKsm9anOcI4"}`))
+	}
+	if _, ok := s.faults.peek("idt.kid_absent_multi"); ok {
+		extra = append(extra, s.decoyJWK())
+	}
+	body, err := s.keys.jwks(extra...)
+	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, &oauthError{"server_error", "The environment's signing key could not be loaded."})
 		return
 	}
-	writeStaticJSON(w, s.key.jwks)
+	writeStaticJSON(w, body)
 }
 
 func writeStaticJSON(w http.ResponseWriter, body []byte) {

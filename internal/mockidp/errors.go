@@ -52,9 +52,10 @@ func redirectWithParams(w http.ResponseWriter, target string, params url.Values)
 	}
 	q := u.Query()
 	for k, vs := range params {
+		q.Del(k)
 		for _, v := range vs {
 			if v != "" {
-				q.Set(k, v)
+				q.Add(k, v)
 			}
 		}
 	}

@@ -22,6 +22,9 @@ type Fixtures struct {
 	Organizations []Organization `json:"organizations"`
 	Users         []User         `json:"users"`
 	Apps          []App          `json:"apps"`
+	// Scenarios are named sets of modes, e.g. flaky: [token.slow=2s,
+	// jwks.status=503]: usable wherever a mode is (--scenario, /<name>).
+	Scenarios map[string][]string `json:"scenarios,omitempty"`
 }
 
 // Organization is a Scalekit organization (org_…).
@@ -199,6 +202,19 @@ func (f *Fixtures) normalize() error {
 		}
 	}
 
+	for name, modes := range f.Scenarios {
+		if err := checkScenarioName(name); err != nil {
+			bad("scenarios: %v", err)
+		}
+		if _, isMode := modesByName[strings.SplitN(name, "=", 2)[0]]; isMode {
+			bad("scenarios: %q is the name of a mode: pick another", name)
+		}
+		for _, m := range modes {
+			if _, err := ParseFault(m); err != nil {
+				bad("scenarios: %s: %v", name, err)
+			}
+		}
+	}
 	if len(f.Apps) == 0 {
 		bad("apps: at least one app is needed")
 	}

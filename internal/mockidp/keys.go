@@ -32,11 +32,13 @@ type signingKey struct {
 	stateDir string
 	ids      *idGen
 	// Set by load, inside once.
-	kid    string
-	pub    *rsa.PublicKey
-	jwks   []byte // the /keys document, public members only
-	signer jose.Signer
-	err    error
+	kid       string
+	pub       *rsa.PublicKey
+	priv      *rsa.PrivateKey
+	publicJWK []byte // this key's JWK, public members only
+	jwks      []byte // the /keys document of this key alone
+	signer    jose.Signer
+	err       error
 }
 
 // keyFileContents is the on-disk form: the public JWK ready to publish, and
@@ -133,7 +135,8 @@ func (k *signingKey) set(kid string, publicJWK []byte, priv *rsa.PrivateKey) err
 	if err != nil {
 		return err
 	}
-	k.kid, k.pub, k.signer = kid, pub, signer
+	k.kid, k.pub, k.priv, k.signer = kid, pub, priv, signer
+	k.publicJWK = publicJWK
 	k.jwks = fmt.Appendf(nil, `{"keys":[%s]}`, publicJWK)
 	return nil
 }

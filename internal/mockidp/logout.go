@@ -19,7 +19,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	sid := ""
 	if hint := r.Form.Get("id_token_hint"); hint != "" {
 		// An expired hint is still good for logout (RP-Initiated Logout §4).
-		claims, err := s.key.verify(hint, s.issuer)
+		claims, err := s.keys.verify(hint, s.issuer)
 		if err != nil {
 			s.logoutError(w, "The id_token_hint is not an ID token of this environment.")
 			return
@@ -59,7 +59,14 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			Code: "invalid_request", Message: "You are signed out, but the app's post_logout_redirect_uri is not registered, so you were not sent back to it.",
 			Hint: "Register it in the fixtures file (apps[].post_logout_redirect_uris) or with --post-logout-redirect-uri."})
 	default:
-		redirectWithParams(w, target, url.Values{"state": {r.Form.Get("state")}})
+		state := r.Form.Get("state")
+		if s.faults.on("logout.drop_state", clientID) {
+			state = ""
+		}
+		if s.faults.on("logout.change_state", clientID) {
+			state = "state-the-app-never-sent"
+		}
+		redirectWithParams(w, target, url.Values{"state": {state}})
 	}
 }
 

@@ -21,33 +21,44 @@ func (s *Server) routes() http.Handler {
 // turns the Go SDK's POST into a GET, contract §1), and its pattern tree
 // costs more than serving the discovery document itself.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if p, ok := s.faults.take("net.latency", ""); ok {
+		sleep(r.Context(), paramDuration(p))
+	}
 	var h http.HandlerFunc
 	allow := "GET"
-	switch r.URL.Path {
-	case "/.well-known/openid-configuration":
+	switch path := r.URL.Path; {
+	case path == "/.well-known/openid-configuration":
+		s.counts.discovery.Add(1)
 		h = s.handleDiscovery
-	case "/keys":
+	case path == s.jwksPath:
+		s.counts.jwks.Add(1)
 		h = s.handleKeys
-	case "/oauth/authorize":
+	case path == "/oauth/authorize":
+		s.counts.authorize.Add(1)
 		h, allow = s.handleAuthorize, "GET, POST"
-	case "/oauth/login":
+	case path == "/oauth/login":
 		h, allow = s.handleLogin, "POST"
-	case "/oauth/token":
+	case path == "/oauth/token":
+		s.counts.token.Add(1)
 		h, allow = s.handleToken, "" // answers other methods itself, as JSON
-	case "/userinfo":
+	case path == "/userinfo":
+		s.counts.userinfo.Add(1)
 		h, allow = s.handleUserinfo, "GET, POST"
-	case "/oidc/logout":
+	case path == "/oidc/logout", path == "/end_session": // the 2024 path
+		s.counts.logout.Add(1)
 		h, allow = s.handleLogout, "GET, POST"
-	case "/end_session": // the 2024 path
-		h = s.handleLogout
-	case "/":
+	case path == "/":
 		h = s.handleIndex
+	case strings.HasPrefix(path, "//"):
+		http.Error(w, "404 page not found: the path starts with //, so the app's SCALEKIT_ENVIRONMENT_URL ends with a slash: remove the trailing slash", http.StatusNotFound)
+		return
+	case strings.HasPrefix(path, "/__mock/") && !s.opts.child:
+		s.handleControl(w, r)
+		return
 	default:
-		if strings.HasPrefix(r.URL.Path, "//") {
-			http.Error(w, "404 page not found: the path starts with //, so the app's SCALEKIT_ENVIRONMENT_URL ends with a slash: remove the trailing slash", http.StatusNotFound)
-			return
+		if !s.serveScenario(w, r) {
+			http.NotFound(w, r)
 		}
-		http.NotFound(w, r)
 		return
 	}
 	if allow != "" && !methodAllowed(r.Method, allow) {

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,6 +41,11 @@ type Options struct {
 	// SweepEvery and SaveEvery pace the background sweep of expired state
 	// and the save of changed state to StateDir. Zero means 1 min and 1 s.
 	SweepEvery, SaveEvery time.Duration
+	// Scenarios are modes ("idt.nonce_wrong", "token.slow=3s") or named
+	// sets of the fixtures, switched on at the root environment.
+	Scenarios []string
+	// child marks a scenario environment at /<name> of a root one.
+	child bool
 }
 
 // Lifetimes of what the mock issues. Zero values take Scalekit's defaults
@@ -79,12 +85,22 @@ type Server struct {
 	stateDir   string
 
 	dir   *directory
-	key   *signingKey
+	keys  *keyring
 	store *store
 	ids   idGen
 
 	discovery []byte
 	handler   http.Handler
+
+	// Scenarios (shared/mock-idp-scenarios.md).
+	opts        Options
+	faults      faultSet
+	counts      counters
+	clockOffset atomic.Int64
+	jwksPath    string // /keys, or a random path with discovery.jwks_uri_random
+	rotateOnce  sync.Once
+	childMu     sync.Mutex
+	children    map[string]*Server // scenario environments, by name
 
 	stop      chan struct{}
 	wg        sync.WaitGroup
@@ -95,7 +111,7 @@ type Server struct {
 // New checks the options, loads or makes the signing key and the state, and
 // starts the background sweep (and saves, with a StateDir).
 func New(opts Options) (*Server, error) {
-	issuer, err := checkIssuer(opts.Issuer)
+	issuer, err := checkIssuer(opts.Issuer, opts.child)
 	if err != nil {
 		return nil, err
 	}
@@ -116,15 +132,36 @@ func New(opts Options) (*Server, error) {
 		dir:       newDirectory(fx),
 		store:     newStore(),
 		stop:      make(chan struct{}),
+		opts:      opts,
+		jwksPath:  "/keys",
+		children:  map[string]*Server{},
+	}
+	s.opts.Fixtures = fx
+	faults, err := resolveScenarios(opts.Scenarios, fx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range faults {
+		s.faults.set(f, 0, "")
+		switch f.Mode {
+		case "idp.clock_offset":
+			s.clockOffset.Store(int64(paramDuration(f.Param)))
+		case "discovery.jwks_uri_random":
+			s.jwksPath = "/keys/" + randomSuffix()
+		}
 	}
 	sum := sha256.Sum256([]byte(issuer))
 	// Browsers do not separate cookies by port, so two mocks on one host
 	// need different names (contract §11).
 	s.cookieName = "skmock_session_" + hex.EncodeToString(sum[:4])
 	s.life.setDefaults()
-	if s.now == nil {
-		s.now = time.Now
+	base := s.now
+	if base == nil {
+		base = time.Now
 	}
+	// Each environment has its own clock: idp.clock_offset and
+	// /__mock/clock move it.
+	s.now = func() time.Time { return base().Add(time.Duration(s.clockOffset.Load())) }
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -133,13 +170,13 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("--auto-login %s: no such user in the fixtures: pick one of %s", opts.AutoLogin, strings.Join(s.dir.emails(), ", "))
 		}
 	}
-	s.key = newSigningKey(s.stateDir, &s.ids)
+	s.keys = newKeyring(s.stateDir, &s.ids)
 	if s.stateDir != "" {
 		if err := s.store.load(s.stateDir); err != nil {
 			return nil, err
 		}
 	}
-	s.discovery = discoveryDocument(issuer, s.dir.hasPublicClient())
+	s.discovery = s.discoveryDocument()
 	s.handler = s.routes()
 
 	sweepEvery, saveEvery := opts.SweepEvery, opts.SaveEvery
@@ -154,9 +191,13 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// checkIssuer enforces the issuer rule: scheme and host only (contract §1).
-func checkIssuer(raw string) (string, error) {
+// checkIssuer enforces the issuer rule: scheme and host only (contract §1);
+// a scenario environment adds its /<name>.
+func checkIssuer(raw string, child bool) (string, error) {
 	u, err := url.Parse(raw)
+	if child && err == nil {
+		u.Path = ""
+	}
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return "", fmt.Errorf("issuer %q: want an absolute http(s) URL such as http://127.0.0.1:4400", raw)
@@ -186,7 +227,7 @@ func (s *Server) DefaultApp() App { return *s.dir.apps[0] }
 func (s *Server) LoadKey() <-chan error {
 	c := make(chan error, 1)
 	go func() {
-		if err := s.key.wait(); err != nil {
+		if err := s.keys.wait(); err != nil {
 			c <- err
 		}
 	}()
@@ -205,6 +246,11 @@ func (s *Server) Sweep() { s.store.sweep(s.now(), s.life.SessionIdle) }
 // after it is saved.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.childMu.Lock()
+		for _, c := range s.children {
+			c.Close()
+		}
+		s.childMu.Unlock()
 		close(s.stop)
 		s.wg.Wait()
 		if s.stateDir != "" {

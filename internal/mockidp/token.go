@@ -42,6 +42,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	grantType := form.Get("grant_type")
+	if grantType == grantRefresh {
+		s.counts.refresh.Add(1)
+	}
+	if s.tokenFault(w, r, app.ClientID, grantType, basic) {
+		return
+	}
 	var resp *tokenResponse
 	switch {
 	case grantType == "":
@@ -61,6 +67,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, e, basic)
 		return
 	}
+	s.shapeTokenResponse(resp, app.ClientID, grantType)
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -89,7 +96,7 @@ func (s *Server) codeGrant(app *App, form url.Values) (*tokenResponse, *oauthErr
 		return nil, errInvalidGrant("The user's session has ended.")
 	}
 	scope := grantedScope(c.Scope)
-	resp, err := s.userTokens(app, ses, scope, c.Nonce, code, now)
+	resp, err := s.userTokens(app, ses, scope, c.Nonce, code, now, false)
 	if err != nil {
 		return nil, asOAuthError(err)
 	}
@@ -133,6 +140,10 @@ func (s *Server) refreshGrant(app *App, form url.Values) (*tokenResponse, *oauth
 	asked := strings.Fields(form.Get("scope"))
 	now := s.now()
 	next := randomToken()
+	keepOld := s.faults.on("refresh.no_new_refresh_token", app.ClientID)
+	if keepOld {
+		next = old // the "rotation" keeps the token, and the answer has none (E3)
+	}
 	var scope string
 	ses, e := s.store.rotateRefresh(old, next, now, s.life.SessionIdle, func(g *refreshGrant, ses *session) *oauthError {
 		switch {
@@ -156,11 +167,13 @@ func (s *Server) refreshGrant(app *App, form url.Values) (*tokenResponse, *oauth
 	if e != nil {
 		return nil, e
 	}
-	resp, err := s.userTokens(app, ses, scope, "", "", now)
+	resp, err := s.userTokens(app, ses, scope, "", "", now, true)
 	if err != nil {
 		return nil, asOAuthError(err)
 	}
-	resp.RefreshToken = next
+	if !keepOld {
+		resp.RefreshToken = next
+	}
 	return resp, nil
 }
 

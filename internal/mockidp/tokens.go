@@ -40,18 +40,22 @@ func grantedScope(requested string) string {
 // decides). code is set for the code grant and adds c_hash; nonce is set
 // only when the authorize request sent one, and never on refresh
 // (contract §10).
-func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, now time.Time) (*tokenResponse, error) {
+func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, now time.Time, refresh bool) (*tokenResponse, error) {
 	u, ok := s.findUser(ses.UserID)
 	if !ok {
 		return nil, errInvalidGrant("The user of this grant no longer exists in the fixtures.")
 	}
 	m, _ := u.membership(ses.OrgID)
 	aud := []string{app.ClientID} // always an array: a string breaks the Go SDK (contract §7)
+	atLife := s.life.AccessToken
+	if p, ok := s.faults.take("at.exp_short", app.ClientID); ok {
+		atLife = paramDuration(p)
+	}
 
 	at := map[string]any{
 		"iss": s.issuer, "aud": aud, "client_id": app.ClientID,
 		"sub": u.ID, "oid": ses.OrgID, "sid": ses.ID, "jti": s.ids.New("tkn_"),
-		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(s.life.AccessToken).Unix(),
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(atLife).Unix(),
 		"scope": scope, "scopes": strings.Fields(scope),
 	}
 	if len(m.Roles) > 0 {
@@ -64,7 +68,8 @@ func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, n
 	for k, v := range u.Claims {
 		at[k] = v
 	}
-	access, err := s.key.sign(at)
+	s.applyAccessTokenModes(at, app.ClientID)
+	access, err := s.signWithModes(at, app, false)
 	if err != nil {
 		return nil, err
 	}
@@ -102,12 +107,17 @@ func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, n
 	for k, v := range u.Claims {
 		idt[k] = v
 	}
-	id, err := s.key.sign(idt)
+	s.applyIDTokenModes(idt, app.ClientID, now, refresh)
+	id, err := s.signWithModes(idt, app, true)
 	if err != nil {
 		return nil, err
 	}
+	s.rotateForModes(false)
+	if s.faults.on("at.same_as_id_token", app.ClientID) {
+		access = id
+	}
 	return &tokenResponse{
-		AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(s.life.AccessToken / time.Second),
+		AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(atLife / time.Second),
 		IDToken: id, Scope: scope,
 	}, nil
 }
@@ -135,7 +145,7 @@ func (s *Server) clientToken(app *App, scope string, now time.Time) (*tokenRespo
 	if len(app.Audience) > 0 {
 		claims["aud"] = app.Audience
 	}
-	access, err := s.key.sign(claims)
+	access, err := s.keys.sign(claims)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,10 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		token = r.PostFormValue("access_token")
 	}
+	if p, ok := s.faults.take("userinfo.status", ""); ok {
+		writeJSON(w, paramStatus(p), &oauthError{"server_error", "userinfo.status"})
+		return
+	}
 	claims, ok := s.accessTokenClaims(token)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token is missing, expired or not an access token of this environment."`)
@@ -44,6 +48,9 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if s.faults.on("userinfo.sub_mismatch", "") {
+		out["sub"] = "usr_00000000000000002"
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -54,7 +61,7 @@ func (s *Server) accessTokenClaims(token string) (map[string]any, bool) {
 	if token == "" {
 		return nil, false
 	}
-	claims, err := s.key.verify(token, s.issuer)
+	claims, err := s.keys.verify(token, s.issuer)
 	if err != nil {
 		return nil, false
 	}

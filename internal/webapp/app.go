@@ -154,13 +154,22 @@ func (a *App) discover(ctx context.Context) error {
 			ClientID: a.cfg.ClientID, ClientSecret: a.cfg.ClientSecret.Reveal(), RedirectURL: a.cfg.RedirectURI,
 			// Every official Scalekit client uses client_secret_post; never
 			// auto-detect, which tries Basic first and repeats the request.
-			Endpoint: oauth2.Endpoint{AuthURL: p.Meta.AuthorizationEndpoint, TokenURL: p.Meta.TokenEndpoint, AuthStyle: oauth2.AuthStyleInParams},
+			Endpoint: oauth2.Endpoint{AuthURL: p.Meta.AuthorizationEndpoint, TokenURL: p.Meta.TokenEndpoint, AuthStyle: authStyle(a.cfg)},
 			Scopes:   []string{oidc.ScopeOpenID, "profile", "email", oidc.ScopeOfflineAccess},
 		},
 		idVerifier: oidc.NewVerifier(p.Meta.Issuer, p.KeySet, &oidc.Config{ClientID: a.cfg.ClientID, Now: skewed, SupportedSigningAlgs: algs}),
 		atVerifier: oidc.NewVerifier(p.Meta.Issuer, p.KeySet, &oidc.Config{ClientID: a.cfg.ClientID, Now: skewed, SupportedSigningAlgs: algs}),
 	})
 	return nil
+}
+
+// authStyle is client_secret_post unless configured otherwise: never
+// auto-detect, which tries Basic first and repeats the request.
+func authStyle(c *config.Config) oauth2.AuthStyle {
+	if c.TokenAuthBasic {
+		return oauth2.AuthStyleInHeader
+	}
+	return oauth2.AuthStyleInParams
 }
 
 // IssuerMismatchError says the environment URL and the issuer in its

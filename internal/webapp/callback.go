@@ -5,9 +5,11 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 )
 
@@ -102,13 +104,20 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, failure{http.StatusBadGateway, "Sign-in failed", "The sign-in service sent tokens this app cannot use. Please try again.", tryAgain}, "token response without Bearer type or id_token")
 		return
 	}
-	if _, _, err := a.verifyIDToken(ctx, p, rawID, tx.Nonce, tok.AccessToken); err != nil {
+	idt, _, err := a.verifyIDToken(ctx, p, rawID, tx.Nonce, tok.AccessToken)
+	if err != nil {
 		a.failToken(w, r, err)
 		return
 	}
 	if _, _, err := a.verifyAccessToken(ctx, p, tok.AccessToken); err != nil {
 		a.failToken(w, r, err)
 		return
+	}
+	if a.cfg.Userinfo {
+		if err := a.checkUserinfo(ctx, p, idt, tok); err != nil {
+			a.failToken(w, r, err)
+			return
+		}
 	}
 	// Only now, with every check passed, does the browser get a session
 	// (C4), replacing any it had (A8).
@@ -119,6 +128,25 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	a.log.Info("signed in", "request_id", requestID(r.Context()))
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, tx.ReturnTo, http.StatusFound) // B8
+}
+
+// checkUserinfo calls the userinfo endpoint with the access token in the
+// Authorization header (never the query) and requires its sub to be the ID
+// token's (C10): go-oidc's UserInfo does not compare them.
+func (a *App) checkUserinfo(ctx context.Context, p *idp, idt *oidc.IDToken, tok *oauth2.Token) error {
+	if p.provider.Meta.UserinfoEndpoint == "" {
+		return fmt.Errorf("userinfo: the IdP has no userinfo endpoint: %w", errInvalid)
+	}
+	info, err := p.provider.UserInfo(oidc.ClientContext(ctx, a.client), oauth2.StaticTokenSource(tok))
+	switch {
+	case err != nil && (isTimeout(err) || isNetwork(err)):
+		return fmt.Errorf("userinfo: %w", errUnverifiable)
+	case err != nil:
+		return fmt.Errorf("userinfo: %w", errInvalid)
+	case info.Subject != idt.Subject:
+		return fmt.Errorf("userinfo sub differs from the ID token's: %w", errInvalid)
+	}
+	return nil
 }
 
 // failToken renders a token that did not verify: 503 when the keys could

@@ -1,0 +1,242 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/skctl/skctl/internal/mockidp"
+)
+
+// conformanceCase is one row of the OpenID RP certification mapping in
+// shared/mock-idp-scenarios.md: serve signs in against a scenario
+// environment of the mock, and must refuse or succeed as the
+// certification test asserts.
+type conformanceCase struct {
+	id, scenario string
+	expect       string // "signed in", "refused", "either", "stopped"
+	args         []string
+	// after runs extra steps on a signed-in session (refresh, logout,
+	// a second login) and returns what happened.
+	after func(t *testing.T, c *conformanceRun) string
+}
+
+// conformanceRun is serve running against one scenario environment.
+type conformanceRun struct {
+	app    *appUnderTest
+	env    string // the scenario environment's URL
+	idp    *testIdP
+	b      *browser
+	scName string
+}
+
+var conformanceCases = []conformanceCase{
+	{id: "rp-response_type-code", scenario: "", expect: "signed in"},
+	{id: "rp-id_token-issuer-mismatch", scenario: "idt.iss_wrong", expect: "refused"},
+	{id: "rp-id_token-sub", scenario: "idt.sub_missing", expect: "refused"},
+	{id: "rp-id_token-aud", scenario: "idt.aud_wrong", expect: "refused"},
+	{id: "rp-id_token-iat", scenario: "idt.iat_missing", expect: "refused"},
+	{id: "rp-id_token-kid-absent-single-jwks", scenario: "idt.kid_absent_single", expect: "signed in"},
+	{id: "rp-id_token-kid-absent-multiple-jwks", scenario: "idt.kid_absent_multi", expect: "either"},
+	{id: "rp-id_token-sig-rs256", scenario: "", expect: "signed in"},
+	{id: "rp-id_token-sig-none", scenario: "idt.alg_none", expect: "refused"},
+	{id: "rp-id_token-bad-sig-rs256", scenario: "idt.sig_bad_rs256", expect: "refused"},
+	{id: "rp-userinfo-bad-sub-claim", scenario: "userinfo.sub_mismatch", expect: "refused"},
+	{id: "rp-nonce-invalid", scenario: "idt.nonce_wrong", expect: "refused"},
+	{id: "rp-scope-userinfo-claims", scenario: "", expect: "signed in", after: func(t *testing.T, c *conformanceRun) string {
+		q := c.b.get(c.app.URL+"/api/auth/login", "Sec-Fetch-Site", "same-origin").location.Query()
+		if q.Get("scope") != "openid profile email offline_access" {
+			return "scope " + q.Get("scope")
+		}
+		return "signed in"
+	}},
+	{id: "rp-token_endpoint-client_secret_basic", scenario: "token.require_basic", expect: "signed in", args: []string{"--token-auth-method", "client_secret_basic"}},
+	{id: "rp-discovery-openid-configuration", scenario: "", expect: "signed in"},
+	{id: "rp-discovery-jwks_uri-keys", scenario: "discovery.jwks_uri_random", expect: "signed in"},
+	{id: "rp-discovery-issuer-not-matching-config", scenario: "discovery.issuer_mismatch", expect: "stopped"},
+	{id: "rp-key-rotation-op-sign-key-native", scenario: "jwks.rotate_before_sign", expect: "signed in"},
+	{id: "rp-key-rotation-op-sign-key", scenario: "jwks.rotate_after_first_token", expect: "signed in", after: func(t *testing.T, c *conformanceRun) string {
+		// A second login, signed with the rotated key, reloads the keys.
+		if p := newBrowser(t).signIn(c.app, &testIdP{URL: c.env}, adaID, acmeOrgID); p.status != http.StatusFound || p.location.Path != "/" {
+			return fmt.Sprintf("second login %d", p.status)
+		}
+		return "signed in"
+	}},
+	{id: "oidcc-client-test-missing-aud", scenario: "idt.aud_missing", expect: "refused"},
+	{id: "rp-id_token-bad-sig-hs256", scenario: "idt.alg_hs256", expect: "refused"},
+	{id: "rp-id_token-bad-at_hash", scenario: "idt.at_hash_wrong", expect: "refused"},
+	{id: "oidcc-client-test-ignores-unparseable-key-in-jwks", scenario: "jwks.unparseable_extra_key", expect: "signed in"},
+	{id: "oidcc-client-test-refresh-token", scenario: "at.exp_short=10s", expect: "signed in", after: refreshStep("signed in")},
+	{id: "oidcc-client-test-refresh-token-invalid-issuer", scenario: "refresh-iss-changed", expect: "refused", after: refreshStep("refused")},
+	{id: "oidcc-client-test-refresh-token-invalid-sub", scenario: "refresh-sub-changed", expect: "refused", after: refreshStep("refused")},
+	{id: "rp-init-logout", scenario: "", expect: "signed in", after: logoutStep("")},
+	{id: "rp-init-logout-other-state", scenario: "logout.change_state", expect: "signed in", after: logoutStep("state-the-app-never-sent")},
+	{id: "rp-init-logout-no-state", scenario: "logout.drop_state", expect: "signed in", after: logoutStep("-")},
+}
+
+// refreshStep makes the expired access token refresh (the scenario makes
+// access tokens live 10 s, which serve refreshes at once) and reports
+// whether the session survived.
+func refreshStep(want string) func(*testing.T, *conformanceRun) string {
+	return func(t *testing.T, c *conformanceRun) string {
+		p := c.b.get(c.app.URL + "/dashboard")
+		refreshes := c.counter(t, "refresh.requests")
+		switch {
+		case refreshes != 1:
+			return fmt.Sprintf("%d refreshes", refreshes)
+		case p.status == http.StatusOK:
+			return "signed in"
+		case p.status == http.StatusFound && sessionCleared(p):
+			return "refused"
+		}
+		return fmt.Sprintf("dashboard %d", p.status)
+	}
+}
+
+// logoutStep signs out through the end-session endpoint and checks the
+// state the IdP sends back ("-": none), and that the session is gone.
+func logoutStep(wantState string) func(*testing.T, *conformanceRun) string {
+	return func(t *testing.T, c *conformanceRun) string {
+		out := c.b.get(c.app.URL+"/api/auth/logout", "Sec-Fetch-Site", "same-origin")
+		if out.location == nil || !strings.HasPrefix(out.location.String(), c.env+"/oidc/logout?") || !sessionCleared(out) {
+			return fmt.Sprintf("logout %d %v", out.status, out.location)
+		}
+		sent := out.location.Query().Get("state")
+		back := c.b.follow(out)
+		got := back.location.Query().Get("state")
+		switch {
+		case wantState == "" && got != sent, wantState == "-" && got != "", wantState != "" && wantState != "-" && got != wantState:
+			return "state " + got
+		}
+		if home := c.b.follow(back); !strings.Contains(home.body, "Sign in") {
+			return "still signed in"
+		}
+		return "signed in" // the journey completed
+	}
+}
+
+// counter reads one of the scenario environment's counters.
+func (c *conformanceRun) counter(t *testing.T, name string) int64 {
+	t.Helper()
+	resp, err := http.Get(c.idp.URL + "/__mock/requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var all map[string]map[string]int64
+	json.NewDecoder(resp.Body).Decode(&all)
+	key := c.scName
+	if key == "" {
+		key = "root"
+	}
+	return all[key][name]
+}
+
+// TestConformance runs the RP certification mapping against serve and
+// prints the table: test ID, scenario, expected, got.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	// One listener per row, registered with the mock before it starts.
+	lns := make([]net.Listener, len(conformanceCases))
+	var urls []string
+	for i := range lns {
+		ln, u := listenApp(t)
+		lns[i], urls = ln, append(urls, u)
+	}
+	fx, err := mockidp.DefaultFixtures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range urls {
+		fx.Apps[0].RedirectURIs = append(fx.Apps[0].RedirectURIs, u+"/api/auth/callback")
+		fx.Apps[0].PostLogoutRedirectURIs = append(fx.Apps[0].PostLogoutRedirectURIs, u+"/")
+	}
+	fx.Scenarios = map[string][]string{
+		"refresh-iss-changed": {"at.exp_short=10s", "refresh.id_token_iss_changed"},
+		"refresh-sub-changed": {"at.exp_short=10s", "refresh.id_token_sub_changed"},
+	}
+	idp := startIdPWith(t, fx)
+
+	var mu sync.Mutex
+	rows := make([][4]string, len(conformanceCases))
+	var wg sync.WaitGroup
+	for i, tc := range conformanceCases {
+		wg.Go(func() {
+			got := runConformance(t, tc, idp, lns[i])
+			mu.Lock()
+			rows[i] = [4]string{tc.id, tc.scenario, tc.expect, got}
+			mu.Unlock()
+			if got != tc.expect && !(tc.expect == "either" && (got == "signed in" || got == "refused")) {
+				t.Errorf("%s (%s): expected %s, got %s", tc.id, tc.scenario, tc.expect, got)
+			}
+		})
+	}
+	wg.Wait()
+	var table strings.Builder
+	fmt.Fprintf(&table, "\n%-52s %-30s %-10s %s\n", "test ID", "scenario", "expected", "got")
+	for _, r := range rows {
+		if r[1] == "" {
+			r[1] = "(none)"
+		}
+		fmt.Fprintf(&table, "%-52s %-30s %-10s %s\n", r[0], r[1], r[2], r[3])
+	}
+	t.Log(table.String())
+}
+
+// runConformance signs in to serve against the row's scenario environment
+// and says what happened: "signed in", "refused" (no session, no
+// dashboard, no userinfo call), or "stopped" (serve refused the
+// environment before any authorization request).
+func runConformance(t *testing.T, tc conformanceCase, idp *testIdP, ln net.Listener) string {
+	env := idp.URL
+	if tc.scenario != "" {
+		env += "/" + tc.scenario
+	}
+	c := &conformanceRun{env: env, idp: idp, b: newBrowser(t), scName: tc.scenario}
+	args := append([]string{"--userinfo", "true"}, tc.args...)
+	if tc.expect == "stopped" {
+		code, _, stderr := runServeOnce(t, ln, env, args)
+		if code == 2 && strings.Contains(stderr, "names the issuer") && c.counter(t, "authorize.requests") == 0 {
+			return "stopped"
+		}
+		return fmt.Sprintf("exit %d", code)
+	}
+	c.app = startServe(t, ln, &testIdP{URL: env}, nil, app1ID, app1Secret, nil, args...)
+	cb := c.b.signIn(c.app, &testIdP{URL: env}, adaID, acmeOrgID)
+	signedIn := cb.status == http.StatusFound && cb.location.Path == "/" && c.b.cookie(c.app.URL, "skctl_session") != nil
+	if signedIn && tc.after != nil {
+		return tc.after(t, c)
+	}
+	if signedIn {
+		dash := c.b.get(c.app.URL + "/dashboard")
+		signedIn = dash.status == http.StatusOK && strings.Contains(dash.body, "Welcome, Ada Lovelace")
+	}
+	if !signedIn {
+		if cb.status >= 500 && cb.status != 502 && cb.status != 503 && cb.status != 504 {
+			return fmt.Sprintf("status %d", cb.status)
+		}
+		for _, sc := range (&http.Response{Header: cb.header}).Cookies() {
+			if sc.Name == "skctl_session" && sc.MaxAge >= 0 {
+				return "session cookie set"
+			}
+		}
+		if tc.scenario != "userinfo.sub_mismatch" && c.counter(t, "userinfo.requests") != 0 {
+			return "userinfo called after a bad ID token"
+		}
+		return "refused"
+	}
+	return "signed in"
+}
+
+// runServeOnce runs serve expecting it to stop by itself.
+func runServeOnce(t *testing.T, ln net.Listener, env string, args []string) (int, string, string) {
+	t.Helper()
+	all := append([]string{"serve", "--env-file", "", "--environment-url", env, "--client-id", app1ID, "--client-secret", app1Secret,
+		"--redirect-uri", "http://" + ln.Addr().String() + "/api/auth/callback", "--addr", "127.0.0.1:0"}, args...)
+	ln.Close()
+	return run(t, all...)
+}

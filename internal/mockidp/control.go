@@ -1,0 +1,100 @@
+package mockidp
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"time"
+)
+
+// handleControl serves the control and observation endpoints of
+// shared/mock-idp-scenarios.md at the root, outside every issuer:
+// /__mock/faults, /__mock/requests, /__mock/clock and /__mock/rotate-keys.
+// They answer loopback clients only: they change what every app sees.
+func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		http.Error(w, "403 forbidden: the /__mock endpoints answer loopback clients only", http.StatusForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	var req struct {
+		Scenario string `json:"scenario"`
+		Mode     string `json:"mode"`
+		Count    int    `json:"count"`
+		Client   string `json:"client"`
+		Advance  string `json:"advance"`
+		Offset   string `json:"offset"`
+		Overlap  bool   `json:"overlap"`
+	}
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			writeJSON(w, http.StatusBadRequest, &oauthError{"invalid_request", "The body must be a JSON object."})
+			return
+		}
+	}
+	if req.Scenario == "" {
+		req.Scenario = r.URL.Query().Get("scenario")
+	}
+	env := s
+	if req.Scenario != "" {
+		if env = s.scenarioEnv(req.Scenario); env == nil {
+			writeJSON(w, http.StatusNotFound, &oauthError{"invalid_request", "No scenario " + req.Scenario + "."})
+			return
+		}
+	}
+	switch r.URL.Path + " " + r.Method {
+	case "/__mock/faults GET":
+		writeJSON(w, http.StatusOK, s.eachEnv(func(e *Server) any { return e.faults.list() }))
+	case "/__mock/faults POST", "/__mock/faults PUT":
+		f, err := ParseFault(req.Mode)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, &oauthError{"invalid_request", err.Error()})
+			return
+		}
+		env.faults.set(f, req.Count, req.Client)
+		writeJSON(w, http.StatusOK, env.faults.list())
+	case "/__mock/faults DELETE":
+		env.faults.clear()
+		w.WriteHeader(http.StatusNoContent)
+	case "/__mock/requests GET":
+		writeJSON(w, http.StatusOK, s.eachEnv(func(e *Server) any { return e.counts.snapshot() }))
+	case "/__mock/requests DELETE":
+		env.counts.reset()
+		w.WriteHeader(http.StatusNoContent)
+	case "/__mock/clock GET":
+		writeJSON(w, http.StatusOK, map[string]any{"now": env.now().UTC().Format(time.RFC3339), "offset": time.Duration(env.clockOffset.Load()).String()})
+	case "/__mock/clock POST", "/__mock/clock PUT":
+		if d, err := time.ParseDuration(req.Offset); req.Offset != "" && err == nil {
+			env.clockOffset.Store(int64(d))
+		} else if d, err := time.ParseDuration(req.Advance); req.Advance != "" && err == nil {
+			env.clockOffset.Add(int64(d))
+		} else {
+			writeJSON(w, http.StatusBadRequest, &oauthError{"invalid_request", `Send {"advance":"10m"} or {"offset":"-2m"}.`})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"now": env.now().UTC().Format(time.RFC3339), "offset": time.Duration(env.clockOffset.Load()).String()})
+	case "/__mock/rotate-keys POST":
+		kid, err := env.keys.rotate(req.Overlap)
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, &oauthError{"server_error", "The new key could not be made."})
+			return
+		}
+		env.log.Info("signing key rotated", "kid", kid, "old_key_published", req.Overlap)
+		writeJSON(w, http.StatusOK, map[string]any{"kid": kid, "old_key_published": req.Overlap})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// eachEnv maps fn over the root environment ("root") and every scenario
+// environment made so far.
+func (s *Server) eachEnv(fn func(*Server) any) map[string]any {
+	out := map[string]any{"root": fn(s)}
+	s.childMu.Lock()
+	defer s.childMu.Unlock()
+	for name, c := range s.children {
+		out[name] = fn(c)
+	}
+	return out
+}

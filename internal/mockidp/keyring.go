@@ -1,0 +1,94 @@
+package mockidp
+
+import (
+	"bytes"
+	"errors"
+	"sync"
+)
+
+// keyring is the environment's signing key and the earlier keys it still
+// publishes. Rotation is never automatic (contract §6): the SDKs cache
+// /keys for their whole life. It happens on purpose, for drills: by the
+// jwks.rotate_* modes, /__mock/rotate-keys or `skctl mock-idp rotate-keys`.
+type keyring struct {
+	mu       sync.RWMutex
+	current  *signingKey
+	previous []*signingKey // still published, so tokens they signed verify
+	ids      *idGen
+}
+
+func newKeyring(stateDir string, ids *idGen) *keyring {
+	return &keyring{current: newSigningKey(stateDir, ids), ids: ids}
+}
+
+func (kr *keyring) signer() *signingKey {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	return kr.current
+}
+
+// wait loads the current key and reports why it could not be.
+func (kr *keyring) wait() error { return kr.signer().wait() }
+
+// sign signs with the current key.
+func (kr *keyring) sign(claims any) (string, error) { return kr.signer().sign(claims) }
+
+// rotate makes a new signing key. With keepOld the old key stays
+// published, so tokens it signed keep verifying; without, it disappears
+// from /keys at once.
+func (kr *keyring) rotate(keepOld bool) (string, error) {
+	next := newSigningKey("", kr.ids)
+	if err := next.wait(); err != nil {
+		return "", err
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	if keepOld && kr.current.wait() == nil {
+		kr.previous = append([]*signingKey{kr.current}, kr.previous...)
+	} else if !keepOld {
+		kr.previous = nil
+	}
+	kr.current = next
+	return next.kid, nil
+}
+
+// published returns every key /keys shows, current first.
+func (kr *keyring) published() []*signingKey {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	return append([]*signingKey{kr.current}, kr.previous...)
+}
+
+// jwks returns the /keys document: the current key's public JWK, then the
+// earlier keys', and extra (raw JWKs added by modes).
+func (kr *keyring) jwks(extra ...[]byte) ([]byte, error) {
+	keys := kr.published()
+	if len(keys) == 1 && len(extra) == 0 {
+		if err := keys[0].wait(); err != nil {
+			return nil, err
+		}
+		return keys[0].jwks, nil
+	}
+	var parts [][]byte
+	for _, k := range keys {
+		if err := k.wait(); err != nil {
+			return nil, err
+		}
+		parts = append(parts, k.publicJWK)
+	}
+	parts = append(parts, extra...)
+	return append(append([]byte(`{"keys":[`), bytes.Join(parts, []byte(","))...), ']', '}'), nil
+}
+
+// verify checks a token signed by any published key.
+func (kr *keyring) verify(token, issuer string) (map[string]any, error) {
+	var last error = errors.New("no key")
+	for _, k := range kr.published() {
+		claims, err := k.verify(token, issuer)
+		if err == nil {
+			return claims, nil
+		}
+		last = err
+	}
+	return nil, last
+}

@@ -1,0 +1,141 @@
+package mockidp_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/skctl/skctl/internal/mockidp"
+)
+
+// TestParseFault: modes parse with their parameters; an unknown name
+// suggests the nearest one.
+func TestParseFault(t *testing.T) {
+	for _, ok := range []string{"idt.nonce_wrong", "token.slow=3s", "token.status=503", "authz.error=access_denied", "idp.clock_offset=-2m"} {
+		if _, err := mockidp.ParseFault(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for bad, want := range map[string]string{
+		"idt.nonce_wrng": "did you mean idt.nonce_wrong", "token.slow": "needs a duration", "token.slow=fast": "needs a duration",
+		"token.status=999": "needs an HTTP status", "idt.nonce_wrong=1": "takes no parameter", "jwks.rotate": "did you mean jwks.",
+	} {
+		if _, err := mockidp.ParseFault(bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", bad, err, want)
+		}
+	}
+	if len(mockidp.Modes()) < 60 {
+		t.Errorf("only %d modes listed", len(mockidp.Modes()))
+	}
+}
+
+// TestScenarioEnvironment: /<mode> is an environment of its own, with the
+// mode on, its own issuer and its own keys; the root stays faithful.
+func TestScenarioEnvironment(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	scenario := env.URL + "/idt.nonce_wrong"
+	p, err := oidc.NewProvider(t.Context(), scenario)
+	if err != nil {
+		t.Fatalf("discovery of the scenario environment: %v", err)
+	}
+	if p.Endpoint().TokenURL != scenario+"/oauth/token" {
+		t.Errorf("token endpoint %s", p.Endpoint().TokenURL)
+	}
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	if tok := a.login(newBrowser(t), "ada@acme.test"); tok.idToken.Issuer != env.URL {
+		t.Errorf("root issuer %s", tok.idToken.Issuer)
+	}
+	rootKeys, _ := getJSON(t, env.URL+"/keys")
+	scKeys, _ := getJSON(t, scenario+"/keys")
+	if rootKeys["keys"].([]any)[0].(map[string]any)["kid"] == scKeys["keys"].([]any)[0].(map[string]any)["kid"] {
+		t.Errorf("the scenario environment shares the root's key")
+	}
+	for _, bad := range []string{"/no.such_mode/.well-known/openid-configuration", "/oauth/.well-known/openid-configuration"} {
+		resp, _ := http.Get(env.URL + bad)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", bad, resp.StatusCode)
+		}
+	}
+}
+
+// TestNamedScenarios: named sets of the fixtures work at /<name> and
+// with --scenario; bad ones are refused at load.
+func TestNamedScenarios(t *testing.T) {
+	t.Parallel()
+	fx, _ := mockidp.DefaultFixtures()
+	fx.Scenarios = map[string][]string{"flaky": {"jwks.status=503"}}
+	env := startEnv(t, mockidp.Options{Fixtures: fx})
+	resp, _ := http.Get(env.URL + "/flaky/keys")
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Errorf("/flaky/keys: %d", resp.StatusCode)
+	}
+	root := startEnv(t, mockidp.Options{Fixtures: fx, Scenarios: []string{"flaky"}})
+	resp, _ = http.Get(root.URL + "/keys")
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Errorf("--scenario flaky: /keys %d", resp.StatusCode)
+	}
+	for _, bad := range []string{"scenarios:\n  oauth: [idt.nonce_wrong]\napps: [{client_id: a, client_secret: b}]\n",
+		"scenarios:\n  x: [idt.nonce_wrng]\napps: [{client_id: a, client_secret: b}]\n"} {
+		if _, err := mockidp.ParseFixtures([]byte(bad)); err == nil {
+			t.Errorf("accepted:\n%s", bad)
+		}
+	}
+}
+
+// TestControlEndpoints: faults set at runtime, one-shot counts, counters,
+// the clock and key rotation.
+func TestControlEndpoints(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	post := func(path string, body any) *http.Response {
+		b, _ := json.Marshal(body)
+		resp, err := http.Post(env.URL+path, "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	status := func(path string) int {
+		resp, err := http.Get(env.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if r := post("/__mock/faults", map[string]any{"mode": "jwks.status=500", "count": 1}); r.StatusCode != 200 {
+		t.Fatalf("set fault: %d", r.StatusCode)
+	}
+	if status("/keys") != 500 || status("/keys") != 200 {
+		t.Errorf("a one-shot fault did not fire exactly once")
+	}
+	if r := post("/__mock/faults", map[string]any{"mode": "jwks.stauts=500"}); r.StatusCode != 400 {
+		t.Errorf("an unknown mode: %d", r.StatusCode)
+	}
+	var counts map[string]map[string]int64
+	resp, _ := http.Get(env.URL + "/__mock/requests")
+	json.NewDecoder(resp.Body).Decode(&counts)
+	resp.Body.Close()
+	if counts["root"]["jwks.requests"] != 2 {
+		t.Errorf("counters: %v", counts)
+	}
+	before, _ := getJSON(t, env.URL+"/keys")
+	if r := post("/__mock/rotate-keys", map[string]any{"overlap": true}); r.StatusCode != 200 {
+		t.Fatalf("rotate: %d", r.StatusCode)
+	}
+	after, _ := getJSON(t, env.URL+"/keys")
+	if len(after["keys"].([]any)) != 2 || after["keys"].([]any)[1].(map[string]any)["kid"] != before["keys"].([]any)[0].(map[string]any)["kid"] {
+		t.Errorf("after rotation with overlap: %v", after)
+	}
+	if r := post("/__mock/clock", map[string]any{"advance": "1h"}); r.StatusCode != 200 {
+		t.Errorf("clock: %d", r.StatusCode)
+	}
+}
