@@ -20,6 +20,7 @@ type mockIDPOptions struct {
 	addr, issuer, fixtures, stateDir, autoLogin string
 	clientID, clientSecret                      string
 	redirectURIs, postLogoutURIs, scenarios     []string
+	strict                                      bool
 	lifetimes                                   mockidp.Lifetimes
 	global                                      *globalOptions
 }
@@ -70,6 +71,7 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the default app")
 	f.StringArrayVar(&o.redirectURIs, "redirect-uri", nil, "redirect URI of the default app, replacing the fixtures' (repeatable)")
 	f.StringArrayVar(&o.postLogoutURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI of the default app, replacing the fixtures' (repeatable)")
+	f.BoolVar(&o.strict, "strict", false, "check the app's requests as the OpenID conformance suite does (violations in /__mock/requests?log=1)")
 	f.StringArrayVar(&o.scenarios, "scenario", nil, "a mode (e.g. idt.nonce_wrong, token.slow=3s) or named set of the fixtures to switch on at the root (repeatable; see mock-idp scenarios)")
 	f.DurationVar(&o.lifetimes.AccessToken, "access-token-ttl", 5*time.Minute, "access token lifetime")
 	f.DurationVar(&o.lifetimes.IDToken, "id-token-ttl", 30*time.Minute, "ID token lifetime")
@@ -100,7 +102,7 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	}
 	srv, err := mockidp.New(mockidp.Options{
 		Issuer: issuer, Fixtures: fx, StateDir: o.stateDir, AutoLogin: o.autoLogin,
-		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios,
+		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios, Strict: o.strict,
 	})
 	if err != nil {
 		return &usageError{fmt.Errorf("mock-idp: %w", err)}

@@ -159,7 +159,9 @@ func TestConformance(t *testing.T) {
 		"refresh-iss-changed": {"at.exp_short=10s", "refresh.id_token_iss_changed"},
 		"refresh-sub-changed": {"at.exp_short=10s", "refresh.id_token_sub_changed"},
 	}
-	idp := startIdPWith(t, fx)
+	// Strict mode checks serve's own requests as the conformance suite
+	// does: state, nonce, PKCE S256, openid, one client auth method.
+	idp := startIdPOptions(t, nil, mockidp.Options{Fixtures: fx, Strict: true})
 
 	var mu sync.Mutex
 	rows := make([][4]string, len(conformanceCases))
@@ -185,6 +187,24 @@ func TestConformance(t *testing.T) {
 		fmt.Fprintf(&table, "%-52s %-30s %-10s %s\n", r[0], r[1], r[2], r[3])
 	}
 	t.Log(table.String())
+
+	resp, err := http.Get(idp.URL + "/__mock/requests?log=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var envs map[string]struct{ Violations []string }
+	if err := json.NewDecoder(resp.Body).Decode(&envs); err != nil {
+		t.Fatal(err)
+	}
+	if len(envs) < 10 {
+		t.Errorf("only %d environments in the request log", len(envs))
+	}
+	for name, e := range envs {
+		for _, v := range e.Violations {
+			t.Errorf("strict mode, %s: %s", name, v)
+		}
+	}
 }
 
 // runConformance signs in to serve against the row's scenario environment

@@ -66,12 +66,18 @@ func startIdPWith(t *testing.T, fx *mockidp.Fixtures) *testIdP {
 
 func startIdPClock(t *testing.T, c *clock, fx *mockidp.Fixtures) *testIdP {
 	t.Helper()
+	return startIdPOptions(t, c, mockidp.Options{Fixtures: fx})
+}
+
+// startIdPOptions serves the mock with opts (Issuer and Now are filled in).
+func startIdPOptions(t *testing.T, c *clock, opts mockidp.Options) *testIdP {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := &testIdP{URL: "http://" + ln.Addr().String(), counts: map[string]int{}, faults: map[string]http.HandlerFunc{}}
-	opts := mockidp.Options{Issuer: p.URL, Fixtures: fx}
+	opts.Issuer = p.URL
 	if c != nil {
 		opts.Now = c.Now
 	}

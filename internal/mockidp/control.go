@@ -58,9 +58,19 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 		env.faults.clear()
 		w.WriteHeader(http.StatusNoContent)
 	case "/__mock/requests GET":
-		writeJSON(w, http.StatusOK, s.eachEnv(func(e *Server) any { return e.counts.snapshot() }))
+		// Counters by default; ?log=1 adds the request log and the
+		// strict-mode violations.
+		withLog := r.URL.Query().Get("log") != ""
+		writeJSON(w, http.StatusOK, s.eachEnv(func(e *Server) any {
+			if !withLog {
+				return e.counts.snapshot()
+			}
+			entries, violations := e.reqlog.snapshot()
+			return map[string]any{"counters": e.counts.snapshot(), "log": entries, "violations": violations}
+		}))
 	case "/__mock/requests DELETE":
 		env.counts.reset()
+		env.reqlog.reset()
 		w.WriteHeader(http.StatusNoContent)
 	case "/__mock/clock GET":
 		writeJSON(w, http.StatusOK, map[string]any{"now": env.now().UTC().Format(time.RFC3339), "offset": time.Duration(env.clockOffset.Load()).String()})

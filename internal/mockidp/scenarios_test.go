@@ -139,3 +139,45 @@ func TestControlEndpoints(t *testing.T) {
 		t.Errorf("clock: %d", r.StatusCode)
 	}
 }
+
+// TestStrictMode: strict mode flags an app's protocol mistakes in the
+// request log, and keeps no secret there.
+func TestStrictMode(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{Strict: true})
+	v := validParams()
+	v.Set("state", "short")
+	v.Del("nonce")
+	newBrowser(t).get(authorizeURL(env.URL, v))
+	long := validParams()
+	long.Set("state", strings.Repeat("s", 43))
+	long.Set("nonce", strings.Repeat("n", 43))
+	newBrowser(t).get(authorizeURL(env.URL, long))
+	newBrowser(t).get(authorizeURL(env.URL, long)) // the same state and nonce again
+	req, _ := http.NewRequest(http.MethodGet, env.URL+"/userinfo?access_token=secret-token-value", nil)
+	resp, _ := http.DefaultClient.Do(req)
+	resp.Body.Close()
+	postToken(t, env.URL, map[string][]string{"grant_type": {"client_credentials"}, "client_secret": {m2mSecret}},
+		func(r *http.Request) { r.SetBasicAuth(m2mID, m2mSecret) })
+
+	resp, err := http.Get(env.URL + "/__mock/requests?log=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	var envs map[string]struct{ Violations []string }
+	json.Unmarshal(body.Bytes(), &envs)
+	got := strings.Join(envs["root"].Violations, "\n")
+	for _, want := range []string{"state is shorter than 128 bits", "nonce is missing", "state was used before", "nonce was used before", "access token in the query string", "both client_secret_basic and client_secret_post"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("violations lack %q:\n%s", want, got)
+		}
+	}
+	for _, secret := range []string{"secret-token-value", m2mSecret} {
+		if strings.Contains(body.String(), secret) {
+			t.Errorf("the request log holds a secret")
+		}
+	}
+}

@@ -44,6 +44,9 @@ type Options struct {
 	// Scenarios are modes ("idt.nonce_wrong", "token.slow=3s") or named
 	// sets of the fixtures, switched on at the root environment.
 	Scenarios []string
+	// Strict makes the environment check the app's requests as the OpenID
+	// conformance suite does; violations show in /__mock/requests?log=1.
+	Strict bool
 	// child marks a scenario environment at /<name> of a root one.
 	child bool
 }
@@ -96,6 +99,7 @@ type Server struct {
 	opts        Options
 	faults      faultSet
 	counts      counters
+	reqlog      requestLog
 	clockOffset atomic.Int64
 	jwksPath    string // /keys, or a random path with discovery.jwks_uri_random
 	rotateOnce  sync.Once
