@@ -9,7 +9,8 @@ import (
 
 // handleControl serves the control and observation endpoints of
 // shared/mock-idp-scenarios.md at the root, outside every issuer:
-// /__mock/faults, /__mock/requests, /__mock/clock and /__mock/rotate-keys.
+// /__mock/faults, /__mock/requests, /__mock/clock, /__mock/rotate-keys and
+// /__mock/idp-initiated.
 // They answer loopback clients only: they change what every app sees.
 func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
@@ -84,6 +85,8 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"now": env.now().UTC().Format(time.RFC3339), "offset": time.Duration(env.clockOffset.Load()).String()})
+	case "/__mock/idp-initiated GET":
+		env.handleIdPInitiated(w, r)
 	case "/__mock/rotate-keys POST":
 		kid, err := env.keys.rotate(req.Overlap)
 		if err != nil {

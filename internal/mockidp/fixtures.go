@@ -83,6 +83,9 @@ type App struct {
 	Audience               []string `json:"audience,omitempty"`     // aud of client_credentials tokens
 	Scopes                 []string `json:"scopes,omitempty"`       // scopes of client_credentials tokens
 	Organization           string   `json:"organization,omitempty"` // oid of an organization M2M client
+	// InitiateLoginURI is where IdP-initiated sign-ins start (Scalekit's
+	// "Initiate login URL", contract §14).
+	InitiateLoginURI string `json:"initiate_login_uri,omitempty"`
 }
 
 const (
@@ -257,7 +260,11 @@ func (f *Fixtures) normalize() error {
 				bad("app %s: grant %q: use authorization_code, refresh_token or client_credentials", a.ClientID, g)
 			}
 		}
-		for _, u := range append(slices.Clone(a.RedirectURIs), a.PostLogoutRedirectURIs...) {
+		uris := append(slices.Clone(a.RedirectURIs), a.PostLogoutRedirectURIs...)
+		if a.InitiateLoginURI != "" {
+			uris = append(uris, a.InitiateLoginURI)
+		}
+		for _, u := range uris {
 			if p, err := url.Parse(u); err != nil || !p.IsAbs() || p.Fragment != "" {
 				bad("app %s: %q is not an absolute URI without a fragment", a.ClientID, u)
 			}

@@ -181,3 +181,30 @@ func TestStrictMode(t *testing.T) {
 		}
 	}
 }
+
+// TestIdPInitiated: /__mock/idp-initiated sends the browser to the app's
+// Initiate login URL with a token signed by the environment's key, with
+// the claims the SDKs read (contract §14).
+func TestIdPInitiated(t *testing.T) {
+	t.Parallel()
+	fx, _ := mockidp.DefaultFixtures()
+	fx.Apps[0].InitiateLoginURI = "http://localhost:4321/api/auth/initiate"
+	env := startEnv(t, mockidp.Options{Fixtures: fx})
+	p := newBrowser(t).get(env.URL + "/__mock/idp-initiated?client_id=" + app1ID + "&email=ada@acme.test&relay_state=r1")
+	if p.status != http.StatusFound || !strings.HasPrefix(p.location.String(), "http://localhost:4321/api/auth/initiate?idp_initiated_login=") {
+		t.Fatalf("idp-initiated: %d %v", p.status, p.location)
+	}
+	token := p.location.Query().Get("idp_initiated_login")
+	claims := jwtClaims(t, token)
+	if claims["login_hint"] != "ada@acme.test" || claims["organization_id"] != acmeOrg || claims["connection_id"] != acmeConn || claims["relay_state"] != "r1" || claims["iss"] != env.URL {
+		t.Errorf("claims %v", claims)
+	}
+	integer(t, claims, "exp", "iat")
+	keys, _ := getJSON(t, env.URL+"/keys")
+	if jwtHeader(t, token)["kid"] != keys["keys"].([]any)[0].(map[string]any)["kid"] {
+		t.Errorf("not signed with the environment's key")
+	}
+	if p := newBrowser(t).get(env.URL + "/__mock/idp-initiated?client_id=" + app2ID + "&email=ada@acme.test"); p.status != http.StatusBadRequest {
+		t.Errorf("an app without initiate_login_uri: %d", p.status)
+	}
+}
