@@ -1,6 +1,8 @@
 package mockidp
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -124,14 +126,33 @@ func (s *Server) issueCode(w http.ResponseWriter, req authRequest, ses *session,
 	if s.faults.on("authz.huge_code", req.ClientID) {
 		code = strings.Repeat(code, 16<<10/len(code))
 	}
+	nonce, challenge := req.Nonce, req.Challenge
+	if s.faults.on("authz.code_injection", req.ClientID) {
+		nonce, challenge = injectedLogin(challenge)
+	}
 	s.store.addCode(code, &authCode{
 		grant:       grant{ClientID: req.ClientID, Scope: req.Scope, SessionID: ses.ID},
 		RedirectURI: req.RedirectURI,
-		Nonce:       req.Nonce,
-		Challenge:   req.Challenge,
+		Nonce:       nonce,
+		Challenge:   challenge,
 		Expires:     now.Add(s.life.Code),
 	})
 	redirectWithParams(w, req.RedirectURI, s.callbackParams(req, code))
+}
+
+// injectedLogin is the nonce and PKCE challenge of the login an attacker
+// ran for authz.code_injection, whose code lands in the victim's callback
+// (A3, C4): another nonce, and another challenge when the victim's login
+// sent one. A login without PKCE gets a code without a challenge, as the
+// attacker's own login would have, so that the exchange succeeds and only
+// the RP's nonce check can catch the swap.
+func injectedLogin(challenge string) (nonce, injected string) {
+	nonce = "nonce-of-another-login-" + randomSuffix()
+	if challenge != "" {
+		sum := sha256.Sum256([]byte(randomToken())) // a verifier the RP never saw
+		injected = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	return nonce, injected
 }
 
 // callbackParams are the parameters of the redirect back to the app, with

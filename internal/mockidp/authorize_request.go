@@ -92,11 +92,17 @@ func (s *Server) parseAuthRequest(form url.Values) (req authRequest, app *App, p
 	case challenge == "" && method != "":
 		return req, app, nil, errInvalidRequest("code_challenge_method was sent without code_challenge.")
 	case challenge != "" && method != "S256":
+		// authz.reject_plain: the mock always refuses plain (and any
+		// method but S256), so the mode changes nothing. It is kept for the
+		// scenario names, and only uses up its count here.
+		s.faults.on("authz.reject_plain", clientID)
 		return req, app, nil, errInvalidRequest("code_challenge_method must be S256.")
 	case challenge != "" && !pkceChallenge.MatchString(challenge):
 		return req, app, nil, errInvalidRequest("code_challenge must be 43 base64url characters (RFC 7636 §4.2).")
 	case challenge == "" && (app.public() || app.EnforcePKCE):
 		return req, app, nil, errInvalidRequest("This app requires PKCE: send code_challenge with code_challenge_method=S256.")
+	case challenge == "" && s.faults.on("authz.require_pkce", clientID):
+		return req, app, nil, errInvalidRequest("This environment requires PKCE from every app (authz.require_pkce): send code_challenge with code_challenge_method=S256.")
 	}
 	req.Challenge = challenge
 

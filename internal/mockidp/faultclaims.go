@@ -1,10 +1,14 @@
 package mockidp
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -71,7 +75,36 @@ func (s *Server) applyIDTokenModes(c map[string]any, client string, now time.Tim
 	if refresh && on("refresh.id_token_sub_changed") {
 		c["sub"] = "usr_00000000000000002"
 	}
+	if on("idt.huge") {
+		for k, v := range hugeIDTokenClaims() {
+			c[k] = v
+		}
+	}
 }
+
+// hugeIDTokenClaims are idt.huge's 16 KB of extra claims: 64 of 256
+// characters each.
+var hugeIDTokenClaims = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for i := range 64 {
+		m[fmt.Sprintf("x_huge_%02d", i)] = strings.Repeat(string(rune('a'+i%26)), 256)
+	}
+	return m
+})
+
+// hugeRoles and hugePermissions are what at.huge adds to the user's own:
+// over 6 KB of JSON, more than a 4 KB cookie holds (F3).
+var hugeRoles, hugePermissions = func() ([]string, []string) {
+	var roles, perms []string
+	for i := range 100 {
+		roles = append(roles, fmt.Sprintf("role_%03d", i))
+	}
+	actions := []string{"read", "write", "delete", "admin"}
+	for i := range 256 {
+		perms = append(perms, fmt.Sprintf("resource_%03d:%s", i/4, actions[i%4]))
+	}
+	return roles, perms
+}()
 
 // applyAccessTokenModes changes access-token claims (at.*).
 func (s *Server) applyAccessTokenModes(c map[string]any, client string) {
@@ -81,11 +114,23 @@ func (s *Server) applyAccessTokenModes(c map[string]any, client string) {
 	if s.faults.on("at.iss_wrong", client) {
 		c["iss"] = "https://evil.example"
 	}
+	if s.faults.on("at.aud_missing", client) {
+		delete(c, "aud")
+	}
+	if s.faults.on("at.huge", client) {
+		// Concat copies: the user's own slices belong to the fixtures.
+		roles, _ := c["roles"].([]string)
+		perms, _ := c["permissions"].([]string)
+		c["roles"] = slices.Concat(roles, hugeRoles)
+		c["permissions"] = slices.Concat(perms, hugePermissions)
+	}
 }
 
 // signWithModes signs claims with the current key, or as a signature mode
 // says: another key under the real kid, alg none, HS256 keyed with the
-// client secret, no kid, an unknown kid, or not a JWS at all.
+// client secret, ES256 with a bad signature, two signatures in the JSON
+// serialization, no kid, an unknown kid, or not a JWS at all; for access
+// tokens also another typ header, or an opaque string instead of a JWT.
 func (s *Server) signWithModes(claims map[string]any, app *App, idToken bool) (string, error) {
 	if err := s.keys.wait(); err != nil {
 		return "", err
@@ -93,9 +138,22 @@ func (s *Server) signWithModes(claims map[string]any, app *App, idToken bool) (s
 	s.rotateForModes(true)
 	k := s.keys.signer()
 	on := func(m string) bool { return idToken && s.faults.on(m, app.ClientID) }
+	atOn := func(m string) bool { return !idToken && s.faults.on(m, app.ClientID) }
+	if atOn("at.opaque") {
+		return randomToken(), nil
+	}
 	var key any = k.priv
 	var alg = jose.RS256
 	kid := k.kid
+	typ, typMode := "JWT", false
+	if !idToken {
+		if p, ok := s.faults.take("at.typ", app.ClientID); ok {
+			typ, typMode = p, true // at+jwt, JWT, or absent
+			if p == "absent" {
+				typ = ""
+			}
+		}
+	}
 	switch {
 	case on("idt.malformed"):
 		payload, _ := json.Marshal(claims)
@@ -103,22 +161,30 @@ func (s *Server) signWithModes(claims map[string]any, app *App, idToken bool) (s
 	case on("idt.alg_none"):
 		payload, _ := json.Marshal(claims)
 		return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + base64.RawURLEncoding.EncodeToString(payload) + ".", nil
+	case on("idt.multi_sig"):
+		return multiSigned(claims, k)
 	case on("idt.alg_hs256"):
 		key, alg = []byte(app.ClientSecret), jose.HS256
-	case on("idt.sig_bad_rs256"), !idToken && s.faults.on("at.sig_bad", app.ClientID):
+	case on("idt.sig_bad_es256"):
+		key, alg = decoyEC(), jose.ES256 // the real kid names an RSA key
+	case on("idt.sig_bad_rs256"), atOn("at.sig_bad"):
 		key = s.decoyKey()
 	case on("idt.kid_absent_single"), on("idt.kid_absent_multi"):
 		kid = ""
-	case on("idt.kid_unknown"):
+	case on("idt.kid_unknown"), atOn("at.kid_unknown"):
 		kid = "snk_" + randomSuffix()
-	default:
+	case !typMode:
 		return s.keys.sign(claims)
 	}
 	if alg == jose.HS256 && len(app.ClientSecret) < 32 {
 		// go-jose wants a key as long as the hash; pad as some IdPs do.
 		key = []byte(app.ClientSecret + strings.Repeat("\x00", 32-len(app.ClientSecret)))
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, (&jose.SignerOptions{}).WithType("JWT"))
+	opts := &jose.SignerOptions{}
+	if typ != "" {
+		opts = opts.WithType(jose.ContentType(typ))
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, opts)
 	if err != nil {
 		return "", err
 	}
@@ -133,20 +199,49 @@ func (s *Server) signWithModes(claims map[string]any, app *App, idToken bool) (s
 	return jws.CompactSerialize()
 }
 
+// multiSigned is idt.multi_sig: the JWS JSON serialization (RFC 7515
+// §7.2.1) with two signatures, the environment key's and the decoy's. It
+// is not a compact JWS, which is all an ID token may be.
+func multiSigned(claims map[string]any, k *signingKey) (string, error) {
+	signer, err := jose.NewMultiSigner([]jose.SigningKey{
+		{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: k.priv, KeyID: k.kid}},
+		{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: decoy(), KeyID: "snk_10000000000000009"}},
+	}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return "", err
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return "", err
+	}
+	return jws.FullSerialize(), nil
+}
+
 // rotateForModes rotates the signing key once for jwks.rotate_before_sign
-// (before the first signature) or jwks.rotate_after_first_token (after
-// it). Both keep the old key published.
+// (before the first signature), or jwks.rotate_after_first_token or
+// jwks.drop_old_key (after it). The first two keep the old key published;
+// jwks.drop_old_key drops it from /keys at once, so tokens it signed no
+// longer verify.
 func (s *Server) rotateForModes(before bool) {
-	mode := "jwks.rotate_after_first_token"
+	mode, keepOld := "jwks.rotate_after_first_token", true
 	if before {
 		mode = "jwks.rotate_before_sign"
 	}
-	if _, ok := s.faults.peek(mode); !ok {
+	_, ok := s.faults.peek(mode)
+	if !ok && !before {
+		mode, keepOld = "jwks.drop_old_key", false
+		_, ok = s.faults.peek(mode)
+	}
+	if !ok {
 		return
 	}
 	s.rotateOnce.Do(func() {
-		if kid, err := s.keys.rotate(true); err == nil {
-			s.log.Info("signing key rotated", "mode", mode, "kid", kid)
+		if kid, err := s.keys.rotate(keepOld); err == nil {
+			s.log.Info("signing key rotated", "mode", mode, "kid", kid, "old_key_published", keepOld)
 		}
 	})
 }
@@ -162,6 +257,15 @@ var decoy = sync.OnceValue(func() *rsa.PrivateKey {
 })
 
 func (s *Server) decoyKey() *rsa.PrivateKey { return decoy() }
+
+// decoyEC is the P-256 key of idt.sig_bad_es256, published nowhere.
+var decoyEC = sync.OnceValue(func() *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
 
 func (s *Server) decoyJWK() []byte {
 	b, _ := json.Marshal(jose.JSONWebKey{Key: &decoy().PublicKey, KeyID: "snk_10000000000000009", Algorithm: "RS256", Use: "sig"})

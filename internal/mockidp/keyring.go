@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // keyring is the environment's signing key and the earlier keys it still
@@ -15,6 +16,7 @@ type keyring struct {
 	current  *signingKey
 	previous []*signingKey // still published, so tokens they signed verify
 	ids      *idGen
+	flaps    atomic.Uint64 // /keys requests made under jwks.flap
 }
 
 func newKeyring(stateDir string, ids *idGen) *keyring {

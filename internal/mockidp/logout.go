@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 )
 
 // handleLogout handles GET (and POST) /oidc/logout, RP-Initiated Logout 1.0
@@ -16,8 +17,20 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clientID := r.Form.Get("client_id")
+	// logout.status: an outage; the IdP session lives on.
+	if p, ok := s.faults.take("logout.status", clientID); ok {
+		status := paramStatus(p)
+		renderPage(w, status, messagePage, messageData{Issuer: s.issuer, Title: "Sign-out failed",
+			Code: "server_error", Message: "The end-session endpoint answered " + strconv.Itoa(status) + " (logout.status)."})
+		return
+	}
+	hint := r.Form.Get("id_token_hint")
+	if hint == "" && s.faults.on("logout.require_id_token_hint", clientID) {
+		s.logoutError(w, "id_token_hint is required: send the ID token the app received (logout.require_id_token_hint).")
+		return
+	}
 	sid := ""
-	if hint := r.Form.Get("id_token_hint"); hint != "" {
+	if hint != "" {
 		// An expired hint is still good for logout (RP-Initiated Logout §4).
 		claims, err := s.keys.verify(hint, s.issuer)
 		if err != nil {
@@ -55,6 +68,10 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		renderPage(w, http.StatusOK, messagePage, messageData{Issuer: s.issuer, Title: "Signed out",
 			Message: "You are signed out of every app of this environment."})
 	case !s.postLogoutAllowed(app, target):
+		// logout.exact_post_logout_redirect_uri: an exact match is the
+		// default (contract §12), so the mode changes nothing. It is kept
+		// for the scenario names, and only uses up its count here.
+		s.faults.on("logout.exact_post_logout_redirect_uri", clientID)
 		renderPage(w, http.StatusBadRequest, messagePage, messageData{Issuer: s.issuer, Title: "Signed out",
 			Code: "invalid_request", Message: "You are signed out, but the app's post_logout_redirect_uri is not registered, so you were not sent back to it.",
 			Hint: "Register it in the fixtures file (apps[].post_logout_redirect_uris) or with --post-logout-redirect-uri."})

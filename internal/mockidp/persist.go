@@ -18,7 +18,10 @@ type snapshot struct {
 	Sessions map[string]*session      `json:"sessions"`
 	Codes    map[string]*authCode     `json:"codes"`
 	Refresh  map[string]*refreshGrant `json:"refresh_tokens"`
-	Users    []User                   `json:"users"`
+	// Families are the rotated-out refresh tokens that
+	// refresh.reuse_detection recognizes; absent from older files.
+	Families map[string]*refreshFamily `json:"refresh_families,omitempty"`
+	Users    []User                    `json:"users"`
 }
 
 // load fills the store from dir/state.json, if there is one.
@@ -46,6 +49,15 @@ func (s *store) load(dir string) error {
 	for k, g := range snap.Refresh {
 		s.refresh[k] = g
 	}
+	for f, fam := range snap.Families {
+		s.families[f] = fam
+		for _, k := range fam.Retired {
+			s.familyOf[k] = f
+		}
+		if fam.Live != "" {
+			s.familyOf[fam.Live] = f
+		}
+	}
 	s.users = snap.Users
 	return nil
 }
@@ -57,7 +69,7 @@ func (s *store) save(dir string) error {
 		s.mu.Unlock()
 		return nil
 	}
-	data, err := json.Marshal(snapshot{Version: 1, Sessions: s.sessions, Codes: s.codes, Refresh: s.refresh, Users: s.users})
+	data, err := json.Marshal(snapshot{Version: 1, Sessions: s.sessions, Codes: s.codes, Refresh: s.refresh, Families: s.families, Users: s.users})
 	s.dirty = false
 	s.mu.Unlock()
 	if err == nil {

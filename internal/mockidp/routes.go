@@ -22,9 +22,6 @@ func (s *Server) routes() http.Handler {
 // costs more than serving the discovery document itself.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	s.observe(r) // the request log and strict mode (requestlog.go)
-	if p, ok := s.faults.take("net.latency", ""); ok {
-		sleep(r.Context(), paramDuration(p))
-	}
 	var h http.HandlerFunc
 	allow := "GET"
 	switch path := r.URL.Path; {
@@ -51,23 +48,31 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	case path == "/":
 		h = s.handleIndex
 	case strings.HasPrefix(path, "//"):
-		http.Error(w, "404 page not found: the path starts with //, so the app's SCALEKIT_ENVIRONMENT_URL ends with a slash: remove the trailing slash", http.StatusNotFound)
-		return
+		h, allow = doubleSlash, ""
 	case strings.HasPrefix(path, "/__mock/") && !s.opts.child:
-		s.handleControl(w, r)
+		s.handleControl(w, r) // exempt from the net.* modes, to stay in control
 		return
 	default:
-		if !s.serveScenario(w, r) {
-			http.NotFound(w, r)
+		if s.serveScenario(w, r) { // the scenario's own modes apply there
+			return
 		}
+		h, allow = http.NotFound, ""
+	}
+	w, finish, done := s.netFault(w, r)
+	if done {
 		return
 	}
+	defer finish()
 	if allow != "" && !methodAllowed(r.Method, allow) {
 		w.Header().Set("Allow", allow)
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	h(w, r)
+}
+
+func doubleSlash(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "404 page not found: the path starts with //, so the app's SCALEKIT_ENVIRONMENT_URL ends with a slash: remove the trailing slash", http.StatusNotFound)
 }
 
 // methodAllowed reports whether method is in allow ("GET, POST"); HEAD
@@ -80,11 +85,16 @@ func methodAllowed(method, allow string) bool {
 }
 
 // recoverPanics turns a panic in a handler into a logged 500 rather than a
-// dropped connection.
+// dropped connection. http.ErrAbortHandler goes on to net/http, which
+// drops the connection as it is meant to (the *.reset modes).
 func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
-			if v := recover(); v != nil && v != http.ErrAbortHandler {
+			v := recover()
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			if v != nil {
 				log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
 				http.Error(w, "internal error in skctl mock-idp", http.StatusInternalServerError)
 			}
@@ -104,7 +114,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		start := time.Now()
 		sw := &httpx.StatusRecorder{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		next.ServeHTTP(loggedWriter{sw}, r)
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.Status, "duration", time.Since(start).Round(time.Microsecond)}
 		if v := r.Header.Get("X-Sdk-Version"); v != "" {
 			attrs = append(attrs, "sdk", v)

@@ -12,13 +12,15 @@ import (
 // signature that follows. Secrets are indexed by tokenKey, never stored.
 type store struct {
 	mu       sync.Mutex
-	sessions map[string]*session      // by tokenKey(cookie value)
-	bySID    map[string]string        // ses_… → tokenKey(cookie value)
-	codes    map[string]*authCode     // by tokenKey(code)
-	refresh  map[string]*refreshGrant // by tokenKey(refresh token)
-	pending  map[string]*pendingLogin // by tokenKey(request handle)
-	users    []User                   // created at sign-in (just-in-time)
-	dirty    bool                     // changed since the last save
+	sessions map[string]*session       // by tokenKey(cookie value)
+	bySID    map[string]string         // ses_… → tokenKey(cookie value)
+	codes    map[string]*authCode      // by tokenKey(code)
+	refresh  map[string]*refreshGrant  // by tokenKey(refresh token)
+	families map[string]*refreshFamily // by the tokenKey of the family's first token
+	familyOf map[string]string         // tokenKey(refresh token) → its family, once rotated
+	pending  map[string]*pendingLogin  // by tokenKey(request handle)
+	users    []User                    // created at sign-in (just-in-time)
+	dirty    bool                      // changed since the last save
 }
 
 // session is an IdP session, shared by every app of the environment
@@ -52,6 +54,22 @@ type refreshGrant struct {
 	grant
 }
 
+// refreshFamily is one chain of refresh tokens, each rotated out for the
+// next (RFC 9700 §4.14.2), from its first rotation on. It remembers the
+// rotated-out tokens, so that refresh.reuse_detection can tell a replay of
+// one of them and revoke the token that descends from it. Memory stays
+// bounded: a family keeps its last maxRetiredPerFamily tokens, and goes
+// when the sweep drops its IdP session.
+type refreshFamily struct {
+	SessionID string   `json:"session_id"`
+	Live      string   `json:"live"`    // tokenKey of the current token
+	Retired   []string `json:"retired"` // tokenKeys of rotated-out tokens, oldest first
+}
+
+// maxRetiredPerFamily bounds what a family remembers: a replay of an older
+// token fails alone, as by default.
+const maxRetiredPerFamily = 16
+
 type pendingLogin struct {
 	Request authRequest
 	Expires time.Time
@@ -63,6 +81,8 @@ func newStore() *store {
 		bySID:    map[string]string{},
 		codes:    map[string]*authCode{},
 		refresh:  map[string]*refreshGrant{},
+		families: map[string]*refreshFamily{},
+		familyOf: map[string]string{},
 		pending:  map[string]*pendingLogin{},
 	}
 }
@@ -171,11 +191,59 @@ func (s *store) rotateRefresh(old, next string, now time.Time, idle time.Duratio
 		return nil, e
 	}
 	delete(s.refresh, k)
-	s.refresh[tokenKey(next)] = g
+	nk := tokenKey(next)
+	s.refresh[nk] = g
+	if nk != k { // refresh.no_new_refresh_token keeps the token: nothing retires
+		s.retire(g, k, nk)
+	}
 	ses.LastSeen = now
 	s.dirty = true
 	copy := *ses
 	return &copy, nil
+}
+
+// retire records that the token under key old was rotated out in favour of
+// the one under live. The caller holds the lock.
+func (s *store) retire(g *refreshGrant, old, live string) {
+	f, ok := s.familyOf[old]
+	if !ok { // the first rotation of the chain
+		f = old
+		s.familyOf[old] = f
+	}
+	fam := s.families[f]
+	if fam == nil {
+		fam = &refreshFamily{SessionID: g.SessionID}
+		s.families[f] = fam
+	}
+	fam.Live = live
+	s.familyOf[live] = f
+	if len(fam.Retired) == maxRetiredPerFamily {
+		delete(s.familyOf, fam.Retired[0])
+		n := copy(fam.Retired, fam.Retired[1:])
+		fam.Retired = fam.Retired[:n]
+	}
+	fam.Retired = append(fam.Retired, old)
+}
+
+// revokeFamily handles the replay of a refresh token for
+// refresh.reuse_detection (RFC 9700 §4.14.2): when token was rotated out
+// and allow says the mode is on (it is asked only then, so a counted mode
+// is used up by replays alone), the current token of its family is
+// revoked, and with it every token that would descend from it. It reports
+// whether it revoked the family.
+func (s *store) revokeFamily(token string, allow func() bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := tokenKey(token)
+	fam := s.families[s.familyOf[k]]
+	if fam == nil || fam.Live == k || !allow() {
+		return false
+	}
+	if _, ok := s.refresh[fam.Live]; ok {
+		delete(s.refresh, fam.Live) // Live stays, so the sweep finds its index entry
+		s.dirty = true
+	}
+	return true
 }
 
 func (s *store) addPending(handle string, p *pendingLogin) {
@@ -241,7 +309,7 @@ func (s *store) sweep(now time.Time, idle time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := len(s.sessions) + len(s.codes) + len(s.refresh)
-	before := [...]int{len(s.sessions), len(s.bySID), len(s.codes), len(s.refresh), len(s.pending)}
+	before := [...]int{len(s.sessions), len(s.bySID), len(s.codes), len(s.refresh), len(s.pending), len(s.families), len(s.familyOf)}
 	for k, ses := range s.sessions {
 		if !ses.alive(now, idle) {
 			delete(s.sessions, k)
@@ -258,6 +326,15 @@ func (s *store) sweep(now time.Time, idle time.Duration) {
 			delete(s.refresh, k)
 		}
 	}
+	for f, fam := range s.families { // swept with their session
+		if _, ok := s.bySID[fam.SessionID]; !ok {
+			for _, k := range fam.Retired {
+				delete(s.familyOf, k)
+			}
+			delete(s.familyOf, fam.Live)
+			delete(s.families, f)
+		}
+	}
 	for k, p := range s.pending {
 		if !now.Before(p.Expires) {
 			delete(s.pending, k)
@@ -271,6 +348,8 @@ func (s *store) sweep(now time.Time, idle time.Duration) {
 	s.codes = shrunk(s.codes, before[2])
 	s.refresh = shrunk(s.refresh, before[3])
 	s.pending = shrunk(s.pending, before[4])
+	s.families = shrunk(s.families, before[5])
+	s.familyOf = shrunk(s.familyOf, before[6])
 }
 
 // shrunk returns m, or a copy of it when the sweep has removed at least

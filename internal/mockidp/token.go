@@ -67,8 +67,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, e, basic)
 		return
 	}
-	s.shapeTokenResponse(resp, app.ClientID, grantType)
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, s.shapeTokenResponse(resp, app.ClientID, grantType))
 }
 
 func (s *Server) codeGrant(app *App, form url.Values) (*tokenResponse, *oauthError) {
@@ -165,6 +164,9 @@ func (s *Server) refreshGrant(app *App, form url.Values) (*tokenResponse, *oauth
 		return nil
 	})
 	if e != nil {
+		if s.reuseDetected(old, app.ClientID) {
+			return nil, errInvalidGrant("The refresh token was already used, so every refresh token of its family is revoked: sign in again (refresh.reuse_detection).")
+		}
 		return nil, e
 	}
 	resp, err := s.userTokens(app, ses, scope, "", "", now, true)
@@ -175,6 +177,16 @@ func (s *Server) refreshGrant(app *App, form url.Values) (*tokenResponse, *oauth
 		resp.RefreshToken = next
 	}
 	return resp, nil
+}
+
+// reuseDetected applies refresh.reuse_detection to a refresh token the
+// store refused: when it is a rotated-out token, its family is revoked
+// (RFC 9700 §4.14.2). By default a replay fails alone (contract §10).
+func (s *Server) reuseDetected(token, client string) bool {
+	if _, ok := s.faults.peek("refresh.reuse_detection"); !ok {
+		return false
+	}
+	return s.store.revokeFamily(token, func() bool { return s.faults.on("refresh.reuse_detection", client) })
 }
 
 func (s *Server) clientCredentialsGrant(app *App, form url.Values) (*tokenResponse, *oauthError) {

@@ -10,12 +10,25 @@ import (
 // standard OIDC clients call. The access token comes as a Bearer header,
 // or as access_token in a form body (RFC 6750 §2.2).
 func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
+	if p, ok := s.faults.take("userinfo.slow", ""); ok {
+		sleep(r.Context(), paramDuration(p))
+	}
 	token := ""
+	header := false
 	if scheme, v, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
-		token = strings.TrimSpace(v)
+		token, header = strings.TrimSpace(v), true
 	} else if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		token = r.PostFormValue("access_token")
+	}
+	// userinfo.require_bearer_header: a token in the body or the query
+	// (which the mock otherwise ignores) is refused; the header is the one
+	// way in.
+	if !header && (token != "" || r.URL.Query().Get("access_token") != "") && s.faults.on("userinfo.require_bearer_header", "") {
+		const desc = "Send the access token in the Authorization: Bearer header, not in the body or the query (userinfo.require_bearer_header)."
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_request", error_description="`+desc+`"`)
+		writeJSON(w, http.StatusUnauthorized, errInvalidRequest(desc))
+		return
 	}
 	if p, ok := s.faults.take("userinfo.status", ""); ok {
 		writeJSON(w, paramStatus(p), &oauthError{"server_error", "userinfo.status"})
@@ -51,7 +64,30 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	if s.faults.on("userinfo.sub_mismatch", "") {
 		out["sub"] = "usr_00000000000000002"
 	}
+	if s.faults.on("userinfo.signed_jwt", "") {
+		s.signedUserinfo(w, out, claims)
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// signedUserinfo answers with the claims as a JWT signed by the current
+// key, Content-Type application/jwt (OIDC Core §5.3.2), with iss and aud
+// added as that section asks: userinfo.signed_jwt.
+func (s *Server) signedUserinfo(w http.ResponseWriter, out, token map[string]any) {
+	out["iss"] = s.issuer
+	if c, ok := token["client_id"].(string); ok {
+		out["aud"] = []string{c}
+	}
+	jwt, err := s.keys.sign(out)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, &oauthError{"server_error", "The mock could not sign the userinfo response."})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/jwt")
+	h.Set("Cache-Control", "no-store")
+	w.Write([]byte(jwt))
 }
 
 // accessTokenClaims verifies a user's access token of this environment. ID

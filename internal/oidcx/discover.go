@@ -51,7 +51,7 @@ func Discover(ctx context.Context, client *http.Client, issuer string, now func(
 	if err := checkEndpoints(issuer, &meta); err != nil {
 		return nil, err
 	}
-	jwksClient := &http.Client{Timeout: client.Timeout, Transport: RateLimitJWKS(client.Transport, JWKSReloadInterval, now)}
+	jwksClient := &http.Client{Timeout: client.Timeout, Transport: RateLimitJWKS(RequireKeys(client.Transport), JWKSReloadInterval, now)}
 	// RemoteKeySet keeps the context's client for every reload and drops
 	// its cancellation, so the client's own timeout bounds each reload.
 	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), jwksClient), meta.JWKSURI)

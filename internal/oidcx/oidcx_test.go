@@ -90,6 +90,23 @@ func TestJWKSRateLimit(t *testing.T) {
 	}
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+// TestRequireKeys: an empty or malformed key set is an error, so the
+// token is "cannot verify now", not invalid (D4).
+func TestRequireKeys(t *testing.T) {
+	for body, wantErr := range map[string]bool{`{"keys":[]}`: true, `{"keys":`: true, `[]`: true, `{"keys":[{"kty":"RSA"}]}`: false} {
+		rt := RequireKeys(roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body))}, nil
+		}))
+		req, _ := http.NewRequest(http.MethodGet, "http://idp/keys", nil)
+		resp, err := rt.RoundTrip(req)
+		if wantErr != errors.Is(err, ErrJWKSUnusable) {
+			t.Errorf("%s: %v", body, err)
+		}
+		if err == nil {
+			got, _ := io.ReadAll(resp.Body)
+			if string(got) != body {
+				t.Errorf("body %q, want %q", got, body)
+			}
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package oidcx
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -70,3 +73,38 @@ func (l *jwksLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// ErrJWKSUnusable is a key set that answered 200 but holds no key: an
+// outage or a misconfiguration of the IdP, not a reason to distrust the
+// tokens it signed (D4).
+var ErrJWKSUnusable = errors.New("oidcx: the JWKS holds no usable key")
+
+// RequireKeys wraps a transport so that a 200 JWKS response that is not a
+// JSON object with at least one key becomes an error. go-oidc then
+// reports "fetching keys" (cannot verify now, 503) rather than "failed to
+// verify signature" (invalid, which would end the user's session).
+func RequireKeys(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return resp, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		var set struct {
+			Keys []json.RawMessage `json:"keys"`
+		}
+		if json.Unmarshal(body, &set) != nil || len(set.Keys) == 0 {
+			return nil, ErrJWKSUnusable
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return resp, nil
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -100,8 +100,11 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rawID, _ := tok.Extra("id_token").(string)
-	if !strings.EqualFold(tok.TokenType, "bearer") || rawID == "" { // B7
-		a.fail(w, r, failure{http.StatusBadGateway, "Sign-in failed", "The sign-in service sent tokens this app cannot use. Please try again.", tryAgain}, "token response without Bearer type or id_token")
+	// expires_in may be absent (RFC 6749 §5.1), but 0 or less means the
+	// IdP sent tokens that are already dead (B7).
+	expiresIn, hasExpiry := tok.Extra("expires_in").(float64)
+	if !strings.EqualFold(tok.TokenType, "bearer") || rawID == "" || (hasExpiry && expiresIn <= 0) { // B7
+		a.fail(w, r, failure{http.StatusBadGateway, "Sign-in failed", "The sign-in service sent tokens this app cannot use. Please try again.", tryAgain}, "token response without Bearer type, id_token or a positive expires_in")
 		return
 	}
 	idt, _, err := a.verifyIDToken(ctx, p, rawID, tx.Nonce, tok.AccessToken)
