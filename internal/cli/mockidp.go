@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp"
@@ -21,6 +22,7 @@ type mockIDPOptions struct {
 	clientID, clientSecret                      string
 	redirectURIs, postLogoutURIs, scenarios     []string
 	strict                                      bool
+	canary                                      string
 	lifetimes                                   mockidp.Lifetimes
 	global                                      *globalOptions
 }
@@ -71,6 +73,7 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the default app")
 	f.StringArrayVar(&o.redirectURIs, "redirect-uri", nil, "redirect URI of the default app, replacing the fixtures' (repeatable)")
 	f.StringArrayVar(&o.postLogoutURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI of the default app, replacing the fixtures' (repeatable)")
+	f.StringVar(&o.canary, "canary", "", "a marker put in every token, code, refresh token and error description, to prove an app never logs or shows them")
 	f.BoolVar(&o.strict, "strict", false, "check the app's requests as the OpenID conformance suite does (violations in /__mock/requests?log=1)")
 	f.StringArrayVar(&o.scenarios, "scenario", nil, "a mode (e.g. idt.nonce_wrong, token.slow=3s) or named set of the fixtures to switch on at the root (repeatable; see mock-idp scenarios)")
 	f.DurationVar(&o.lifetimes.AccessToken, "access-token-ttl", 5*time.Minute, "access token lifetime")
@@ -87,6 +90,9 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 
 func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	log := o.global.logger(d)
+	if strings.Trim(o.canary, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "" {
+		return usageErrorf("--canary %q: use letters, digits, _ and - only (it goes into URLs)", o.canary)
+	}
 	fx, err := loadFixtures(o)
 	if err != nil {
 		return err
@@ -102,7 +108,7 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	}
 	srv, err := mockidp.New(mockidp.Options{
 		Issuer: issuer, Fixtures: fx, StateDir: o.stateDir, AutoLogin: o.autoLogin,
-		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios, Strict: o.strict,
+		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios, Strict: o.strict, Canary: o.canary,
 	})
 	if err != nil {
 		return &usageError{fmt.Errorf("mock-idp: %w", err)}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/skctl/skctl/internal/mockidp"
 )
@@ -161,14 +162,17 @@ func TestConformance(t *testing.T) {
 	}
 	// Strict mode checks serve's own requests as the conformance suite
 	// does: state, nonce, PKCE S256, openid, one client auth method.
-	idp := startIdPOptions(t, nil, mockidp.Options{Fixtures: fx, Strict: true})
+	// The canary is in every token, code, refresh token and error
+	// description: it must never reach serve's logs or pages (J2).
+	canary := "CANARY" + strings.ReplaceAll(fmt.Sprint(time.Now().UnixNano()), "-", "")
+	idp := startIdPOptions(t, nil, mockidp.Options{Fixtures: fx, Strict: true, Canary: canary})
 
 	var mu sync.Mutex
 	rows := make([][4]string, len(conformanceCases))
 	var wg sync.WaitGroup
 	for i, tc := range conformanceCases {
 		wg.Go(func() {
-			got := runConformance(t, tc, idp, lns[i])
+			got := runConformance(t, tc, idp, lns[i], canary)
 			mu.Lock()
 			rows[i] = [4]string{tc.id, tc.scenario, tc.expect, got}
 			mu.Unlock()
@@ -211,25 +215,43 @@ func TestConformance(t *testing.T) {
 // and says what happened: "signed in", "refused" (no session, no
 // dashboard, no userinfo call), or "stopped" (serve refused the
 // environment before any authorization request).
-func runConformance(t *testing.T, tc conformanceCase, idp *testIdP, ln net.Listener) string {
+func runConformance(t *testing.T, tc conformanceCase, idp *testIdP, ln net.Listener, canary string) string {
+	c := &conformanceRun{b: newBrowser(t)}
+	got, stderr := runConformanceFlow(t, tc, idp, ln, c)
+	if c.app != nil {
+		stderr += c.app.run.stderr.String()
+	}
+	c.b.mu.Lock()
+	pages := c.b.seen.String()
+	c.b.mu.Unlock()
+	if strings.Contains(stderr, canary) {
+		t.Errorf("%s: the canary reached serve's logs", tc.id)
+	}
+	if strings.Contains(pages, canary) {
+		t.Errorf("%s: the canary reached a page of serve's", tc.id)
+	}
+	return got
+}
+
+func runConformanceFlow(t *testing.T, tc conformanceCase, idp *testIdP, ln net.Listener, c *conformanceRun) (string, string) {
 	env := idp.URL
 	if tc.scenario != "" {
 		env += "/" + tc.scenario
 	}
-	c := &conformanceRun{env: env, idp: idp, b: newBrowser(t), scName: tc.scenario}
+	c.env, c.idp, c.scName = env, idp, tc.scenario
 	args := append([]string{"--userinfo", "true"}, tc.args...)
 	if tc.expect == "stopped" {
 		code, _, stderr := runServeOnce(t, ln, env, args)
 		if code == 2 && strings.Contains(stderr, "names the issuer") && c.counter(t, "authorize.requests") == 0 {
-			return "stopped"
+			return "stopped", stderr
 		}
-		return fmt.Sprintf("exit %d", code)
+		return fmt.Sprintf("exit %d", code), stderr
 	}
 	c.app = startServe(t, ln, &testIdP{URL: env}, nil, app1ID, app1Secret, nil, args...)
 	cb := c.b.signIn(c.app, &testIdP{URL: env}, adaID, acmeOrgID)
 	signedIn := cb.status == http.StatusFound && cb.location.Path == "/" && c.b.cookie(c.app.URL, "skctl_session") != nil
 	if signedIn && tc.after != nil {
-		return tc.after(t, c)
+		return tc.after(t, c), ""
 	}
 	if signedIn {
 		dash := c.b.get(c.app.URL + "/dashboard")
@@ -237,19 +259,19 @@ func runConformance(t *testing.T, tc conformanceCase, idp *testIdP, ln net.Liste
 	}
 	if !signedIn {
 		if cb.status >= 500 && cb.status != 502 && cb.status != 503 && cb.status != 504 {
-			return fmt.Sprintf("status %d", cb.status)
+			return fmt.Sprintf("status %d", cb.status), ""
 		}
 		for _, sc := range (&http.Response{Header: cb.header}).Cookies() {
 			if sc.Name == "skctl_session" && sc.MaxAge >= 0 {
-				return "session cookie set"
+				return "session cookie set", ""
 			}
 		}
 		if tc.scenario != "userinfo.sub_mismatch" && c.counter(t, "userinfo.requests") != 0 {
-			return "userinfo called after a bad ID token"
+			return "userinfo called after a bad ID token", ""
 		}
-		return "refused"
+		return "refused", ""
 	}
-	return "signed in"
+	return "signed in", ""
 }
 
 // runServeOnce runs serve expecting it to stop by itself.

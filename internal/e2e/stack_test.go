@@ -192,6 +192,10 @@ type browser struct {
 	t      *testing.T
 	client *http.Client
 	jar    http.CookieJar
+	// seen holds every page body and Location the browser got, for tests
+	// that check what an app showed.
+	mu   sync.Mutex
+	seen strings.Builder
 }
 
 func newBrowser(t *testing.T) *browser {
@@ -221,6 +225,9 @@ func (b *browser) do(req *http.Request) page {
 	if loc, err := resp.Location(); err == nil {
 		p.location = loc
 	}
+	b.mu.Lock()
+	b.seen.WriteString(p.body)
+	b.mu.Unlock()
 	return p
 }
 

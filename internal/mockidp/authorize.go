@@ -122,7 +122,7 @@ func (s *Server) issueCode(w http.ResponseWriter, req authRequest, ses *session,
 		s.redirectError(w, req, &oauthError{p, `<script>alert("skctl")</script>`})
 		return
 	}
-	code := randomToken()
+	code := s.secret()
 	if s.faults.on("authz.huge_code", req.ClientID) {
 		code = strings.Repeat(code, 16<<10/len(code))
 	}
@@ -186,6 +186,7 @@ func (s *Server) callbackParams(req authRequest, code string) url.Values {
 // redirectError sends an error back to the app with the original state
 // (RFC 6749 §4.1.2.1).
 func (s *Server) redirectError(w http.ResponseWriter, req authRequest, e *oauthError) {
+	e = s.withCanary(e)
 	redirectWithParams(w, req.RedirectURI, url.Values{
 		"error": {e.Code}, "error_description": {e.Description}, "state": {req.State},
 	})

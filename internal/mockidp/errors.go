@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // oauthError is an RFC 6749 §5.2 error body.
@@ -19,7 +20,8 @@ func errInvalidGrant(desc string) *oauthError   { return &oauthError{"invalid_gr
 
 // writeTokenError answers a token-endpoint request with a JSON error:
 // invalid_client is 401, everything else 400 (contract §5).
-func writeTokenError(w http.ResponseWriter, e *oauthError, basic bool) {
+func (s *Server) writeTokenError(w http.ResponseWriter, e *oauthError, basic bool) {
+	e = s.withCanary(e)
 	status := http.StatusBadRequest
 	if e.Code == "server_error" {
 		status = http.StatusInternalServerError
@@ -63,4 +65,22 @@ func redirectWithParams(w http.ResponseWriter, target string, params url.Values)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", u.String())
 	w.WriteHeader(http.StatusFound)
+}
+
+// withCanary appends the canary to an error's description, so a test can
+// prove the app never shows or logs the IdP's error text (J2, B1).
+func (s *Server) withCanary(e *oauthError) *oauthError {
+	if s.opts.Canary == "" || e == nil {
+		return e
+	}
+	return &oauthError{e.Code, strings.TrimSpace(e.Description + " " + s.opts.Canary)}
+}
+
+// secret returns a new code or refresh token, starting with the canary
+// when there is one.
+func (s *Server) secret() string {
+	if s.opts.Canary != "" {
+		return s.opts.Canary + "." + randomToken()
+	}
+	return randomToken()
 }

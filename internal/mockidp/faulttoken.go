@@ -14,11 +14,11 @@ import (
 func (s *Server) tokenFault(w http.ResponseWriter, r *http.Request, client, grant string, basic bool) bool {
 	on := func(m string) bool { return s.faults.on(m, client) }
 	if !basic && on("token.require_basic") {
-		writeTokenError(w, &oauthError{"invalid_client", "This environment accepts client_secret_basic only."}, false)
+		s.writeTokenError(w, &oauthError{"invalid_client", "This environment accepts client_secret_basic only."}, false)
 		return true
 	}
 	if on("token.invalid_client") {
-		writeTokenError(w, &oauthError{"invalid_client", "token.invalid_client"}, basic)
+		s.writeTokenError(w, &oauthError{"invalid_client", "token.invalid_client"}, basic)
 		return true
 	}
 	prefix := "token."
@@ -29,16 +29,16 @@ func (s *Server) tokenFault(w http.ResponseWriter, r *http.Request, client, gran
 			return true
 		}
 		if on("refresh.invalid_client") {
-			writeTokenError(w, &oauthError{"invalid_client", "refresh.invalid_client"}, basic)
+			s.writeTokenError(w, &oauthError{"invalid_client", "refresh.invalid_client"}, basic)
 			return true
 		}
 		if on("refresh.invalid_grant") {
-			writeTokenError(w, errInvalidGrant("refresh.invalid_grant"), basic)
+			s.writeTokenError(w, errInvalidGrant("refresh.invalid_grant"), basic)
 			return true
 		}
 	case grantCode:
 		if on("token.invalid_grant") {
-			writeTokenError(w, errInvalidGrant("token.invalid_grant"), basic)
+			s.writeTokenError(w, errInvalidGrant("token.invalid_grant"), basic)
 			return true
 		}
 	default:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/skctl/skctl/internal/mockidp"
+	"golang.org/x/oauth2"
 )
 
 // TestParseFault: modes parse with their parameters; an unknown name
@@ -207,4 +208,33 @@ func TestIdPInitiated(t *testing.T) {
 	if p := newBrowser(t).get(env.URL + "/__mock/idp-initiated?client_id=" + app2ID + "&email=ada@acme.test"); p.status != http.StatusBadRequest {
 		t.Errorf("an app without initiate_login_uri: %d", p.status)
 	}
+}
+
+// TestCanary: the canary is in every token, code, refresh token and error
+// description.
+func TestCanary(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{Canary: "CANARY42"})
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	f := a.start(oauthLoginHint("ada@acme.test"))
+	p := newBrowser(t).get(f.authURL)
+	code := p.location.Query().Get("code")
+	tok, err := a.exchange(f, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(code, "CANARY42.") || !strings.HasPrefix(tok.RefreshToken, "CANARY42.") {
+		t.Errorf("code %q / refresh token %q lack the canary", code[:12], tok.RefreshToken[:12])
+	}
+	if jwtClaims(t, tok.AccessToken)["skmock_canary"] != "CANARY42" || tok.claims["skmock_canary"] != "CANARY42" {
+		t.Errorf("tokens lack the canary claim")
+	}
+	r := postToken(t, env.URL, map[string][]string{"grant_type": {"refresh_token"}, "refresh_token": {"nope"}, "client_id": {app1ID}, "client_secret": {app1Secret}}, nil)
+	if d, _ := r.body["error_description"].(string); !strings.Contains(d, "CANARY42") {
+		t.Errorf("error_description %q lacks the canary", d)
+	}
+}
+
+func oauthLoginHint(email string) oauth2.AuthCodeOption {
+	return oauth2.SetAuthURLParam("login_hint", email)
 }

@@ -44,6 +44,10 @@ type Options struct {
 	// Scenarios are modes ("idt.nonce_wrong", "token.slow=3s") or named
 	// sets of the fixtures, switched on at the root environment.
 	Scenarios []string
+	// Canary, when set, is put in every token (the skmock_canary claim),
+	// code, refresh token and error description, so a test can assert it
+	// never reaches an app's logs or pages (J2).
+	Canary string
 	// Strict makes the environment check the app's requests as the OpenID
 	// conformance suite does; violations show in /__mock/requests?log=1.
 	Strict bool

@@ -21,24 +21,24 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		writeTokenError(w, errInvalidRequest("Send the request as application/x-www-form-urlencoded."), false)
+		s.writeTokenError(w, errInvalidRequest("Send the request as application/x-www-form-urlencoded."), false)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		writeTokenError(w, errInvalidRequest("The form body could not be read."), false)
+		s.writeTokenError(w, errInvalidRequest("The form body could not be read."), false)
 		return
 	}
 	form := r.PostForm
 	for name, v := range form {
 		if len(v) > 1 {
-			writeTokenError(w, errInvalidRequest("The parameter "+name+" is repeated."), false)
+			s.writeTokenError(w, errInvalidRequest("The parameter "+name+" is repeated."), false)
 			return
 		}
 	}
 	app, basic, e := s.authenticateClient(r, form)
 	if e != nil {
-		writeTokenError(w, e, basic)
+		s.writeTokenError(w, e, basic)
 		return
 	}
 	grantType := form.Get("grant_type")
@@ -64,7 +64,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		resp, e = s.clientCredentialsGrant(app, form)
 	}
 	if e != nil {
-		writeTokenError(w, e, basic)
+		s.writeTokenError(w, e, basic)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.shapeTokenResponse(resp, app.ClientID, grantType))
@@ -101,7 +101,7 @@ func (s *Server) codeGrant(app *App, form url.Values) (*tokenResponse, *oauthErr
 	}
 	// Refresh tokens come only with offline_access (contract §10).
 	if slices.Contains(strings.Fields(scope), "offline_access") && app.allows(grantRefresh) {
-		resp.RefreshToken = randomToken()
+		resp.RefreshToken = s.secret()
 		s.store.addRefresh(resp.RefreshToken, &refreshGrant{grant{ClientID: app.ClientID, Scope: scope, SessionID: ses.ID}})
 	}
 	return resp, nil
@@ -138,7 +138,7 @@ func (s *Server) refreshGrant(app *App, form url.Values) (*tokenResponse, *oauth
 	}
 	asked := strings.Fields(form.Get("scope"))
 	now := s.now()
-	next := randomToken()
+	next := s.secret()
 	keepOld := s.faults.on("refresh.no_new_refresh_token", app.ClientID)
 	if keepOld {
 		next = old // the "rotation" keeps the token, and the answer has none (E3)

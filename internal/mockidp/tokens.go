@@ -68,6 +68,9 @@ func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, n
 	for k, v := range u.Claims {
 		at[k] = v
 	}
+	if s.opts.Canary != "" {
+		at["skmock_canary"] = s.opts.Canary
+	}
 	s.applyAccessTokenModes(at, app.ClientID)
 	access, err := s.signWithModes(at, app, false)
 	if err != nil {
@@ -107,6 +110,9 @@ func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, n
 	for k, v := range u.Claims {
 		idt[k] = v
 	}
+	if s.opts.Canary != "" {
+		idt["skmock_canary"] = s.opts.Canary
+	}
 	s.applyIDTokenModes(idt, app.ClientID, now, refresh)
 	id, err := s.signWithModes(idt, app, true)
 	if err != nil {
@@ -141,6 +147,9 @@ func (s *Server) clientToken(app *App, scope string, now time.Time) (*tokenRespo
 	}
 	if app.Organization != "" {
 		claims["oid"] = app.Organization
+	}
+	if s.opts.Canary != "" {
+		claims["skmock_canary"] = s.opts.Canary
 	}
 	if len(app.Audience) > 0 {
 		claims["aud"] = app.Audience

@@ -37,7 +37,7 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	claims, ok := s.accessTokenClaims(token)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token is missing, expired or not an access token of this environment."`)
-		writeJSON(w, http.StatusUnauthorized, &oauthError{"invalid_token", "The access token is missing, expired or not an access token of this environment."})
+		writeJSON(w, http.StatusUnauthorized, s.withCanary(&oauthError{"invalid_token", "The access token is missing, expired or not an access token of this environment."}))
 		return
 	}
 	u, found := s.findUser(claims["sub"].(string))
