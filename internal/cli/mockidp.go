@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,7 +22,7 @@ type mockIDPOptions struct {
 	addr, issuer, fixtures, stateDir, autoLogin string
 	clientID, clientSecret                      string
 	redirectURIs, postLogoutURIs, scenarios     []string
-	strict                                      bool
+	strict, remoteControl                       bool
 	canary                                      string
 	lifetimes                                   mockidp.Lifetimes
 	global                                      *globalOptions
@@ -74,6 +75,7 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.StringArrayVar(&o.redirectURIs, "redirect-uri", nil, "redirect URI of the default app, replacing the fixtures' (repeatable)")
 	f.StringArrayVar(&o.postLogoutURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI of the default app, replacing the fixtures' (repeatable)")
 	f.StringVar(&o.canary, "canary", "", "a marker put in every token, code, refresh token and error description, to prove an app never logs or shows them")
+	f.BoolVar(&o.remoteControl, "allow-remote-control", false, "let clients other than loopback use the /__mock control endpoints")
 	f.BoolVar(&o.strict, "strict", false, "check the app's requests as the OpenID conformance suite does (violations in /__mock/requests?log=1)")
 	f.StringArrayVar(&o.scenarios, "scenario", nil, "a mode (e.g. idt.nonce_wrong, token.slow=3s) or named set of the fixtures to switch on at the root (repeatable; see mock-idp scenarios)")
 	f.DurationVar(&o.lifetimes.AccessToken, "access-token-ttl", 5*time.Minute, "access token lifetime")
@@ -106,9 +108,19 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	if issuer == "" {
 		issuer = "http://" + ln.Addr().String()
 	}
+	if mockidp.UsesMode(o.scenarios, fx, "net.tls_selfsigned") {
+		cfg, err := mockidp.SelfSignedTLS()
+		if err != nil {
+			return err
+		}
+		ln = tls.NewListener(ln, cfg)
+		if o.issuer == "" {
+			issuer = "https://" + ln.Addr().String()
+		}
+	}
 	srv, err := mockidp.New(mockidp.Options{
 		Issuer: issuer, Fixtures: fx, StateDir: o.stateDir, AutoLogin: o.autoLogin,
-		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios, Strict: o.strict, Canary: o.canary,
+		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios, Strict: o.strict, Canary: o.canary, AllowRemoteControl: o.remoteControl,
 	})
 	if err != nil {
 		return &usageError{fmt.Errorf("mock-idp: %w", err)}

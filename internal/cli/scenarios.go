@@ -51,17 +51,17 @@ are listed too with --fixtures.`,
 }
 
 func newRotateKeysCmd(d *Deps) *cobra.Command {
-	var url, scenario string
-	var overlap bool
+	var url, scenario, overlap string
 	cmd := &cobra.Command{
 		Use:   "rotate-keys",
 		Short: "Rotate the signing key of a running mock (a key-rotation drill)",
 		Long: `rotate-keys asks a running mock-idp (on this machine) for a new signing key.
-With --overlap the old public key stays in /keys, so tokens it signed keep
-verifying; without, it disappears at once. Apps built on Scalekit's SDKs
+With --overlap 10m the old public key stays in /keys for ten minutes, so
+tokens it signed keep verifying meanwhile (--overlap forever keeps it);
+without, it disappears at once. Apps built on Scalekit's SDKs
 cache /keys for their whole life and fail until restarted: that is the
 drill. go-oidc apps (skctl serve) reload the keys on the new kid.`,
-		Example: `  skctl mock-idp rotate-keys --overlap
+		Example: `  skctl mock-idp rotate-keys --overlap 10m
   skctl mock-idp rotate-keys --url http://127.0.0.1:4400 --scenario flaky`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -79,12 +79,15 @@ drill. go-oidc apps (skctl serve) reload the keys on the new kid.`,
 				KID string `json:"kid"`
 			}
 			json.Unmarshal(out, &r)
-			fmt.Fprintf(d.Stdout, "new signing key %s (old key still published: %v)\n", r.KID, overlap)
+			if overlap == "" {
+				overlap = "0"
+			}
+			fmt.Fprintf(d.Stdout, "new signing key %s (the old key stays published for: %s)\n", r.KID, overlap)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&url, "url", "http://"+DefaultMockAddr, "the running mock's root URL")
 	cmd.Flags().StringVar(&scenario, "scenario", "", "rotate the key of this scenario environment instead of the root")
-	cmd.Flags().BoolVar(&overlap, "overlap", false, "keep publishing the old public key")
+	cmd.Flags().StringVar(&overlap, "overlap", "0", `how long the old public key stays published: a duration such as 10m, 0, or "forever"`)
 	return cmd
 }

@@ -14,8 +14,8 @@ import (
 // They answer loopback clients only: they change what every app sees.
 func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		http.Error(w, "403 forbidden: the /__mock endpoints answer loopback clients only", http.StatusForbidden)
+	if ip := net.ParseIP(host); !s.opts.AllowRemoteControl && (ip == nil || !ip.IsLoopback()) {
+		http.Error(w, "403 forbidden: the /__mock endpoints answer loopback clients only (start the mock with --allow-remote-control to change that)", http.StatusForbidden)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -26,7 +26,7 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 		Client   string `json:"client"`
 		Advance  string `json:"advance"`
 		Offset   string `json:"offset"`
-		Overlap  bool   `json:"overlap"`
+		Overlap  string `json:"overlap"` // how long the old key stays published: "10m", "0" (not at all), "forever"
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
@@ -88,13 +88,26 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 	case "/__mock/idp-initiated GET":
 		env.handleIdPInitiated(w, r)
 	case "/__mock/rotate-keys POST":
-		kid, err := env.keys.rotate(req.Overlap)
+		overlap := time.Duration(0)
+		switch req.Overlap {
+		case "", "0":
+		case "forever":
+			overlap = -1
+		default:
+			d, err := time.ParseDuration(req.Overlap)
+			if err != nil || d < 0 {
+				writeJSON(w, http.StatusBadRequest, &oauthError{"invalid_request", `overlap is a duration such as "10m", "0" or "forever".`})
+				return
+			}
+			overlap = d
+		}
+		kid, err := env.keys.rotate(overlap)
 		if err != nil {
 			writeJSON(w, http.StatusInternalServerError, &oauthError{"server_error", "The new key could not be made."})
 			return
 		}
-		env.log.Info("signing key rotated", "kid", kid, "old_key_published", req.Overlap)
-		writeJSON(w, http.StatusOK, map[string]any{"kid": kid, "old_key_published": req.Overlap})
+		env.log.Info("signing key rotated", "kid", kid, "overlap", req.Overlap)
+		writeJSON(w, http.StatusOK, map[string]any{"kid": kid, "overlap": req.Overlap})
 	default:
 		http.NotFound(w, r)
 	}

@@ -240,7 +240,11 @@ func (s *Server) rotateForModes(before bool) {
 		return
 	}
 	s.rotateOnce.Do(func() {
-		if kid, err := s.keys.rotate(keepOld); err == nil {
+		overlap := time.Duration(-1) // for good
+		if !keepOld {
+			overlap = 0
+		}
+		if kid, err := s.keys.rotate(overlap); err == nil {
 			s.log.Info("signing key rotated", "mode", mode, "kid", kid, "old_key_published", keepOld)
 		}
 	})

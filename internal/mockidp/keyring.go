@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // keyring is the environment's signing key and the earlier keys it still
@@ -14,13 +15,21 @@ import (
 type keyring struct {
 	mu       sync.RWMutex
 	current  *signingKey
-	previous []*signingKey // still published, so tokens they signed verify
+	previous []retiredKey // still published, so tokens they signed verify
 	ids      *idGen
+	stateDir string
+	now      func() time.Time
 	flaps    atomic.Uint64 // /keys requests made under jwks.flap
 }
 
-func newKeyring(stateDir string, ids *idGen) *keyring {
-	return &keyring{current: newSigningKey(stateDir, ids), ids: ids}
+// retiredKey is an earlier key, published until a time (zero: for good).
+type retiredKey struct {
+	key   *signingKey
+	until time.Time
+}
+
+func newKeyring(stateDir string, ids *idGen, now func() time.Time) *keyring {
+	return &keyring{current: newSigningKey(stateDir, ids), ids: ids, stateDir: stateDir, now: now}
 }
 
 func (kr *keyring) signer() *signingKey {
@@ -35,20 +44,26 @@ func (kr *keyring) wait() error { return kr.signer().wait() }
 // sign signs with the current key.
 func (kr *keyring) sign(claims any) (string, error) { return kr.signer().sign(claims) }
 
-// rotate makes a new signing key. With keepOld the old key stays
-// published, so tokens it signed keep verifying; without, it disappears
-// from /keys at once.
-func (kr *keyring) rotate(keepOld bool) (string, error) {
-	next := newSigningKey("", kr.ids)
+// rotate makes a new signing key (saved in the state directory, if any).
+// The old key stays published for overlap, so tokens it signed keep
+// verifying meanwhile: 0 drops it from /keys at once, a negative overlap
+// keeps it for good.
+func (kr *keyring) rotate(overlap time.Duration) (string, error) {
+	next := newGeneratedKey(kr.stateDir, kr.ids)
 	if err := next.wait(); err != nil {
 		return "", err
 	}
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
-	if keepOld && kr.current.wait() == nil {
-		kr.previous = append([]*signingKey{kr.current}, kr.previous...)
-	} else if !keepOld {
+	switch {
+	case overlap == 0:
 		kr.previous = nil
+	case kr.current.wait() == nil:
+		r := retiredKey{key: kr.current}
+		if overlap > 0 {
+			r.until = kr.now().Add(overlap)
+		}
+		kr.previous = append([]retiredKey{r}, kr.previous...)
 	}
 	kr.current = next
 	return next.kid, nil
@@ -58,7 +73,14 @@ func (kr *keyring) rotate(keepOld bool) (string, error) {
 func (kr *keyring) published() []*signingKey {
 	kr.mu.RLock()
 	defer kr.mu.RUnlock()
-	return append([]*signingKey{kr.current}, kr.previous...)
+	now := kr.now()
+	keys := []*signingKey{kr.current}
+	for _, r := range kr.previous {
+		if r.until.IsZero() || now.Before(r.until) {
+			keys = append(keys, r.key)
+		}
+	}
+	return keys
 }
 
 // jwks returns the /keys document: the current key's public JWK, then the

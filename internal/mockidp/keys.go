@@ -49,6 +49,14 @@ type keyFileContents struct {
 	Private string          `json:"private_key_pem"`
 }
 
+// newGeneratedKey makes a fresh key now, saved in stateDir when set
+// (a rotation: it replaces the file's key).
+func newGeneratedKey(stateDir string, ids *idGen) *signingKey {
+	k := &signingKey{stateDir: stateDir, ids: ids}
+	k.once.Do(func() { k.err = k.generate(stateDir, ids) })
+	return k
+}
+
 // newSigningKey returns the key of stateDir, loaded on first use from the
 // file there, or made anew (and saved there when stateDir is set).
 func newSigningKey(stateDir string, ids *idGen) *signingKey {
@@ -72,6 +80,11 @@ func (k *signingKey) load(stateDir string, ids *idGen) error {
 			return fmt.Errorf("signing key: %w", err)
 		}
 	}
+	return k.generate(stateDir, ids)
+}
+
+// generate makes a new key, and saves it in stateDir when that is set.
+func (k *signingKey) generate(stateDir string, ids *idGen) error {
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)

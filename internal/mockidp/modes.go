@@ -58,6 +58,7 @@ var modeList = []modeInfo{
 	{"authz.require_pkce", noParam, "the authorize endpoint requires PKCE S256 from every client (A3)"},
 	{"authz.reject_plain", noParam, "the authorize endpoint refuses code_challenge_method=plain (A3)"},
 
+	{"code.single_use", noParam, "a code redeemed a second time also revokes the refresh token the first redemption issued (RFC 6749 §4.1.2); the replay always fails"},
 	{"token.status", statusParam, "the token endpoint answers with this HTTP status (B6)"},
 	{"token.slow", durationParam, "the token endpoint answers after this delay (I1)"},
 	{"token.hang", noParam, "the token endpoint never answers (I1)"},
@@ -124,6 +125,7 @@ var modeList = []modeInfo{
 	{"jwks.duplicate_kid", noParam, "/keys holds two keys with one kid"},
 	{"jwks.drop_old_key", noParam, "the signing key changes after the first ID token and the old one disappears from /keys"},
 
+	{"refresh.rotate", noParam, "a new refresh token on each use, the old one invalid_grant: the default, named for scenario sets"},
 	{"refresh.invalid_grant", noParam, "every refresh gets invalid_grant (E4)"},
 	{"refresh.no_new_refresh_token", noParam, "a refresh answers without a new refresh_token (E3); the old one stays valid"},
 	{"refresh.id_token_iss_changed", noParam, "the refreshed ID token has another iss (E2)"},
@@ -151,6 +153,7 @@ var modeList = []modeInfo{
 
 	{"idp.clock_offset", durationParam, "the environment's clock is this far off, e.g. -2m (C7)"},
 	{"net.latency", durationParam, "every endpoint answers after this delay (I1)"},
+	{"net.tls_selfsigned", noParam, "the environment is served over TLS with a self-signed certificate (--scenario at the root only)"},
 	{"net.hang", noParam, "every endpoint never answers (I1)"},
 	{"net.reset", noParam, "every endpoint resets the connection (I1)"},
 	{"net.truncate", noParam, "every response body is cut in half (I1)"},

@@ -129,15 +129,19 @@ func TestControlEndpoints(t *testing.T) {
 		t.Errorf("counters: %v", counts)
 	}
 	before, _ := getJSON(t, env.URL+"/keys")
-	if r := post("/__mock/rotate-keys", map[string]any{"overlap": true}); r.StatusCode != 200 {
+	if r := post("/__mock/rotate-keys", map[string]any{"overlap": "10m"}); r.StatusCode != 200 {
 		t.Fatalf("rotate: %d", r.StatusCode)
 	}
 	after, _ := getJSON(t, env.URL+"/keys")
 	if len(after["keys"].([]any)) != 2 || after["keys"].([]any)[1].(map[string]any)["kid"] != before["keys"].([]any)[0].(map[string]any)["kid"] {
 		t.Errorf("after rotation with overlap: %v", after)
 	}
-	if r := post("/__mock/clock", map[string]any{"advance": "1h"}); r.StatusCode != 200 {
+	// Past the overlap the old key is gone.
+	if r := post("/__mock/clock", map[string]any{"advance": "11m"}); r.StatusCode != 200 {
 		t.Errorf("clock: %d", r.StatusCode)
+	}
+	if later, _ := getJSON(t, env.URL+"/keys"); len(later["keys"].([]any)) != 1 {
+		t.Errorf("after the overlap: %d keys, want 1", len(later["keys"].([]any)))
 	}
 }
 

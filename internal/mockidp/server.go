@@ -48,6 +48,9 @@ type Options struct {
 	// code, refresh token and error description, so a test can assert it
 	// never reaches an app's logs or pages (J2).
 	Canary string
+	// AllowRemoteControl lets clients other than loopback use the
+	// /__mock control endpoints (for a mock bound to another address).
+	AllowRemoteControl bool
 	// Strict makes the environment check the app's requests as the OpenID
 	// conformance suite does; violations show in /__mock/requests?log=1.
 	Strict bool
@@ -150,6 +153,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	for _, f := range faults {
+		if f.Mode == "net.tls_selfsigned" && opts.child {
+			return nil, fmt.Errorf("net.tls_selfsigned changes how the mock listens: use it with --scenario at the root")
+		}
 		s.faults.set(f, 0, "")
 		switch f.Mode {
 		case "idp.clock_offset":
@@ -178,7 +184,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("--auto-login %s: no such user in the fixtures: pick one of %s", opts.AutoLogin, strings.Join(s.dir.emails(), ", "))
 		}
 	}
-	s.keys = newKeyring(s.stateDir, &s.ids)
+	s.keys = newKeyring(s.stateDir, &s.ids, s.now)
 	if s.stateDir != "" {
 		if err := s.store.load(s.stateDir); err != nil {
 			return nil, err

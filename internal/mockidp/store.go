@@ -16,6 +16,7 @@ type store struct {
 	bySID    map[string]string         // ses_… → tokenKey(cookie value)
 	codes    map[string]*authCode      // by tokenKey(code)
 	refresh  map[string]*refreshGrant  // by tokenKey(refresh token)
+	redeemed map[string]redeemedCode   // by tokenKey(code), for code.single_use
 	families map[string]*refreshFamily // by the tokenKey of the family's first token
 	familyOf map[string]string         // tokenKey(refresh token) → its family, once rotated
 	pending  map[string]*pendingLogin  // by tokenKey(request handle)
@@ -66,6 +67,14 @@ type refreshFamily struct {
 	Retired   []string `json:"retired"` // tokenKeys of rotated-out tokens, oldest first
 }
 
+// redeemedCode remembers, until the code would have expired, the refresh
+// token a code was exchanged for, so that a second redemption can revoke
+// what the first one issued (RFC 6749 §4.1.2, code.single_use).
+type redeemedCode struct {
+	Refresh string // tokenKey of the refresh token issued, or ""
+	Expires time.Time
+}
+
 // maxRetiredPerFamily bounds what a family remembers: a replay of an older
 // token fails alone, as by default.
 const maxRetiredPerFamily = 16
@@ -82,6 +91,7 @@ func newStore() *store {
 		codes:    map[string]*authCode{},
 		refresh:  map[string]*refreshGrant{},
 		families: map[string]*refreshFamily{},
+		redeemed: map[string]redeemedCode{},
 		familyOf: map[string]string{},
 		pending:  map[string]*pendingLogin{},
 	}
@@ -161,6 +171,38 @@ func (s *store) takeCode(code string) *authCode {
 		s.dirty = true
 	}
 	return c
+}
+
+// markRedeemed records that code was exchanged for refreshToken.
+func (s *store) markRedeemed(code, refreshToken string, expires time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rk := ""
+	if refreshToken != "" {
+		rk = tokenKey(refreshToken)
+	}
+	s.redeemed[tokenKey(code)] = redeemedCode{Refresh: rk, Expires: expires}
+}
+
+// revokeRedeemed revokes the refresh token a redeemed code was exchanged
+// for, or the one that has replaced it by rotation. It reports whether the
+// code had been redeemed.
+func (s *store) revokeRedeemed(code string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rc, ok := s.redeemed[tokenKey(code)]
+	if !ok {
+		return false
+	}
+	live := rc.Refresh
+	if fam := s.families[s.familyOf[live]]; fam != nil {
+		live = fam.Live
+	}
+	if _, ok := s.refresh[live]; ok && live != "" {
+		delete(s.refresh, live)
+		s.dirty = true
+	}
+	return true
 }
 
 func (s *store) addRefresh(token string, g *refreshGrant) {
@@ -324,6 +366,11 @@ func (s *store) sweep(now time.Time, idle time.Duration) {
 	for k, g := range s.refresh {
 		if _, ok := s.bySID[g.SessionID]; !ok {
 			delete(s.refresh, k)
+		}
+	}
+	for k, rc := range s.redeemed {
+		if !now.Before(rc.Expires) {
+			delete(s.redeemed, k)
 		}
 	}
 	for f, fam := range s.families { // swept with their session

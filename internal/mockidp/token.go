@@ -77,6 +77,14 @@ func (s *Server) codeGrant(app *App, form url.Values) (*tokenResponse, *oauthErr
 	}
 	now := s.now()
 	c := s.store.takeCode(code)
+	if c == nil {
+		// A code redeemed twice was stolen or replayed: with
+		// code.single_use, what the first redemption issued is revoked too
+		// (RFC 6749 §4.1.2). The replay fails either way.
+		if _, on := s.faults.peek("code.single_use"); on && s.store.revokeRedeemed(code) {
+			s.faults.on("code.single_use", app.ClientID)
+		}
+	}
 	switch {
 	case c == nil:
 		return nil, errInvalidGrant("The code is unknown or was already used.")
@@ -104,6 +112,7 @@ func (s *Server) codeGrant(app *App, form url.Values) (*tokenResponse, *oauthErr
 		resp.RefreshToken = s.secret()
 		s.store.addRefresh(resp.RefreshToken, &refreshGrant{grant{ClientID: app.ClientID, Scope: scope, SessionID: ses.ID}})
 	}
+	s.store.markRedeemed(code, resp.RefreshToken, c.Expires)
 	return resp, nil
 }
 
