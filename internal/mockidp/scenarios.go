@@ -46,6 +46,11 @@ func resolveScenarios(names []string, fx *Fixtures) ([]Fault, error) {
 	return out, nil
 }
 
+// maxScenarioEnvs bounds the scenario environments one mock makes: each
+// has its own keys, sessions and sweep, and a mode with a parameter names
+// endless environments (/token.slow=1s, /token.slow=2s, …).
+const maxScenarioEnvs = 100
+
 // scenarioEnv returns the scenario environment for the first path segment
 // of a request to the root environment, creating it on first use: any mode
 // or named set of the fixtures is an environment at /<name>, with its own
@@ -59,6 +64,10 @@ func (s *Server) scenarioEnv(name string) *Server {
 	defer s.childMu.Unlock()
 	if c, ok := s.children[name]; ok {
 		return c
+	}
+	if len(s.children) >= maxScenarioEnvs {
+		s.log.Warn("too many scenario environments: not making another", "scenario", name, "limit", maxScenarioEnvs)
+		return nil
 	}
 	if _, err := resolveScenarios([]string{name}, s.opts.Fixtures); err != nil {
 		return nil
