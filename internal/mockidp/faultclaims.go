@@ -188,15 +188,20 @@ func (s *Server) signWithModes(claims map[string]any, app *App, idToken bool) (s
 	if err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	jws, err := signer.Sign(payload)
+	jws, err := signJSON(signer, claims)
 	if err != nil {
 		return "", err
 	}
 	return jws.CompactSerialize()
+}
+
+// signJSON signs the JSON of claims.
+func signJSON(signer jose.Signer, claims any) (*jose.JSONWebSignature, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return nil, err
+	}
+	return signer.Sign(payload)
 }
 
 // multiSigned is idt.multi_sig: the JWS JSON serialization (RFC 7515
@@ -210,11 +215,7 @@ func multiSigned(claims map[string]any, k *signingKey) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	jws, err := signer.Sign(payload)
+	jws, err := signJSON(signer, claims)
 	if err != nil {
 		return "", err
 	}

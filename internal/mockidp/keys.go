@@ -160,11 +160,7 @@ func (k *signingKey) sign(claims any) (string, error) {
 	if err := k.wait(); err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	jws, err := k.signer.Sign(payload)
+	jws, err := signJSON(k.signer, claims)
 	if err != nil {
 		return "", err
 	}
