@@ -23,6 +23,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusBadRequest, "invalid_request", "The authorization request could not be read.", "Send the parameters as a query string (GET) or a form (POST).")
 		return
 	}
+	s.annotateAuthorize(r)
 	req, app, pageErr, redirectErr := s.parseAuthRequest(r.Form)
 	switch {
 	case pageErr != nil:

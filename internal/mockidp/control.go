@@ -2,8 +2,10 @@ package mockidp
 
 import (
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -13,9 +15,8 @@ import (
 // /__mock/idp-initiated.
 // They answer loopback clients only: they change what every app sees.
 func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if ip := net.ParseIP(host); !s.opts.AllowRemoteControl && (ip == nil || !ip.IsLoopback()) {
-		http.Error(w, "403 forbidden: the /__mock endpoints answer loopback clients only (start the mock with --allow-remote-control to change that)", http.StatusForbidden)
+	if why := s.controlRefusal(r); why != "" {
+		http.Error(w, "403 forbidden: "+why, http.StatusForbidden)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -49,14 +50,19 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.eachEnv(func(e *Server) any { return e.faults.list() }))
 	case "/__mock/faults POST", "/__mock/faults PUT":
 		f, err := ParseFault(req.Mode)
+		if err == nil && startOnlyModes[f.Mode] != "" {
+			err = errors.New(f.Mode + " takes effect when an environment starts: " + startOnlyModes[f.Mode])
+		}
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, &oauthError{"invalid_request", err.Error()})
 			return
 		}
 		env.faults.set(f, req.Count, req.Client)
+		env.rotated.Store(false) // a rotation mode armed again rotates again
 		writeJSON(w, http.StatusOK, env.faults.list())
 	case "/__mock/faults DELETE":
 		env.faults.clear()
+		env.rotated.Store(false)
 		w.WriteHeader(http.StatusNoContent)
 	case "/__mock/requests GET":
 		// Counters by default; ?log=1 adds the request log and the
@@ -111,6 +117,47 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// startOnlyModes are modes that shape an environment when it starts, and
+// what to use at runtime instead.
+var startOnlyModes = map[string]string{
+	"idp.clock_offset":          "use POST /__mock/clock",
+	"discovery.jwks_uri_random": "use the scenario environment /discovery.jwks_uri_random",
+	"net.tls_selfsigned":        "start the mock with --scenario net.tls_selfsigned",
+}
+
+// controlRefusal says why a control request is refused, or "". The
+// endpoints change what every app sees, so they answer loopback clients
+// only, addressed by a loopback name (a DNS-rebound page carries another
+// Host), not through a proxy or tunnel, and not from a browser page (an
+// Origin header): a web page cannot arm faults behind the developer's back.
+// --allow-remote-control lifts the first three.
+func (s *Server) controlRefusal(r *http.Request) string {
+	if r.Header.Get("Origin") != "" {
+		return "the /__mock endpoints do not answer browser pages (the request has an Origin)"
+	}
+	if (r.Method == http.MethodPost || r.Method == http.MethodPut) && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		return "send the body as application/json"
+	}
+	if s.opts.AllowRemoteControl {
+		return ""
+	}
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	ip := net.ParseIP(host)
+	reqHost := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		reqHost = h
+	}
+	switch {
+	case ip == nil || !ip.IsLoopback():
+		return "the /__mock endpoints answer loopback clients only (start the mock with --allow-remote-control to change that)"
+	case reqHost != "localhost" && (net.ParseIP(reqHost) == nil || !net.ParseIP(reqHost).IsLoopback()):
+		return "the /__mock endpoints answer requests addressed to a loopback name only"
+	case r.Header.Get("Forwarded") != "" || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("X-Real-Ip") != "":
+		return "the /__mock endpoints do not answer through a proxy or tunnel (start the mock with --allow-remote-control to change that)"
+	}
+	return ""
 }
 
 // eachEnv maps fn over the root environment ("root") and every scenario

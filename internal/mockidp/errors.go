@@ -54,11 +54,16 @@ func redirectWithParams(w http.ResponseWriter, target string, params url.Values)
 	}
 	q := u.Query()
 	for k, vs := range params {
-		q.Del(k)
+		replaced := false
 		for _, v := range vs {
-			if v != "" {
-				q.Add(k, v)
+			if v == "" {
+				continue
 			}
+			if !replaced { // a parameter the registered URI has is replaced, not doubled
+				q.Del(k)
+				replaced = true
+			}
+			q.Add(k, v)
 		}
 	}
 	u.RawQuery = q.Encode()

@@ -240,15 +240,16 @@ func (s *Server) rotateForModes(before bool) {
 	if !ok {
 		return
 	}
-	s.rotateOnce.Do(func() {
-		overlap := time.Duration(-1) // for good
-		if !keepOld {
-			overlap = 0
-		}
-		if kid, err := s.keys.rotate(overlap); err == nil {
-			s.log.Info("signing key rotated", "mode", mode, "kid", kid, "old_key_published", keepOld)
-		}
-	})
+	if !s.rotated.CompareAndSwap(false, true) {
+		return
+	}
+	overlap := time.Duration(-1) // for good
+	if !keepOld {
+		overlap = 0
+	}
+	if kid, err := s.keys.rotate(overlap); err == nil {
+		s.log.Info("signing key rotated", "mode", mode, "kid", kid, "old_key_published", keepOld)
+	}
 }
 
 // decoy is an RSA key no environment publishes, for signatures that must

@@ -36,8 +36,8 @@ func (fs *faultSet) set(f Fault, count int, client string) {
 
 func (fs *faultSet) clear() {
 	fs.mu.Lock()
-	defer fs.mu.Unlock()
 	fs.active = nil
+	fs.mu.Unlock()
 }
 
 func (fs *faultSet) list() []armedFault {
@@ -57,7 +57,7 @@ func (fs *faultSet) take(mode, client string) (string, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	a, ok := fs.active[mode]
-	if !ok || (a.Client != "" && client != "" && a.Client != client) {
+	if !ok || (a.Client != "" && a.Client != client) {
 		return "", false
 	}
 	if a.Remaining > 0 {

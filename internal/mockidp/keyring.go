@@ -59,6 +59,13 @@ func (kr *keyring) rotate(overlap time.Duration) (string, error) {
 	case overlap == 0:
 		kr.previous = nil
 	case kr.current.wait() == nil:
+		kept := kr.previous[:0] // drop the keys whose overlap has ended
+		for _, p := range kr.previous {
+			if p.until.IsZero() || kr.now().Before(p.until) {
+				kept = append(kept, p)
+			}
+		}
+		kr.previous = kept
 		r := retiredKey{key: kr.current}
 		if overlap > 0 {
 			r.until = kr.now().Add(overlap)

@@ -200,7 +200,7 @@ func ParseFault(s string) (Fault, error) {
 			return Fault{}, fmt.Errorf("mode %s needs a duration, e.g. %s=3s", name, name)
 		}
 	case statusParam:
-		if n, err := strconv.Atoi(param); err != nil || n < 100 || n > 599 {
+		if n, err := strconv.Atoi(param); err != nil || n < 200 || n > 599 {
 			return Fault{}, fmt.Errorf("mode %s needs an HTTP status, e.g. %s=503", name, name)
 		}
 	case wordParam:

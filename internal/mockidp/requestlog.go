@@ -1,7 +1,9 @@
 package mockidp
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -14,7 +16,7 @@ import (
 // and grant_type, and of Authorization only the scheme.
 type requestLog struct {
 	mu      sync.Mutex
-	entries []loggedRequest
+	entries []*loggedRequest
 	seen    map[string]bool // state and nonce values, for strict mode's reuse check
 }
 
@@ -35,11 +37,14 @@ const maxLoggedRequests = 1000
 // §15) and the browser's fetch metadata.
 var loggedHeaders = []string{"User-Agent", "X-Sdk-Version", "X-Api-Version", "Sec-Fetch-Site"}
 
-// observe records a request in the environment's request log and, in
-// strict mode, checks the app's side of the protocol the way the OpenID
-// conformance suite does (shared/mock-idp-scenarios.md, Strict mode).
-func (s *Server) observe(r *http.Request) {
-	e := loggedRequest{Time: s.now(), Method: r.Method, Path: r.URL.Path, Headers: map[string]string{}}
+type logEntryKey struct{}
+
+// observe records a request in the environment's request log and returns
+// it carrying its entry, which the handlers complete once they have parsed
+// the request (annotate): the log never reads a body itself, so a handler
+// sees the request exactly as the client sent it.
+func (s *Server) observe(r *http.Request) *http.Request {
+	e := &loggedRequest{Time: s.now(), Method: r.Method, Path: r.URL.Path, Headers: map[string]string{}}
 	for _, h := range loggedHeaders {
 		if v := r.Header.Get(h); v != "" {
 			e.Headers[h] = v
@@ -48,36 +53,47 @@ func (s *Server) observe(r *http.Request) {
 	if scheme, _, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok {
 		e.Headers["Authorization"] = scheme + " [redacted]"
 	}
-	q := r.URL.Query()
-	switch r.URL.Path {
-	case "/oauth/authorize":
-		e.Client = q.Get("client_id")
-		if s.opts.Strict {
-			e.Violations = s.reqlog.strictAuthorize(q)
-		}
-	case "/oauth/token":
-		if r.Method == http.MethodPost {
-			// Parsed here so the log can name the client and grant; the
-			// handler finds the form already parsed.
-			r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
-			r.ParseForm()
-			e.Client, e.Grant = r.PostForm.Get("client_id"), r.PostForm.Get("grant_type")
-			if s.opts.Strict {
-				basic := strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "basic ")
-				if basic && r.PostForm.Get("client_secret") != "" {
-					e.Violations = append(e.Violations, "client authenticates with both client_secret_basic and client_secret_post")
-				}
-			}
-		}
-	case "/userinfo":
-		if s.opts.Strict && q.Has("access_token") {
-			e.Violations = append(e.Violations, "access token in the query string (RFC 6750 §2.3: send it in Authorization)")
-		}
+	if s.opts.Strict && r.URL.Path == "/userinfo" && r.URL.Query().Has("access_token") {
+		e.Violations = append(e.Violations, "access token in the query string (RFC 6750 §2.3: send it in Authorization)")
 	}
 	s.reqlog.add(e)
+	return r.WithContext(context.WithValue(r.Context(), logEntryKey{}, e))
 }
 
-func (l *requestLog) add(e loggedRequest) {
+// annotateAuthorize completes the log entry of a parsed authorization
+// request, and checks it in strict mode.
+func (s *Server) annotateAuthorize(r *http.Request) {
+	e, _ := r.Context().Value(logEntryKey{}).(*loggedRequest)
+	if e == nil {
+		return
+	}
+	var v []string
+	if s.opts.Strict {
+		v = s.reqlog.strictAuthorize(r.Form)
+	}
+	s.reqlog.mu.Lock()
+	defer s.reqlog.mu.Unlock()
+	e.Client = r.Form.Get("client_id")
+	e.Violations = append(e.Violations, v...)
+}
+
+// annotateToken completes the log entry of a parsed token request, and
+// checks its client authentication in strict mode.
+func (s *Server) annotateToken(r *http.Request) {
+	e, _ := r.Context().Value(logEntryKey{}).(*loggedRequest)
+	if e == nil {
+		return
+	}
+	s.reqlog.mu.Lock()
+	defer s.reqlog.mu.Unlock()
+	e.Client, e.Grant = r.PostForm.Get("client_id"), r.PostForm.Get("grant_type")
+	basic := strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "basic ")
+	if s.opts.Strict && basic && r.PostForm.Get("client_secret") != "" {
+		e.Violations = append(e.Violations, "client authenticates with both client_secret_basic and client_secret_post")
+	}
+}
+
+func (l *requestLog) add(e *loggedRequest) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.entries) >= maxLoggedRequests {
@@ -88,7 +104,7 @@ func (l *requestLog) add(e loggedRequest) {
 
 // strictAuthorize checks an authorization request: state and nonce present
 // with at least 128 bits and never reused, PKCE S256, openid in scope.
-func (l *requestLog) strictAuthorize(q map[string][]string) []string {
+func (l *requestLog) strictAuthorize(q url.Values) []string {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
 			return v[0]
@@ -132,7 +148,11 @@ func (l *requestLog) snapshot() ([]loggedRequest, []string) {
 			violations = append(violations, e.Method+" "+e.Path+": "+v)
 		}
 	}
-	return slices.Clone(l.entries), violations
+	out := make([]loggedRequest, len(l.entries))
+	for i, e := range l.entries {
+		out[i] = *e
+	}
+	return out, violations
 }
 
 func (l *requestLog) reset() {

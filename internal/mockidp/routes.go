@@ -21,7 +21,7 @@ func (s *Server) routes() http.Handler {
 // turns the Go SDK's POST into a GET, contract §1), and its pattern tree
 // costs more than serving the discovery document itself.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
-	s.observe(r) // the request log and strict mode (requestlog.go)
+	r = s.observe(r) // the request log and strict mode (requestlog.go)
 	var h http.HandlerFunc
 	allow := "GET"
 	switch path := r.URL.Path; {

@@ -11,7 +11,7 @@ import (
 var reservedScenarioNames = []string{"oauth", "oidc", "keys", "userinfo", ".well-known", "__mock", "end_session"}
 
 func checkScenarioName(name string) error {
-	if name == "" || strings.ContainsAny(name, "/?#% ") {
+	if name == "" || len(name) > 128 || strings.ContainsAny(name, "/?#% ") {
 		return fmt.Errorf("%q: a scenario name is one path segment", name)
 	}
 	for _, r := range reservedScenarioNames {
@@ -66,7 +66,7 @@ func (s *Server) scenarioEnv(name string) *Server {
 		return c
 	}
 	if len(s.children) >= maxScenarioEnvs {
-		s.log.Warn("too many scenario environments: not making another", "scenario", name, "limit", maxScenarioEnvs)
+		s.log.Warn("too many scenario environments: not making another", "limit", maxScenarioEnvs)
 		return nil
 	}
 	if _, err := resolveScenarios([]string{name}, s.opts.Fixtures); err != nil {
@@ -96,6 +96,15 @@ func (s *Server) serveScenario(w http.ResponseWriter, r *http.Request) bool {
 	name, _, _ := strings.Cut(rest, "/")
 	env := s.scenarioEnv(name)
 	if env == nil {
+		s.childMu.Lock()
+		full := len(s.children) >= maxScenarioEnvs
+		s.childMu.Unlock()
+		if full && checkScenarioName(name) == nil {
+			if _, err := resolveScenarios([]string{name}, s.opts.Fixtures); err == nil {
+				http.Error(w, "503: this mock already has its limit of scenario environments; restart it, or arm modes at runtime with /__mock/faults", http.StatusServiceUnavailable)
+				return true
+			}
+		}
 		return false
 	}
 	http.StripPrefix("/"+name, env.handler).ServeHTTP(w, r)

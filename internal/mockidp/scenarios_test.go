@@ -242,3 +242,68 @@ func TestCanary(t *testing.T) {
 func oauthLoginHint(email string) oauth2.AuthCodeOption {
 	return oauth2.SetAuthURLParam("login_hint", email)
 }
+
+// TestControlRefusals: a web page (Origin, a simple content type, a
+// rebound Host) or a proxied client cannot use the control endpoints, and
+// modes that shape an environment at start are refused at runtime.
+func TestControlRefusals(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	send := func(body string, mutate func(*http.Request)) int {
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/__mock/faults", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if mutate != nil {
+			mutate(req)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	ok := `{"mode":"token.hang"}`
+	for name, mutate := range map[string]func(*http.Request){
+		"Origin":          func(r *http.Request) { r.Header.Set("Origin", "https://evil.example") },
+		"text/plain":      func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") },
+		"rebound Host":    func(r *http.Request) { r.Host = "rebind.evil.example" },
+		"X-Forwarded-For": func(r *http.Request) { r.Header.Set("X-Forwarded-For", "203.0.113.9") },
+	} {
+		if got := send(ok, mutate); got != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", name, got)
+		}
+	}
+	if got := send(`{"mode":"idp.clock_offset=5m"}`, nil); got != http.StatusBadRequest {
+		t.Errorf("idp.clock_offset at runtime: %d, want 400", got)
+	}
+	if got := send(`{"mode":"jwks.status=500","client":"skc_someone_else"}`, nil); got != 200 {
+		t.Fatalf("arm for a client: %d", got)
+	}
+	resp, _ := http.Get(env.URL + "/keys")
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("a fault armed for another client fired on /keys: %d", resp.StatusCode)
+	}
+}
+
+// TestTokenFormErrors: the request log leaves the token endpoint's own
+// form errors intact (contract §5).
+func TestTokenFormErrors(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{Strict: true})
+	for name, body := range map[string]string{
+		"oversized":  "grant_type=client_credentials&client_id=" + m2mID + "&client_secret=" + m2mSecret + "&pad=" + strings.Repeat("x", 70<<10),
+		"bad escape": "grant_type=client_credentials&client_id=" + m2mID + "&client_secret=" + m2mSecret + "&x=%zz",
+	} {
+		resp, err := http.Post(env.URL+"/oauth/token", "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e map[string]any
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || e["error"] != "invalid_request" {
+			t.Errorf("%s: %d %v, want 400 invalid_request", name, resp.StatusCode, e["error"])
+		}
+	}
+}

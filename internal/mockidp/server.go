@@ -108,8 +108,8 @@ type Server struct {
 	counts      counters
 	reqlog      requestLog
 	clockOffset atomic.Int64
-	jwksPath    string // /keys, or a random path with discovery.jwks_uri_random
-	rotateOnce  sync.Once
+	jwksPath    string      // /keys, or a random path with discovery.jwks_uri_random
+	rotated     atomic.Bool // a jwks.rotate_* or drop_old_key mode has rotated
 	childMu     sync.Mutex
 	children    map[string]*Server // scenario environments, by name
 

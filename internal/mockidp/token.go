@@ -29,6 +29,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.writeTokenError(w, errInvalidRequest("The form body could not be read."), false)
 		return
 	}
+	s.annotateToken(r)
 	form := r.PostForm
 	for name, v := range form {
 		if len(v) > 1 {
