@@ -120,7 +120,11 @@ func (s *Server) signIn(w http.ResponseWriter, req authRequest, u User, orgID st
 // client, redirect URI, nonce and PKCE challenge (contract §5).
 func (s *Server) issueCode(w http.ResponseWriter, req authRequest, ses *session, now time.Time) {
 	if p, ok := s.faults.take("authz.error", req.ClientID); ok {
-		s.redirectError(w, req, &oauthError{p, `<script>alert("skctl")</script>`})
+		code, desc, hasDesc := strings.Cut(p, "&desc=")
+		if !hasDesc {
+			desc = `<script>alert("skctl")</script>`
+		}
+		s.redirectError(w, req, &oauthError{code, desc})
 		return
 	}
 	code := s.secret()

@@ -5,8 +5,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"slices"
 	"strings"
@@ -154,16 +156,36 @@ func (s *Server) signWithModes(claims map[string]any, app *App, idToken bool) (s
 			}
 		}
 	}
+	malformed, isMalformed := "", false
+	if idToken {
+		malformed, isMalformed = s.faults.take("idt.malformed", app.ClientID)
+	}
+	hs256, isHS256 := "", false
+	if idToken && !isMalformed {
+		hs256, isHS256 = s.faults.take("idt.alg_hs256", app.ClientID)
+	}
 	switch {
-	case on("idt.malformed"):
+	case isMalformed:
 		payload, _ := json.Marshal(claims)
-		return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","kid":"`+kid+`"}`)) + "." + base64.RawURLEncoding.EncodeToString(payload), nil
+		header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","kid":"` + kid + `"}`))
+		switch malformed {
+		case "base64":
+			return header + ".!!not*base64!!.@@@", nil
+		case "json":
+			return header + "." + base64.RawURLEncoding.EncodeToString([]byte("this is not JSON")) + "." + base64.RawURLEncoding.EncodeToString([]byte("sig")), nil
+		}
+		return header + "." + base64.RawURLEncoding.EncodeToString(payload), nil
 	case on("idt.alg_none"):
 		payload, _ := json.Marshal(claims)
 		return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + base64.RawURLEncoding.EncodeToString(payload) + ".", nil
 	case on("idt.multi_sig"):
 		return multiSigned(claims, k)
-	case on("idt.alg_hs256"):
+	case isHS256 && hs256 == "pubkey":
+		// Algorithm confusion: HMAC keyed with the PEM of the RSA public
+		// key that /keys publishes.
+		der, _ := x509.MarshalPKIXPublicKey(k.pub)
+		key, alg = pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), jose.HS256
+	case isHS256:
 		key, alg = []byte(app.ClientSecret), jose.HS256
 	case on("idt.sig_bad_es256"):
 		key, alg = decoyEC(), jose.ES256 // the real kid names an RSA key
@@ -176,9 +198,9 @@ func (s *Server) signWithModes(claims map[string]any, app *App, idToken bool) (s
 	case !typMode:
 		return s.keys.sign(claims)
 	}
-	if alg == jose.HS256 && len(app.ClientSecret) < 32 {
+	if b, ok := key.([]byte); ok && alg == jose.HS256 && len(b) < 32 {
 		// go-jose wants a key as long as the hash; pad as some IdPs do.
-		key = []byte(app.ClientSecret + strings.Repeat("\x00", 32-len(app.ClientSecret)))
+		key = append(b, make([]byte, 32-len(b))...)
 	}
 	opts := &jose.SignerOptions{}
 	if typ != "" {

@@ -36,9 +36,12 @@ func (s *Server) netFault(w http.ResponseWriter, r *http.Request) (_ http.Respon
 		resetConn(w)
 		return w, nil, true
 	}
-	if s.faults.on("net.429", client) {
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusTooManyRequests, &oauthError{"temporarily_unavailable", "net.429: too many requests, retry after 1 second"})
+	if p, ok := s.faults.take("net.429", client); ok {
+		if n, err := strconv.Atoi(p); err != nil || n < 0 {
+			p = "1"
+		}
+		w.Header().Set("Retry-After", p)
+		writeJSON(w, http.StatusTooManyRequests, &oauthError{"temporarily_unavailable", "net.429: too many requests, retry after " + p + " s"})
 		return w, nil, true
 	}
 	finish = func() {}

@@ -2,6 +2,7 @@ package mockidp
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,13 @@ type modeInfo struct {
 	Summary string
 }
 
+// optionalParam are the modes whose parameter may be left out
+// (mode[=param] in the design).
+var optionalParam = map[string]bool{"refresh.reuse_detection": true, "net.429": true, "idt.alg_hs256": true, "idt.malformed": true}
+
+// paramValues are the fixed words some modes take.
+var paramValues = map[string][]string{"idt.alg_hs256": {"secret", "pubkey"}, "idt.malformed": {"segments", "base64", "json"}}
+
 // modeList is every mode the mock implements, by group.
 var modeList = []modeInfo{
 	{"discovery.issuer_mismatch", noParam, "the discovery issuer differs from the URL it was fetched from (C9)"},
@@ -46,7 +54,7 @@ var modeList = []modeInfo{
 	{"discovery.http_endpoints", noParam, "discovery advertises plain-http endpoints on another host (I4)"},
 	{"discovery.algs", wordParam, "id_token_signing_alg_values_supported is this comma-separated list, e.g. none,HS256 (C1)"},
 
-	{"authz.error", wordParam, "authorize redirects back with this error and an XSS payload in error_description (B1)"},
+	{"authz.error", wordParam, "authorize redirects back with this error and an XSS payload in error_description, or =<code>&desc=<payload> (B1)"},
 	{"authz.no_code", noParam, "the redirect back carries no code (B4)"},
 	{"authz.no_state", noParam, "the redirect back carries no state (B2)"},
 	{"authz.wrong_state", noParam, "the redirect back carries another state (B2)"},
@@ -91,11 +99,11 @@ var modeList = []modeInfo{
 	{"idt.at_hash_wrong", noParam, "the ID token's at_hash does not match the access token (C6)"},
 	{"idt.sig_bad_rs256", noParam, "the ID token is signed with another key under the real kid (C1)"},
 	{"idt.alg_none", noParam, "the ID token is unsigned, alg none (C1)"},
-	{"idt.alg_hs256", noParam, "the ID token is HS256, keyed with the client secret (C1)"},
+	{"idt.alg_hs256", wordParam, "the ID token is HS256, keyed with the client secret, or =pubkey with the RSA public key's PEM (algorithm confusion) (C1)"},
 	{"idt.kid_absent_single", noParam, "the ID token's header has no kid; /keys has one key"},
 	{"idt.kid_absent_multi", noParam, "the ID token's header has no kid; /keys has several keys"},
 	{"idt.kid_unknown", noParam, "the ID token's kid is in no key set, even after a reload"},
-	{"idt.malformed", noParam, "the ID token is not a JWS (two segments)"},
+	{"idt.malformed", wordParam, "the ID token is not a JWS: two segments, or =base64 (bad base64), or =json (not JSON)"},
 	{"idt.sig_bad_es256", noParam, "the ID token is ES256 with a bad signature (C1)"},
 	{"idt.multi_sig", noParam, "the ID token is a JSON-serialized JWS with two signatures (C1)"},
 	{"idt.huge", noParam, "the ID token carries 16 KB of claims"},
@@ -133,7 +141,7 @@ var modeList = []modeInfo{
 	{"refresh.id_token_absent", noParam, "a refresh answers without id_token"},
 	{"refresh.status", statusParam, "the refresh grant answers with this HTTP status (E4)"},
 	{"refresh.delay", durationParam, "the refresh grant answers after this delay (E5)"},
-	{"refresh.reuse_detection", noParam, "reusing a rotated-out refresh token revokes its whole family (RFC 9700 §4.14.2)"},
+	{"refresh.reuse_detection", durationParam, "reusing a rotated-out refresh token revokes its whole family (RFC 9700 §4.14.2); =<grace> forgives a replay of the last one within that time"},
 	{"refresh.invalid_client", noParam, "every refresh gets invalid_client (E4)"},
 	{"refresh.slow", durationParam, "the refresh grant answers after this delay (E4)"},
 	{"refresh.hang", noParam, "the refresh grant never answers (E4, I1)"},
@@ -157,7 +165,7 @@ var modeList = []modeInfo{
 	{"net.hang", noParam, "every endpoint never answers (I1)"},
 	{"net.reset", noParam, "every endpoint resets the connection (I1)"},
 	{"net.truncate", noParam, "every response body is cut in half (I1)"},
-	{"net.429", noParam, "every endpoint answers 429 with Retry-After"},
+	{"net.429", wordParam, "every endpoint answers 429 with Retry-After: 1, or =<seconds>"},
 	{"net.wrong_content_type", noParam, "every JSON response is sent as text/plain"},
 }
 
@@ -189,6 +197,12 @@ func ParseFault(s string) (Fault, error) {
 	mi, ok := modesByName[name]
 	if !ok {
 		return Fault{}, fmt.Errorf("unknown mode %q: did you mean %s? (skctl mock-idp scenarios lists them all)", name, nearestMode(name))
+	}
+	if optionalParam[name] && !hasParam {
+		return Fault{Mode: name}, nil
+	}
+	if vs := paramValues[name]; len(vs) > 0 && !slices.Contains(vs, param) {
+		return Fault{}, fmt.Errorf("mode %s takes one of %s", name, strings.Join(vs, ", "))
 	}
 	switch mi.Param {
 	case noParam:
@@ -252,15 +266,22 @@ type ModeInfo struct {
 func Modes() []ModeInfo {
 	var out []ModeInfo
 	for _, mi := range modeList {
-		name := mi.Name
+		suffix := ""
 		switch mi.Param {
 		case durationParam:
-			name += "=<duration>"
+			suffix = "=<duration>"
 		case statusParam:
-			name += "=<status>"
+			suffix = "=<status>"
 		case wordParam:
-			name += "=<value>"
+			suffix = "=<value>"
+			if vs := paramValues[mi.Name]; len(vs) > 0 {
+				suffix = "=" + strings.Join(vs, "|")
+			}
 		}
+		if optionalParam[mi.Name] && suffix != "" {
+			suffix = "[" + suffix + "]"
+		}
+		name := mi.Name + suffix
 		out = append(out, ModeInfo{name, mi.Summary})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

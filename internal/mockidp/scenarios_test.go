@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/skctl/skctl/internal/mockidp"
@@ -305,5 +306,56 @@ func TestTokenFormErrors(t *testing.T) {
 		if resp.StatusCode != 400 || e["error"] != "invalid_request" {
 			t.Errorf("%s: %d %v, want 400 invalid_request", name, resp.StatusCode, e["error"])
 		}
+	}
+}
+
+// TestOptionalParameters: the modes the design writes as mode[=param].
+func TestOptionalParameters(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"net.429", "net.429=30", "refresh.reuse_detection", "refresh.reuse_detection=5s", "idt.alg_hs256=pubkey", "idt.malformed=json", "authz.error=access_denied&desc=hello"} {
+		if _, err := mockidp.ParseFault(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	if _, err := mockidp.ParseFault("idt.malformed=xml"); err == nil || !strings.Contains(err.Error(), "segments, base64, json") {
+		t.Errorf("idt.malformed=xml: %v", err)
+	}
+	env := startEnv(t, mockidp.Options{})
+	resp, err := http.Get(env.URL + "/net.429=30/keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "30" {
+		t.Errorf("net.429=30: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	v := validParams()
+	v.Set("login_hint", "ada@acme.test")
+	p := newBrowser(t).get(env.URL + "/authz.error=access_denied&desc=hello/oauth/authorize?" + v.Encode())
+	if q := p.location.Query(); q.Get("error") != "access_denied" || q.Get("error_description") != "hello" {
+		t.Errorf("authz.error with desc: %v", q)
+	}
+}
+
+// TestReuseDetectionGrace: within the grace window a replay of the last
+// rotated-out token fails alone; after it, the family is revoked.
+func TestReuseDetectionGrace(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{}
+	env := startEnv(t, mockidp.Options{Now: clock.Now, Scenarios: []string{"refresh.reuse_detection=10s"}})
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	refresh := func(rt string) tokenReply {
+		return postToken(t, env.URL, map[string][]string{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {app1ID}, "client_secret": {app1Secret}}, nil)
+	}
+	first := a.login(newBrowser(t), "ada@acme.test").RefreshToken
+	second := refresh(first).body["refresh_token"].(string)
+	refresh(first).wantError(t, 400, "invalid_grant") // within grace: fails alone
+	if r := refresh(second); r.status != 200 {
+		t.Fatalf("the family was revoked within the grace window: %d", r.status)
+	} else {
+		third := r.body["refresh_token"].(string)
+		clock.Advance(time.Minute)
+		refresh(second).wantError(t, 400, "invalid_grant") // after grace: revokes
+		refresh(third).wantError(t, 400, "invalid_grant")
 	}
 }

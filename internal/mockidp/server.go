@@ -185,6 +185,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.keys = newKeyring(s.stateDir, &s.ids, s.now)
+	s.store.clock = s.now
 	if s.stateDir != "" {
 		if err := s.store.load(s.stateDir); err != nil {
 			return nil, err

@@ -22,6 +22,7 @@ type store struct {
 	pending  map[string]*pendingLogin  // by tokenKey(request handle)
 	users    []User                    // created at sign-in (just-in-time)
 	dirty    bool                      // changed since the last save
+	clock    func() time.Time          // the environment's clock, for RotatedAt
 }
 
 // session is an IdP session, shared by every app of the environment
@@ -65,6 +66,9 @@ type refreshFamily struct {
 	SessionID string   `json:"session_id"`
 	Live      string   `json:"live"`    // tokenKey of the current token
 	Retired   []string `json:"retired"` // tokenKeys of rotated-out tokens, oldest first
+	// RotatedAt is when the last of Retired was rotated out, for the grace
+	// window of refresh.reuse_detection=<grace>.
+	RotatedAt time.Time `json:"rotated_at"`
 }
 
 // redeemedCode remembers, until the code would have expired, the refresh
@@ -86,6 +90,7 @@ type pendingLogin struct {
 
 func newStore() *store {
 	return &store{
+		clock:    time.Now,
 		sessions: map[string]*session{},
 		bySID:    map[string]string{},
 		codes:    map[string]*authCode{},
@@ -258,6 +263,7 @@ func (s *store) retire(g *refreshGrant, old, live string) {
 		s.families[f] = fam
 	}
 	fam.Live = live
+	fam.RotatedAt = s.clock()
 	s.familyOf[live] = f
 	if len(fam.Retired) == maxRetiredPerFamily {
 		delete(s.familyOf, fam.Retired[0])
@@ -273,12 +279,21 @@ func (s *store) retire(g *refreshGrant, old, live string) {
 // is used up by replays alone), the current token of its family is
 // revoked, and with it every token that would descend from it. It reports
 // whether it revoked the family.
-func (s *store) revokeFamily(token string, allow func() bool) bool {
+//
+// Within grace of its rotation, a replay of the token rotated out last is
+// forgiven: it fails alone, as two tabs racing to refresh would make it.
+func (s *store) revokeFamily(token string, now time.Time, grace time.Duration, allow func() bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := tokenKey(token)
 	fam := s.families[s.familyOf[k]]
-	if fam == nil || fam.Live == k || !allow() {
+	if fam == nil || fam.Live == k {
+		return false
+	}
+	if last := len(fam.Retired) - 1; grace > 0 && last >= 0 && fam.Retired[last] == k && now.Sub(fam.RotatedAt) < grace {
+		return false
+	}
+	if !allow() {
 		return false
 	}
 	if _, ok := s.refresh[fam.Live]; ok {

@@ -196,7 +196,8 @@ func (s *Server) reuseDetected(token, client string) bool {
 	if _, ok := s.faults.peek("refresh.reuse_detection"); !ok {
 		return false
 	}
-	return s.store.revokeFamily(token, func() bool { return s.faults.on("refresh.reuse_detection", client) })
+	grace, _ := s.faults.peek("refresh.reuse_detection")
+	return s.store.revokeFamily(token, s.now(), paramDuration(grace), func() bool { return s.faults.on("refresh.reuse_detection", client) })
 }
 
 func (s *Server) clientCredentialsGrant(app *App, form url.Values) (*tokenResponse, *oauthError) {
