@@ -70,3 +70,25 @@ func TestTLSSelfSigned(t *testing.T) {
 		t.Errorf("login against an untrusted certificate: %d", p.status)
 	}
 }
+
+// TestServeDropOldKey: when the IdP drops the key that signed a live
+// session, serve never answers 500: the session keeps working from its
+// verified cache, and new sign-ins reload the keys (jwks.drop_old_key).
+func TestServeDropOldKey(t *testing.T) {
+	t.Parallel()
+	ln, appURL := listenApp(t)
+	idp := startIdP(t, nil, appURL)
+	env := idp.URL + "/jwks.drop_old_key"
+	app := startServe(t, ln, &testIdP{URL: env}, nil, app1ID, app1Secret, nil)
+	first := newBrowser(t)
+	first.signIn(app, &testIdP{URL: env}, adaID, acmeOrgID)
+	second := newBrowser(t)
+	if p := second.signIn(app, &testIdP{URL: env}, "usr_59615193906610315", acmeOrgID); p.status != 302 || p.location.Path != "/" {
+		t.Fatalf("a sign-in after the key was dropped: %d %v", p.status, p.location)
+	}
+	for _, b := range []*browser{first, second} {
+		if p := b.get(app.URL + "/dashboard"); p.status != 200 {
+			t.Errorf("dashboard: %d", p.status)
+		}
+	}
+}

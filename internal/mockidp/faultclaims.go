@@ -244,34 +244,36 @@ func multiSigned(claims map[string]any, k *signingKey) (string, error) {
 	return jws.FullSerialize(), nil
 }
 
-// rotateForModes rotates the signing key once for jwks.rotate_before_sign
-// (before the first signature), or jwks.rotate_after_first_token or
-// jwks.drop_old_key (after it). The first two keep the old key published;
-// jwks.drop_old_key drops it from /keys at once, so tokens it signed no
-// longer verify.
+// rotateForModes rotates the signing key once for the rotation modes:
+// jwks.rotate_before_sign just before the first signature,
+// jwks.rotate_after_first_token just after the first ID token (both keep
+// the old key published), and jwks.drop_old_key before the first token
+// signed after an ID token has been served, dropping the old key from
+// /keys: an app then holds a session whose tokens no longer verify.
 func (s *Server) rotateForModes(before bool) {
-	mode, keepOld := "jwks.rotate_after_first_token", true
-	if before {
+	mode, overlap := "", time.Duration(-1) // for good
+	switch _, afterFirst := s.faults.peek("jwks.rotate_after_first_token"); {
+	case before && s.faultOn("jwks.rotate_before_sign"):
 		mode = "jwks.rotate_before_sign"
-	}
-	_, ok := s.faults.peek(mode)
-	if !ok && !before {
-		mode, keepOld = "jwks.drop_old_key", false
-		_, ok = s.faults.peek(mode)
-	}
-	if !ok {
+	case before && s.faultOn("jwks.drop_old_key") && s.idTokens.Load() > 0:
+		mode, overlap = "jwks.drop_old_key", 0
+	case !before && afterFirst:
+		mode = "jwks.rotate_after_first_token"
+	default:
 		return
 	}
 	if !s.rotated.CompareAndSwap(false, true) {
 		return
 	}
-	overlap := time.Duration(-1) // for good
-	if !keepOld {
-		overlap = 0
-	}
 	if kid, err := s.keys.rotate(overlap); err == nil {
-		s.log.Info("signing key rotated", "mode", mode, "kid", kid, "old_key_published", keepOld)
+		s.log.Info("signing key rotated", "mode", mode, "kid", kid, "old_key_published", overlap != 0)
 	}
+}
+
+// faultOn reports whether mode is on, without using it up.
+func (s *Server) faultOn(mode string) bool {
+	_, ok := s.faults.peek(mode)
+	return ok
 }
 
 // decoy is an RSA key no environment publishes, for signatures that must

@@ -19,7 +19,6 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/skctl/skctl/internal/mockidp"
-	"golang.org/x/oauth2"
 )
 
 // The network, discovery and JWKS outage modes (shared/mock-idp-scenarios.md,
@@ -497,30 +496,34 @@ func TestJWKSDropOldKey(t *testing.T) {
 		t.Fatalf("keys before: %v", before)
 	}
 
-	// The first login, without go-oidc: it would fetch /keys after the
-	// rotation and refuse the token, which is the point of the mode.
+	// The first login verifies: its key is still published.
 	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
-	f := a.start(oauth2.SetAuthURLParam("login_hint", "ada@acme.test"))
-	code := a.callback(f, newBrowser(t).get(f.authURL))
-	tok, err := a.cfg.Exchange(ctxTimeout(t), code, oauth2.VerifierOption(f.verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := tok.Extra("id_token").(string)
-	if kid := jwtKid(t, first); kid != before[0] {
+	first := a.login(newBrowser(t), "ada@acme.test")
+	if kid := jwtKid(t, first.Extra("id_token").(string)); kid != before[0] {
 		t.Errorf("the first ID token is signed by %s, want the old key %s", kid, before[0])
 	}
+	if now := kids(keySet(t, env.URL+"/keys")); !slices.Equal(now, before) {
+		t.Fatalf("keys right after the first login: %v, want the old one still", now)
+	}
 
+	// The next token (here a refresh) is signed with a new key, and the
+	// old one is gone: the first session's tokens no longer verify.
+	r := postToken(t, env.URL, map[string][]string{"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken}, "client_id": {app1ID}, "client_secret": {app1Secret}}, nil)
+	if r.status != 200 {
+		t.Fatalf("refresh: %d", r.status)
+	}
 	after := kids(keySet(t, env.URL+"/keys"))
 	if len(after) != 1 || after[0] == before[0] {
-		t.Fatalf("keys after the first login: %v, want one new key instead of %s", after, before[0])
+		t.Fatalf("keys after the next token: %v, want one new key instead of %s", after, before[0])
 	}
-	if _, err := a.verifier.Verify(t.Context(), first); err == nil {
+	if kid := jwtKid(t, r.body["access_token"].(string)); kid != after[0] {
+		t.Errorf("the refreshed token is signed by %s, want %s", kid, after[0])
+	}
+	fresh := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	if _, err := fresh.verifier.Verify(t.Context(), first.Extra("id_token").(string)); err == nil {
 		t.Errorf("the first ID token still verifies after its key was dropped")
 	}
-
-	b := newApp(t, env, app1ID, app1Secret, app1Redirect)
-	second := b.login(newBrowser(t), "ada@acme.test")
+	second := fresh.login(newBrowser(t), "ada@acme.test")
 	if kid := jwtKid(t, second.Extra("id_token").(string)); kid != after[0] {
 		t.Errorf("the second ID token is signed by %s, want %s", kid, after[0])
 	}

@@ -131,7 +131,7 @@ var modeList = []modeInfo{
 	{"jwks.malformed", noParam, "/keys answers 200 with broken JSON (D4)"},
 	{"jwks.huge", noParam, "/keys answers with a 2 MiB document (I2)"},
 	{"jwks.duplicate_kid", noParam, "/keys holds two keys with one kid"},
-	{"jwks.drop_old_key", noParam, "the signing key changes after the first ID token and the old one disappears from /keys"},
+	{"jwks.drop_old_key", noParam, "once an ID token has been served, the next token is signed with a new key and the old one disappears from /keys"},
 
 	{"refresh.rotate", noParam, "a new refresh token on each use, the old one invalid_grant: the default, named for scenario sets"},
 	{"refresh.invalid_grant", noParam, "every refresh gets invalid_grant (E4)"},

@@ -108,8 +108,9 @@ type Server struct {
 	counts      counters
 	reqlog      requestLog
 	clockOffset atomic.Int64
-	jwksPath    string      // /keys, or a random path with discovery.jwks_uri_random
-	rotated     atomic.Bool // a jwks.rotate_* or drop_old_key mode has rotated
+	jwksPath    string       // /keys, or a random path with discovery.jwks_uri_random
+	rotated     atomic.Bool  // a jwks.rotate_* or drop_old_key mode has rotated
+	idTokens    atomic.Int64 // ID tokens signed, for jwks.drop_old_key
 	childMu     sync.Mutex
 	children    map[string]*Server // scenario environments, by name
 

@@ -118,6 +118,7 @@ func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, n
 	if err != nil {
 		return nil, err
 	}
+	s.idTokens.Add(1)
 	s.rotateForModes(false)
 	if s.faults.on("at.same_as_id_token", app.ClientID) {
 		access = id

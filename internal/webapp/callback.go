@@ -107,13 +107,18 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, failure{http.StatusBadGateway, "Sign-in failed", "The sign-in service sent tokens this app cannot use. Please try again.", tryAgain}, "token response without Bearer type, id_token or a positive expires_in")
 		return
 	}
-	idt, _, err := a.verifyIDToken(ctx, p, rawID, tx.Nonce, tok.AccessToken)
+	idt, idc, err := a.verifyIDToken(ctx, p, rawID, tx.Nonce, tok.AccessToken)
 	if err != nil {
 		a.failToken(w, r, err)
 		return
 	}
-	if _, _, err := a.verifyAccessToken(ctx, p, tok.AccessToken); err != nil {
+	atc, exp, err := a.verifyAccessToken(ctx, p, tok.AccessToken)
+	if err != nil {
 		a.failToken(w, r, err)
+		return
+	}
+	if atc.Subject != idc.Subject {
+		a.failToken(w, r, fmt.Errorf("the access token is for another subject: %w", errInvalid))
 		return
 	}
 	if a.cfg.Userinfo {
@@ -128,6 +133,10 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, failure{http.StatusBadGateway, "Sign-in failed", "Your tokens are too large to keep in cookies. Tell the app's operators the reference below.", tryAgain}, safeReason(err))
 		return
 	}
+	// The tokens were just verified: the session works from this cache
+	// until the access token is due for refresh, even if the IdP drops
+	// the key meanwhile.
+	a.verified.put(tok.AccessToken, newUser(atc, idc), exp.Add(-refreshEarly), a.now())
 	a.log.Info("signed in", "request_id", requestID(r.Context()))
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, tx.ReturnTo, http.StatusFound) // B8

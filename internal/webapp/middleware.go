@@ -115,12 +115,18 @@ func (a *App) userFromTokens(ctx context.Context, p *idp, t *tokens, early time.
 	if len(parts) != 3 || decodeSegment(parts[1], &id) != nil || id.Subject != c.Subject {
 		return nil, errInvalid
 	}
-	u := &User{Subject: c.Subject, Email: id.Email, Name: id.Name, OrganizationID: c.OrgID, SessionID: c.SID}
+	u := newUser(c, &id)
+	a.verified.put(t.Access, u, exp.Add(-early), a.now())
+	return u, nil
+}
+
+// newUser is the user of a verified access token and its ID token.
+func newUser(at *atClaims, id *idClaims) *User {
+	u := &User{Subject: at.Subject, Email: id.Email, Name: id.Name, OrganizationID: at.OrgID, SessionID: at.SID}
 	if u.OrganizationID == "" {
 		u.OrganizationID = id.OrgID
 	}
-	a.verified.put(t.Access, u, exp.Add(-early), a.now())
-	return u, nil
+	return u
 }
 
 // requireUser sends a visitor who is not signed in to the home page.
