@@ -86,6 +86,9 @@ type App struct {
 	// InitiateLoginURI is where IdP-initiated sign-ins start (Scalekit's
 	// "Initiate login URL", contract §14).
 	InitiateLoginURI string `json:"initiate_login_uri,omitempty"`
+	// TokenAuthMethod, when set (client_secret_post or
+	// client_secret_basic), is the one strict mode expects the app to use.
+	TokenAuthMethod string `json:"token_endpoint_auth_method,omitempty"`
 }
 
 const (
@@ -268,6 +271,9 @@ func (f *Fixtures) normalize() error {
 			if p, err := url.Parse(u); err != nil || !p.IsAbs() || p.Fragment != "" {
 				bad("app %s: %q is not an absolute URI without a fragment", a.ClientID, u)
 			}
+		}
+		if m := a.TokenAuthMethod; m != "" && m != "client_secret_post" && m != "client_secret_basic" {
+			bad("app %s: token_endpoint_auth_method %q: use client_secret_post or client_secret_basic", a.ClientID, m)
 		}
 		if a.Organization != "" && !orgs[a.Organization] {
 			bad("app %s: organization %q is not among the organizations", a.ClientID, a.Organization)

@@ -70,6 +70,9 @@ func (s *Server) annotateAuthorize(r *http.Request) {
 	var v []string
 	if s.opts.Strict {
 		v = s.reqlog.strictAuthorize(r.Form)
+		if app := s.dir.clients[r.Form.Get("client_id")]; app != nil && !slices.Contains(app.RedirectURIs, r.Form.Get("redirect_uri")) {
+			v = append(v, "redirect_uri does not match a registered URI exactly")
+		}
 	}
 	s.reqlog.mu.Lock()
 	defer s.reqlog.mu.Unlock()
@@ -88,8 +91,18 @@ func (s *Server) annotateToken(r *http.Request) {
 	defer s.reqlog.mu.Unlock()
 	e.Client, e.Grant = r.PostForm.Get("client_id"), r.PostForm.Get("grant_type")
 	basic := strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "basic ")
-	if s.opts.Strict && basic && r.PostForm.Get("client_secret") != "" {
+	post := r.PostForm.Get("client_secret") != ""
+	if !s.opts.Strict {
+		return
+	}
+	if basic && post {
 		e.Violations = append(e.Violations, "client authenticates with both client_secret_basic and client_secret_post")
+	}
+	if app := s.dir.clients[e.Client]; app != nil && app.TokenAuthMethod != "" {
+		used := map[bool]string{true: "client_secret_basic", false: "client_secret_post"}[basic]
+		if (basic || post) && used != app.TokenAuthMethod {
+			e.Violations = append(e.Violations, "client authenticates with "+used+", not its configured "+app.TokenAuthMethod)
+		}
 	}
 }
 

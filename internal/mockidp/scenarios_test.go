@@ -150,7 +150,9 @@ func TestControlEndpoints(t *testing.T) {
 // request log, and keeps no secret there.
 func TestStrictMode(t *testing.T) {
 	t.Parallel()
-	env := startEnv(t, mockidp.Options{Strict: true})
+	fx, _ := mockidp.DefaultFixtures()
+	fx.Apps[2].TokenAuthMethod = "client_secret_basic"
+	env := startEnv(t, mockidp.Options{Strict: true, Fixtures: fx})
 	v := validParams()
 	v.Set("state", "short")
 	v.Del("nonce")
@@ -165,6 +167,10 @@ func TestStrictMode(t *testing.T) {
 	resp.Body.Close()
 	postToken(t, env.URL, map[string][]string{"grant_type": {"client_credentials"}, "client_secret": {m2mSecret}},
 		func(r *http.Request) { r.SetBasicAuth(m2mID, m2mSecret) })
+	postToken(t, env.URL, map[string][]string{"grant_type": {"client_credentials"}, "client_id": {m2mID}, "client_secret": {m2mSecret}}, nil)
+	bad := validParams()
+	bad.Set("redirect_uri", "http://localhost:4321/api/auth/callback/")
+	newBrowser(t).get(authorizeURL(env.URL, bad))
 
 	resp, err := http.Get(env.URL + "/__mock/requests?log=1")
 	if err != nil {
@@ -176,7 +182,8 @@ func TestStrictMode(t *testing.T) {
 	var envs map[string]struct{ Violations []string }
 	json.Unmarshal(body.Bytes(), &envs)
 	got := strings.Join(envs["root"].Violations, "\n")
-	for _, want := range []string{"state is shorter than 128 bits", "nonce is missing", "state was used before", "nonce was used before", "access token in the query string", "both client_secret_basic and client_secret_post"} {
+	for _, want := range []string{"state is shorter than 128 bits", "nonce is missing", "state was used before", "nonce was used before", "access token in the query string", "both client_secret_basic and client_secret_post",
+		"client_secret_post, not its configured client_secret_basic", "redirect_uri does not match"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("violations lack %q:\n%s", want, got)
 		}
