@@ -13,6 +13,7 @@ import (
 // /keys for their whole life. It happens on purpose, for drills: by the
 // jwks.rotate_* modes, /__mock/rotate-keys or `skctl mock-idp rotate-keys`.
 type keyring struct {
+	rotating sync.Mutex // one rotation at a time, so the saved key is the current one
 	mu       sync.RWMutex
 	current  *signingKey
 	previous []retiredKey // still published, so tokens they signed verify
@@ -49,6 +50,8 @@ func (kr *keyring) sign(claims any) (string, error) { return kr.signer().sign(cl
 // verifying meanwhile: 0 drops it from /keys at once, a negative overlap
 // keeps it for good.
 func (kr *keyring) rotate(overlap time.Duration) (string, error) {
+	kr.rotating.Lock()
+	defer kr.rotating.Unlock()
 	next := newGeneratedKey(kr.stateDir, kr.ids)
 	if err := next.wait(); err != nil {
 		return "", err

@@ -62,6 +62,11 @@ func (s *Server) scenarioEnv(name string) *Server {
 	}
 	s.childMu.Lock()
 	defer s.childMu.Unlock()
+	select {
+	case <-s.stop: // closing: a new environment would outlive the mock
+		return nil
+	default:
+	}
 	if c, ok := s.children[name]; ok {
 		return c
 	}

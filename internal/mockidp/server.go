@@ -263,11 +263,11 @@ func (s *Server) Sweep() { s.store.sweep(s.now(), s.life.SessionIdle) }
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.childMu.Lock()
+		close(s.stop) // under childMu: no scenario environment is made after this
 		for _, c := range s.children {
 			c.Close()
 		}
 		s.childMu.Unlock()
-		close(s.stop)
 		s.wg.Wait()
 		if s.stateDir != "" {
 			s.closeErr = s.store.save(s.stateDir)
