@@ -77,6 +77,8 @@ func TestLoadProblems(t *testing.T) {
 		{with(EnvRedirectURI, "https://"+strings.Repeat("a", 250)+".example.com/api/auth/callback"), "longer than 256 characters"},
 		{with(EnvCookieSecret, "c2hvcnQ="), "SKCTL_COOKIE_SECRET: key 1 is not base64 of 32 bytes"},
 		{with(EnvAddr, "4321"), "is not host:port"},
+		{with(EnvUserinfo, "maybe"), "SKCTL_USERINFO (--userinfo): is maybe: use true or false"},
+		{with(EnvTokenAuth, "private_key_jwt"), "use client_secret_post (Scalekit) or client_secret_basic"},
 	}
 	for _, tc := range cases {
 		_, err := Load(Sources{LookupEnv: env(tc.env)})
