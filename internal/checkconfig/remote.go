@@ -121,7 +121,11 @@ func (c *checker) checkEndpoints() {
 	}
 	want := origin(c.env)
 	var problems []string
-	for name, v := range map[string]string{"authorization_endpoint": c.doc.AuthorizationEndpoint, "token_endpoint": c.doc.TokenEndpoint, "jwks_uri": c.doc.JWKSURI} {
+	endpoints := map[string]string{"authorization_endpoint": c.doc.AuthorizationEndpoint, "token_endpoint": c.doc.TokenEndpoint, "jwks_uri": c.doc.JWKSURI}
+	if c.doc.EndSessionEndpoint != "" {
+		endpoints["end_session_endpoint"] = c.doc.EndSessionEndpoint
+	}
+	for name, v := range endpoints {
 		switch u, err := url.Parse(v); {
 		case v == "":
 			problems = append(problems, name+" is missing")
@@ -278,9 +282,19 @@ func (c *checker) checkPostLogout(ctx context.Context) {
 		return
 	}
 	target := c.o.Settings[config.EnvPostLogoutURI]
+	if target == "" {
+		// serve's default: the redirect URI's origin and /.
+		redirect, ok := c.o.Settings[config.EnvRedirectURI]
+		if !ok {
+			redirect = config.DefaultRedirectURI
+		}
+		if u, err := url.Parse(redirect); err == nil && u.Host != "" {
+			target = u.Scheme + "://" + u.Host + "/"
+		}
+	}
 	switch {
 	case target == "":
-		c.r.skip("redirect.post_logout", "skipped: "+config.EnvPostLogoutURI+" not set")
+		c.r.skip("redirect.post_logout", "skipped: no post-logout URI")
 		return
 	case c.doc.EndSessionEndpoint == "":
 		c.r.skip("redirect.post_logout", "skipped: no end_session_endpoint")

@@ -1,6 +1,7 @@
 package checkconfig
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -48,9 +49,11 @@ func checkSettings(r *Report, s Settings) *url.URL {
 	switch id := s[config.EnvClientID]; {
 	case id == "":
 		r.fail("settings.client_id", config.EnvClientID+" is not set", "copy the client ID from the "+dashCredentials)
+	case strings.ContainsAny(id, " \t/?#"):
+		r.fail("settings.client_id", config.EnvClientID+" contains spaces or URL characters", "paste the client ID alone, e.g. skc_59615193906741387")
 	case !hasAnyPrefix(id, clientIDPrefixes):
 		r.warn("settings.client_id", config.EnvClientID+" "+id+" has an unknown prefix",
-			"Scalekit client IDs start with skc_ (environment), webc_, spac_, ntvc_ or m2morg_; check the value in the "+dashCredentials)
+			"Scalekit client IDs start with skc_ (environment; prd_skc_ in production), webc_, spac_, ntvc_, m2morg_ or m2m_; check the value in the "+dashCredentials)
 	default:
 		r.pass("settings.client_id", config.EnvClientID+" is "+id)
 	}
@@ -80,6 +83,7 @@ func checkSettings(r *Report, s Settings) *url.URL {
 			r.pass("settings.post_logout_redirect_uri", config.EnvPostLogoutURI+" is "+pl)
 		}
 	}
+	checkServeOnly(r, s)
 	if keys := s[config.EnvCookieSecret]; keys != "" {
 		for i, k := range strings.Split(keys, ",") {
 			if _, err := config.DecodeCookieKey(k); err != nil {
@@ -123,4 +127,35 @@ func isPlaceholder(s string) bool {
 		}
 	}
 	return strings.HasPrefix(l, "<") || strings.HasPrefix(l, "your") || strings.Trim(l, "x*.") == ""
+}
+
+// checkServeOnly judges the settings only serve reads (SKCTL_ADDR,
+// SKCTL_USERINFO, SKCTL_TOKEN_AUTH_METHOD) with serve's own rules, when
+// they are set: check-config must fail whatever serve would refuse.
+func checkServeOnly(r *Report, s Settings) {
+	for _, st := range []struct{ env, id string }{
+		{config.EnvAddr, "settings.addr"}, {config.EnvUserinfo, "settings.userinfo"}, {config.EnvTokenAuth, "settings.token_auth_method"},
+	} {
+		v, set := s[st.env]
+		if !set {
+			continue
+		}
+		// Valid stand-ins for the required settings, so that only this
+		// one is judged.
+		env := map[string]string{config.EnvEnvironmentURL: "https://acme.scalekit.dev", config.EnvClientID: "skc_1", config.EnvClientSecret: "x", st.env: v}
+		_, err := config.Load(config.Sources{LookupEnv: func(k string) (string, bool) { val, ok := env[k]; return val, ok }})
+		problem := false
+		var ps config.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				if p.Env == st.env {
+					problem = true
+					r.fail(st.id, st.env+" "+p.Message, p.Hint)
+				}
+			}
+		}
+		if !problem {
+			r.pass(st.id, st.env+" is "+v)
+		}
+	}
 }

@@ -305,3 +305,19 @@ func TestCheckConfigClockSkew(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckConfigServeSettings: check-config fails the settings serve
+// would refuse, not only the ones Scalekit defines.
+func TestCheckConfigServeSettings(t *testing.T) {
+	t.Parallel()
+	code, out := checkConfig(t, map[string]string{"environment-url": "https://acme.scalekit.dev", "client-id": app1ID, "client-secret": "s3cret-value",
+		"userinfo": "maybe", "token-auth-method": "private_key_jwt", "addr": "4321"}, "--offline")
+	for _, id := range []string{"settings.userinfo", "settings.token_auth_method", "settings.addr"} {
+		if statusOf(out, id) != "FAIL" {
+			t.Errorf("%s = %q, want FAIL:\n%s", id, statusOf(out, id), out)
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d", code)
+	}
+}

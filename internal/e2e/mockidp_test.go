@@ -47,7 +47,7 @@ func TestMockIDPPrintsEnv(t *testing.T) {
 // the app's signed-in users stay signed in.
 func TestMockIDPRestartKeepsSessions(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "not-yet") // made by the mock
 	first := startCmd(t, "mock-idp", "--addr", "127.0.0.1:0", "--state-dir", dir, "--log-format", "json")
 	env := envLines(t, first.stdout.String())
 	issuer := env["SCALEKIT_ENVIRONMENT_URL"]

@@ -104,11 +104,15 @@ func (s *Server) serveScenario(w http.ResponseWriter, r *http.Request) bool {
 		s.childMu.Lock()
 		full := len(s.children) >= maxScenarioEnvs
 		s.childMu.Unlock()
-		if full && checkScenarioName(name) == nil {
-			if _, err := resolveScenarios([]string{name}, s.opts.Fixtures); err == nil {
-				http.Error(w, "503: this mock already has its limit of scenario environments; restart it, or arm modes at runtime with /__mock/faults", http.StatusServiceUnavailable)
-				return true
-			}
+		_, err := resolveScenarios([]string{name}, s.opts.Fixtures)
+		switch {
+		case full && err == nil && checkScenarioName(name) == nil:
+			http.Error(w, "503: this mock already has its limit of scenario environments; restart it, or arm modes at runtime with /__mock/faults", http.StatusServiceUnavailable)
+			return true
+		case err != nil && strings.Contains(name, ".") && checkScenarioName(name) == nil:
+			// A mistyped mode in an environment URL: say what is wrong.
+			http.Error(w, "404 no scenario environment here: "+err.Error(), http.StatusNotFound)
+			return true
 		}
 		return false
 	}

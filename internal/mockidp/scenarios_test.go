@@ -56,6 +56,13 @@ func TestScenarioEnvironment(t *testing.T) {
 	if rootKeys["keys"].([]any)[0].(map[string]any)["kid"] == scKeys["keys"].([]any)[0].(map[string]any)["kid"] {
 		t.Errorf("the scenario environment shares the root's key")
 	}
+	resp, _ := http.Get(env.URL + "/idt.nonce_wron/.well-known/openid-configuration")
+	var msg bytes.Buffer
+	msg.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.Contains(msg.String(), "did you mean idt.nonce_wrong") {
+		t.Errorf("a mistyped scenario URL: %d %q", resp.StatusCode, msg.String())
+	}
 	for _, bad := range []string{"/no.such_mode/.well-known/openid-configuration", "/oauth/.well-known/openid-configuration"} {
 		resp, _ := http.Get(env.URL + bad)
 		resp.Body.Close()

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -183,6 +184,11 @@ func New(opts Options) (*Server, error) {
 	if s.autoLogin != "" {
 		if _, ok := s.dir.userByEmail(s.autoLogin); !ok {
 			return nil, fmt.Errorf("--auto-login %s: no such user in the fixtures: pick one of %s", opts.AutoLogin, strings.Join(s.dir.emails(), ", "))
+		}
+	}
+	if s.stateDir != "" {
+		if err := os.MkdirAll(s.stateDir, 0o700); err != nil {
+			return nil, fmt.Errorf("--state-dir: %w", err)
 		}
 	}
 	s.keys = newKeyring(s.stateDir, &s.ids, s.now)
