@@ -473,7 +473,7 @@ func TestJWKSDuplicateKid(t *testing.T) {
 	if same[0].Key.(*rsa.PublicKey).Equal(same[1].Key) {
 		t.Fatalf("the two keys under %s are the same key", kid)
 	}
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatal(err)
 	}

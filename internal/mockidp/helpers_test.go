@@ -1,7 +1,6 @@
 package mockidp_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -240,10 +239,4 @@ func tokenErr(t testing.TB, err error) (string, int) {
 		t.Fatalf("want an *oauth2.RetrieveError, got %T: %v", err, err)
 	}
 	return re.ErrorCode, re.Response.StatusCode
-}
-
-func ctxTimeout(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
-	t.Cleanup(cancel)
-	return ctx
 }

@@ -173,7 +173,7 @@ func (k *signingKey) verify(token, issuer string) (map[string]any, error) {
 	if err := k.wait(); err != nil {
 		return nil, err
 	}
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return nil, err
 	}
