@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/config"
+	"github.com/skctl/skctl/internal/oidcx"
 )
 
 // checker runs the network checks of one report.
@@ -21,19 +22,9 @@ type checker struct {
 	r   *Report
 	o   Options
 	env string
-	doc discovery
+	doc oidcx.Metadata // the same fields serve reads
 	// date is the IdP's Date header on the discovery response.
 	date time.Time
-}
-
-type discovery struct {
-	Issuer                string   `json:"issuer"`
-	AuthorizationEndpoint string   `json:"authorization_endpoint"`
-	TokenEndpoint         string   `json:"token_endpoint"`
-	JWKSURI               string   `json:"jwks_uri"`
-	EndSessionEndpoint    string   `json:"end_session_endpoint"`
-	PKCEMethods           []string `json:"code_challenge_methods_supported"`
-	SigningAlgs           []string `json:"id_token_signing_alg_values_supported"`
 }
 
 func (c *checker) run(ctx context.Context) {
@@ -146,12 +137,12 @@ func (c *checker) checkEndpoints() {
 	default:
 		c.r.pass("discovery.endpoints", "authorization, token, JWKS and end-session endpoints are on "+want)
 	}
-	if slices.Contains(c.doc.PKCEMethods, "S256") {
+	if slices.Contains(c.doc.CodeChallengeMethodsSupported, "S256") {
 		c.r.pass("discovery.pkce", "PKCE S256 is supported")
 	} else {
 		c.r.fail("discovery.pkce", "code_challenge_methods_supported lacks S256", "serve sends PKCE S256; this IdP does not advertise it")
 	}
-	if slices.Contains(c.doc.SigningAlgs, "RS256") {
+	if slices.Contains(c.doc.IDTokenSigningAlgs, "RS256") {
 		c.r.pass("discovery.signing_alg", "ID tokens are signed with RS256")
 	} else {
 		c.r.fail("discovery.signing_alg", "id_token_signing_alg_values_supported lacks RS256", "Scalekit signs with RS256; check that "+config.EnvEnvironmentURL+" is a Scalekit environment")

@@ -168,7 +168,9 @@ func TestServeJWKSLoad(t *testing.T) {
 			value, _ := codec.Encode("skctl_session", forgedSession(idp.URL))
 			req, _ := http.NewRequest(http.MethodGet, app.URL+"/dashboard", nil)
 			req.Header.Set("Cookie", "skctl_session="+value)
-			resp, err := http.DefaultClient.Do(req)
+			// No redirects followed: a refused session's 302 home must not
+			// read as the dashboard's 200.
+			resp, err := http.DefaultTransport.RoundTrip(req)
 			if err != nil {
 				t.Error(err)
 				return

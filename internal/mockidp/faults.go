@@ -17,6 +17,9 @@ import (
 type faultSet struct {
 	mu     sync.Mutex
 	active map[string]*armedFault
+	// n mirrors len(active), so that the faithful default (no mode on)
+	// checks a mode without taking the lock: every request checks several.
+	n atomic.Int32
 }
 
 type armedFault struct {
@@ -32,11 +35,13 @@ func (fs *faultSet) set(f Fault, count int, client string) {
 		fs.active = map[string]*armedFault{}
 	}
 	fs.active[f.Mode] = &armedFault{Fault: f, Remaining: count, Client: client}
+	fs.n.Store(int32(len(fs.active)))
 }
 
 func (fs *faultSet) clear() {
 	fs.mu.Lock()
 	fs.active = nil
+	fs.n.Store(0)
 	fs.mu.Unlock()
 }
 
@@ -54,6 +59,9 @@ func (fs *faultSet) list() []armedFault {
 // take reports whether mode is on for client and returns its parameter,
 // using up one of its counted uses.
 func (fs *faultSet) take(mode, client string) (string, bool) {
+	if fs.n.Load() == 0 {
+		return "", false
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	a, ok := fs.active[mode]
@@ -64,6 +72,7 @@ func (fs *faultSet) take(mode, client string) (string, bool) {
 		a.Remaining--
 		if a.Remaining == 0 {
 			delete(fs.active, mode)
+			fs.n.Store(int32(len(fs.active)))
 		}
 	}
 	return a.Param, true
@@ -76,14 +85,13 @@ func (fs *faultSet) on(mode, client string) bool {
 }
 
 // any reports whether any mode is on, without using it up.
-func (fs *faultSet) any() bool {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return len(fs.active) > 0
-}
+func (fs *faultSet) any() bool { return fs.n.Load() > 0 }
 
 // peek reports whether mode is on, without using it up.
 func (fs *faultSet) peek(mode string) (string, bool) {
+	if fs.n.Load() == 0 {
+		return "", false
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	a, ok := fs.active[mode]

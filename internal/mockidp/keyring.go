@@ -96,6 +96,17 @@ func (kr *keyring) published() []*signingKey {
 // jwks returns the /keys document: the current key's public JWK, then the
 // earlier keys', and extra (raw JWKs added by modes).
 func (kr *keyring) jwks(extra ...[]byte) ([]byte, error) {
+	if len(extra) == 0 {
+		kr.mu.RLock()
+		cur, alone := kr.current, len(kr.previous) == 0
+		kr.mu.RUnlock()
+		if alone { // the usual case, served as the key's own bytes
+			if err := cur.wait(); err != nil {
+				return nil, err
+			}
+			return cur.jwks, nil
+		}
+	}
 	keys := kr.published()
 	if len(keys) == 1 && len(extra) == 0 {
 		if err := keys[0].wait(); err != nil {

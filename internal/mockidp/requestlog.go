@@ -16,7 +16,8 @@ import (
 // and grant_type, and of Authorization only the scheme.
 type requestLog struct {
 	mu      sync.Mutex
-	entries []*loggedRequest
+	entries []*loggedRequest // a ring of maxLoggedRequests, oldest at next once full
+	next    int
 	seen    map[string]bool // state and nonce values, for strict mode's reuse check
 }
 
@@ -44,19 +45,31 @@ type logEntryKey struct{}
 // the request (annotate): the log never reads a body itself, so a handler
 // sees the request exactly as the client sent it.
 func (s *Server) observe(r *http.Request) *http.Request {
-	e := &loggedRequest{Time: s.now(), Method: r.Method, Path: r.URL.Path, Headers: map[string]string{}}
+	if r.Method == http.MethodGet && (r.URL.Path == "/.well-known/openid-configuration" || r.URL.Path == s.jwksPath) {
+		return r // counted (counters), not logged: apps fetch these constantly
+	}
+	e := &loggedRequest{Time: s.now(), Method: r.Method, Path: r.URL.Path}
+	header := func(k, v string) {
+		if e.Headers == nil {
+			e.Headers = map[string]string{}
+		}
+		e.Headers[k] = v
+	}
 	for _, h := range loggedHeaders {
 		if v := r.Header.Get(h); v != "" {
-			e.Headers[h] = v
+			header(h, v)
 		}
 	}
 	if scheme, _, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok {
-		e.Headers["Authorization"] = scheme + " [redacted]"
+		header("Authorization", scheme+" [redacted]")
 	}
 	if s.opts.Strict && r.URL.Path == "/userinfo" && r.URL.Query().Has("access_token") {
 		e.Violations = append(e.Violations, "access token in the query string (RFC 6750 §2.3: send it in Authorization)")
 	}
 	s.reqlog.add(e)
+	if r.URL.Path != "/oauth/authorize" && r.URL.Path != "/oauth/token" {
+		return r // only these handlers complete their entry
+	}
 	return r.WithContext(context.WithValue(r.Context(), logEntryKey{}, e))
 }
 
@@ -109,10 +122,12 @@ func (s *Server) annotateToken(r *http.Request) {
 func (l *requestLog) add(e *loggedRequest) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.entries) >= maxLoggedRequests {
-		l.entries = slices.Delete(l.entries, 0, len(l.entries)/2)
+	if len(l.entries) < maxLoggedRequests {
+		l.entries = append(l.entries, e)
+		return
 	}
-	l.entries = append(l.entries, e)
+	l.entries[l.next] = e
+	l.next = (l.next + 1) % maxLoggedRequests
 }
 
 // strictAuthorize checks an authorization request: state and nonce present
@@ -156,13 +171,14 @@ func (l *requestLog) snapshot() ([]loggedRequest, []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var violations []string
-	for _, e := range l.entries {
+	ordered := append(slices.Clone(l.entries[l.next:]), l.entries[:l.next]...)
+	for _, e := range ordered {
 		for _, v := range e.Violations {
 			violations = append(violations, e.Method+" "+e.Path+": "+v)
 		}
 	}
-	out := make([]loggedRequest, len(l.entries))
-	for i, e := range l.entries {
+	out := make([]loggedRequest, len(ordered))
+	for i, e := range ordered {
 		out[i] = *e
 	}
 	return out, violations
@@ -171,5 +187,5 @@ func (l *requestLog) snapshot() ([]loggedRequest, []string) {
 func (l *requestLog) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries = nil
+	l.entries, l.next = nil, 0
 }
