@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"golang.org/x/oauth2"
 )
 
@@ -66,7 +67,7 @@ func TestAuthorizePageErrors(t *testing.T) {
 // URI with error, error_description and the original state.
 func TestAuthorizeRedirectErrors(t *testing.T) {
 	t.Parallel()
-	fx, err := mockidp.DefaultFixtures()
+	fx, err := fixture.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

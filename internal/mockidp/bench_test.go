@@ -61,6 +61,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
 const benchIssuer = "http://127.0.0.1:4400" // for ServeHTTP only: nothing listens
@@ -365,15 +366,15 @@ func benchStartupAll(b *testing.B, _ string) {
 	if err := first.Close(); err != nil {
 		b.Fatal(err)
 	}
-	preparsed, err := mockidp.DefaultFixtures()
+	preparsed, err := fixture.Default()
 	if err != nil {
 		b.Fatal(err)
 	}
-	mockStarter := func(fx *mockidp.Fixtures) func(addr string) (http.Handler, func(), error) {
+	mockStarter := func(fx *fixture.Fixtures) func(addr string) (http.Handler, func(), error) {
 		return func(addr string) (http.Handler, func(), error) {
 			opts := mockidp.Options{Issuer: "http://" + addr, StateDir: dir, Fixtures: fx}
 			if opts.Fixtures == nil { // as `skctl mock-idp` does
-				parsed, err := mockidp.DefaultFixtures()
+				parsed, err := fixture.Default()
 				if err != nil {
 					return nil, nil, err
 				}

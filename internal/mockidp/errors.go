@@ -1,26 +1,17 @@
 package mockidp
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/skctl/skctl/internal/mockidp/ids"
+	"github.com/skctl/skctl/internal/mockidp/wire"
 )
 
-// oauthError is an RFC 6749 §5.2 error body.
-type oauthError struct {
-	Code        string `json:"error"`
-	Description string `json:"error_description,omitempty"`
-}
-
-func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
-
-func errInvalidRequest(desc string) *oauthError { return &oauthError{"invalid_request", desc} }
-func errInvalidGrant(desc string) *oauthError   { return &oauthError{"invalid_grant", desc} }
-
 // writeTokenError answers a token-endpoint request with a JSON error:
-// invalid_client is 401, everything else 400 (contract §5).
-func (s *Server) writeTokenError(w http.ResponseWriter, e *oauthError, basic bool) {
+// invalid_client is 401, everything else 400 (docs/scalekit-contract.md §5).
+func (s *Server) writeTokenError(w http.ResponseWriter, e *wire.Error, basic bool) {
 	e = s.withCanary(e)
 	status := http.StatusBadRequest
 	if e.Code == "server_error" {
@@ -32,16 +23,7 @@ func (s *Server) writeTokenError(w http.ResponseWriter, e *oauthError, basic boo
 			w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
 		}
 	}
-	writeJSON(w, status, e)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	wire.WriteJSON(w, status, e)
 }
 
 // redirectWithParams sends the browser to target with params added to its
@@ -74,18 +56,18 @@ func redirectWithParams(w http.ResponseWriter, target string, params url.Values)
 
 // withCanary appends the canary to an error's description, so a test can
 // prove the app never shows or logs the IdP's error text (J2, B1).
-func (s *Server) withCanary(e *oauthError) *oauthError {
+func (s *Server) withCanary(e *wire.Error) *wire.Error {
 	if s.opts.Canary == "" || e == nil {
 		return e
 	}
-	return &oauthError{e.Code, strings.TrimSpace(e.Description + " " + s.opts.Canary)}
+	return &wire.Error{Code: e.Code, Description: strings.TrimSpace(e.Description + " " + s.opts.Canary)}
 }
 
 // secret returns a new code or refresh token, starting with the canary
 // when there is one.
 func (s *Server) secret() string {
 	if s.opts.Canary != "" {
-		return s.opts.Canary + "." + randomToken()
+		return s.opts.Canary + "." + ids.Token()
 	}
-	return randomToken()
+	return ids.Token()
 }

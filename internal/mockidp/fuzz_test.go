@@ -5,31 +5,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 )
-
-// FuzzParseFixtures: a fixtures file is user input; any bytes give fixtures
-// that pass validation or an error, never a panic.
-func FuzzParseFixtures(f *testing.F) {
-	f.Add([]byte("apps:\n  - client_id: a\n    client_secret: b\n"))
-	f.Add([]byte(`{"users":[{"email":"a@b.c","memberships":[{"organization":"org_1"}]}]}`))
-	f.Add([]byte("organizations:\n  - name: x\n    connections: [{type: saml}]\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		fx, err := ParseFixtures(data)
-		if err != nil {
-			return
-		}
-		if len(fx.Apps) == 0 {
-			t.Fatalf("fixtures with no app passed validation")
-		}
-		for _, u := range fx.Users {
-			if !strings.HasPrefix(u.ID, "usr_") {
-				t.Fatalf("user ID %q passed validation", u.ID)
-			}
-		}
-	})
-}
 
 // FuzzClientCredentials: the Authorization header and form of a token
 // request are untrusted; parsing never panics, and Basic credentials that
@@ -78,7 +55,7 @@ func FuzzAuthorize(f *testing.F) {
 				t.Fatalf("bad Location %q", loc)
 			}
 			u.RawQuery = ""
-			app := s.dir.clients[req.URL.Query().Get("client_id")]
+			app := s.dir.Client(req.URL.Query().Get("client_id"))
 			if app == nil || !slices.Contains(app.RedirectURIs, u.String()) {
 				t.Fatalf("redirected to %q, not a registered URI of the client (query %q)", loc, query)
 			}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/skctl/skctl/internal/mockidp"
-	"github.com/skctl/skctl/internal/mockidp/mockidptest"
+	"github.com/skctl/skctl/internal/mockidp/testenv"
 	"golang.org/x/oauth2"
 )
 
@@ -97,7 +97,7 @@ func (b *browser) postForm(u string, form url.Values) page {
 var handleRE = regexp.MustCompile(`name="handle" value="([^"]+)"`)
 
 // pick answers a sign-in page by choosing a user of an organization.
-func (b *browser) pick(env *mockidptest.Env, p page, form url.Values) page {
+func (b *browser) pick(env *testenv.Env, p page, form url.Values) page {
 	b.t.Helper()
 	if p.status != http.StatusOK || !strings.Contains(p.body, "Sign in") && !strings.Contains(p.body, "Create your account") {
 		b.t.Fatalf("want the sign-in page, got %d: %.300s", p.status, p.body)
@@ -114,13 +114,13 @@ func (b *browser) pick(env *mockidptest.Env, p page, form url.Values) page {
 // go-oidc discovery and verification, x/oauth2 for the code exchange.
 type app struct {
 	t        testing.TB
-	env      *mockidptest.Env
+	env      *testenv.Env
 	provider *oidc.Provider
 	cfg      oauth2.Config
 	verifier *oidc.IDTokenVerifier
 }
 
-func newApp(t testing.TB, env *mockidptest.Env, id, secret, redirect string, scopes ...string) *app {
+func newApp(t testing.TB, env *testenv.Env, id, secret, redirect string, scopes ...string) *app {
 	t.Helper()
 	ctx := oidc.ClientContext(t.Context(), &http.Client{Timeout: 10 * time.Second})
 	provider, err := oidc.NewProvider(ctx, env.URL)
@@ -226,9 +226,9 @@ func (a *app) login(b *browser, email string) *tokens {
 	return tok
 }
 
-func startEnv(t testing.TB, opts mockidp.Options) *mockidptest.Env {
+func startEnv(t testing.TB, opts mockidp.Options) *testenv.Env {
 	t.Helper()
-	return mockidptest.Start(t, opts)
+	return testenv.Start(t, opts)
 }
 
 // tokenErr returns the RFC 6749 error code of an x/oauth2 error.

@@ -4,6 +4,11 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
+
+	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/ids"
+	"github.com/skctl/skctl/internal/mockidp/store"
+	"github.com/skctl/skctl/internal/mockidp/wire"
 )
 
 // The sign-in page lists the fixtures' users by organization, plus an email
@@ -27,23 +32,23 @@ type loginUser struct {
 
 // showLogin renders the sign-in page for req. With only set (the
 // select_account prompt), it lists that user's organizations alone.
-func (s *Server) showLogin(w http.ResponseWriter, req authRequest, app *App, only *User, email, problem string) {
-	handle := randomToken()
-	s.store.addPending(handle, &pendingLogin{Request: req, Expires: s.now().Add(s.life.Code)})
+func (s *Server) showLogin(w http.ResponseWriter, req store.AuthRequest, app *fixture.App, only *fixture.User, email, problem string) {
+	handle := ids.Token()
+	s.store.AddPending(handle, &store.PendingLogin{Request: req, Expires: s.now().Add(s.life.Code)})
 	data := loginData{
 		Issuer: s.issuer, Title: "Sign in", AppName: app.Name, Action: s.issuer + "/oauth/login",
-		Handle: handle, Email: email, Problem: problem, SignUp: req.prompts("create"),
+		Handle: handle, Email: email, Problem: problem, SignUp: req.Prompts("create"),
 	}
 	if data.AppName == "" {
 		data.AppName = app.ClientID
 	}
-	for _, o := range s.dir.fx.Organizations {
+	for _, o := range s.dir.Fixtures().Organizations {
 		if req.OrgID != "" && o.ID != req.OrgID {
 			continue
 		}
 		lo := loginOrg{ID: o.ID, Name: o.Name}
-		for _, u := range s.dir.fx.Users {
-			m, ok := u.membership(o.ID)
+		for _, u := range s.dir.Fixtures().Users {
+			m, ok := u.Membership(o.ID)
 			if !ok || (only != nil && only.ID != u.ID) {
 				continue
 			}
@@ -69,20 +74,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	p := s.store.takePending(r.PostForm.Get("handle"), now)
+	p := s.store.TakePending(r.PostForm.Get("handle"), now)
 	if p == nil {
 		s.errorPage(w, http.StatusBadRequest, "", "This sign-in page has expired or was already used.", "Go back to the app and sign in again.")
 		return
 	}
 	req := p.Request
-	app := s.dir.clients[req.ClientID]
+	app := s.dir.Client(req.ClientID)
 	switch {
 	case r.PostForm.Get("cancel") != "":
-		s.redirectError(w, req, &oauthError{"access_denied", "The user cancelled the sign-in."})
+		s.redirectError(w, req, &wire.Error{Code: "access_denied", Description: "The user cancelled the sign-in."})
 	case r.PostForm.Get("user") != "":
-		u, ok := s.findUser(r.PostForm.Get("user"))
+		u, ok := s.store.User(r.PostForm.Get("user"))
 		org := r.PostForm.Get("org")
-		if _, member := u.membership(org); !ok || !member {
+		if _, member := u.Membership(org); !ok || !member {
 			s.showLogin(w, req, app, nil, "", "That user is not in that organization. Pick another.")
 			return
 		}
@@ -93,7 +98,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.showLogin(w, req, app, nil, email, "Enter an email address such as you@example.com.")
 			return
 		}
-		u, ok := s.findUserByEmail(email)
+		u, ok := s.store.UserByEmail(email)
 		if !ok {
 			u = s.createUser(email, req.OrgID)
 		}
@@ -101,27 +106,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) findUser(id string) (User, bool) {
-	if u, ok := s.dir.users[id]; ok {
-		return *u, true
-	}
-	return s.store.userByID(id)
-}
-
-func (s *Server) findUserByEmail(email string) (User, bool) {
-	if u, ok := s.dir.userByEmail(email); ok {
-		return *u, true
-	}
-	return s.store.userByEmail(strings.ToLower(email))
-}
-
 // createUser signs up an unknown email, as Scalekit's passwordless sign-up
 // does: into the organization the request routed to, or else into a new
 // organization of its own.
-func (s *Server) createUser(email, orgID string) User {
-	m := Membership{Organization: orgID, Roles: []string{"member"}}
+func (s *Server) createUser(email, orgID string) fixture.User {
+	m := fixture.Membership{Organization: orgID, Roles: []string{"member"}}
 	if orgID == "" {
-		m = Membership{Organization: s.ids.New("org_"), Roles: []string{"admin"}}
+		m = fixture.Membership{Organization: s.ids.New("org_"), Roles: []string{"admin"}}
 	}
-	return s.store.addUser(User{ID: s.ids.New("usr_"), Email: email, Memberships: []Membership{m}})
+	return s.store.AddUser(fixture.User{ID: s.ids.New("usr_"), Email: email, Memberships: []fixture.Membership{m}})
 }

@@ -8,67 +8,160 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/httpx"
+	"github.com/skctl/skctl/internal/mockidp/fault"
+	"github.com/skctl/skctl/internal/mockidp/observe"
+	"github.com/skctl/skctl/internal/mockidp/wire"
 )
 
-// routes returns the environment's handler: every endpoint of contract §2,
-// behind panic recovery and request logging.
-func (s *Server) routes() http.Handler {
-	return s.logRequests(recoverPanics(s.log, http.HandlerFunc(s.dispatch)))
+// route is one endpoint of the environment (docs/scalekit-contract.md §2).
+// The table of routes is the one place an endpoint is added: the router,
+// the request counters, the scenario names an environment refuses, the
+// request log and the discovery document all read it.
+type route struct {
+	path string
+	// methods are the methods allowed ("GET, POST"); "" when the handler
+	// answers other methods itself.
+	methods string
+	handle  func(*Server, http.ResponseWriter, *http.Request)
+	// counter counts the endpoint's requests in /__mock/requests; "" for
+	// none.
+	counter observe.Counter
+	// outage is the group of outage modes the endpoint has, applied before
+	// the handler runs.
+	outage fault.Group
+	fail   fault.StatusWriter // how an outage's status is answered; nil: JSON
+	// quiet routes are counted but not logged: apps fetch them constantly.
+	quiet bool
+	// advertise puts the endpoint's URL in the discovery document.
+	advertise func(d *wire.Discovery, url string)
 }
 
-// dispatch sends each request to its handler by the exact path, in one switch. A ServeMux would
-// clean the path first, turning //oauth/token into a redirect (a 301
-// turns the Go SDK's POST into a GET, contract §1), and its pattern tree
-// costs more than serving the discovery document itself.
+// refreshCounter counts refresh grants, which share the token endpoint.
+const refreshCounter observe.Counter = "refresh.requests"
+
+// routeTable returns the environment's endpoints, the key set at the path
+// the drills chose.
+func (s *Server) routeTable() map[string]*route {
+	logout := route{methods: "GET, POST", handle: (*Server).handleLogout, counter: "logout.requests",
+		outage: fault.LogoutOutage, fail: s.logoutOutagePage}
+	table := []route{
+		{path: "/.well-known/openid-configuration", methods: "GET", handle: (*Server).handleDiscovery,
+			counter: "discovery.requests", outage: fault.DiscoveryOutage, quiet: true},
+		{path: s.drills.KeysPath(), methods: "GET", handle: (*Server).handleKeys,
+			counter: "jwks.requests", outage: fault.KeysOutage, quiet: true,
+			advertise: func(d *wire.Discovery, u string) { d.JWKSURI = u }},
+		{path: "/oauth/authorize", methods: "GET, POST", handle: (*Server).handleAuthorize, counter: "authorize.requests",
+			advertise: func(d *wire.Discovery, u string) { d.AuthorizationEndpoint = u }},
+		{path: "/oauth/login", methods: "POST", handle: (*Server).handleLogin},
+		// The token endpoint answers other methods itself, as JSON; its
+		// outage comes after client authentication, by grant.
+		{path: "/oauth/token", handle: (*Server).handleToken, counter: "token.requests",
+			advertise: func(d *wire.Discovery, u string) { d.TokenEndpoint = u }},
+		{path: "/userinfo", methods: "GET, POST", handle: (*Server).handleUserinfo, counter: "userinfo.requests",
+			outage: fault.UserinfoOutage, advertise: func(d *wire.Discovery, u string) { d.UserinfoEndpoint = u }},
+		with(logout, "/oidc/logout", func(d *wire.Discovery, u string) { d.EndSessionEndpoint = u }),
+		with(logout, "/end_session", nil), // the 2024 path
+		{path: "/", methods: "GET", handle: (*Server).handleIndex},
+	}
+	m := make(map[string]*route, len(table))
+	for i := range table {
+		m[table[i].path] = &table[i]
+	}
+	return m
+}
+
+func with(r route, path string, advertise func(*wire.Discovery, string)) route {
+	r.path, r.advertise = path, advertise
+	return r
+}
+
+// counters are the request counters of the table, and the refresh grant's.
+func counters(routes map[string]*route) *observe.Counters {
+	names := []observe.Counter{refreshCounter}
+	for _, r := range routes {
+		if r.counter != "" {
+			names = append(names, r.counter)
+		}
+	}
+	return observe.NewCounters(names...)
+}
+
+// reserved reports whether a scenario environment at /<name> would shadow
+// a path of the environment: the first segment of a route, or the control
+// endpoints'.
+func (s *Server) reserved(name string) bool {
+	if name == "__mock" {
+		return true
+	}
+	for path := range s.routes {
+		if first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/"); first != "" && first == name {
+			return true
+		}
+	}
+	return false
+}
+
+// dispatch sends each request to its route by the exact path. A ServeMux
+// would clean the path first, turning //oauth/token into a redirect (a 301
+// turns the Go SDK's POST into a GET, docs/scalekit-contract.md §1).
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
-	r = s.observe(r) // the request log and strict mode (requestlog.go)
-	var h http.HandlerFunc
-	allow := "GET"
+	rt := s.routes[r.URL.Path]
 	switch path := r.URL.Path; {
-	case path == "/.well-known/openid-configuration":
-		s.counts.discovery.Add(1)
-		h = s.handleDiscovery
-	case path == s.jwksPath:
-		s.counts.jwks.Add(1)
-		h = s.handleKeys
-	case path == "/oauth/authorize":
-		s.counts.authorize.Add(1)
-		h, allow = s.handleAuthorize, "GET, POST"
-	case path == "/oauth/login":
-		h, allow = s.handleLogin, "POST"
-	case path == "/oauth/token":
-		s.counts.token.Add(1)
-		h, allow = s.handleToken, "" // answers other methods itself, as JSON
-	case path == "/userinfo":
-		s.counts.userinfo.Add(1)
-		h, allow = s.handleUserinfo, "GET, POST"
-	case path == "/oidc/logout", path == "/end_session": // the 2024 path
-		s.counts.logout.Add(1)
-		h, allow = s.handleLogout, "GET, POST"
-	case path == "/":
-		h = s.handleIndex
+	case rt != nil:
 	case strings.HasPrefix(path, "//"):
-		h, allow = doubleSlash, ""
+		s.withFaults(w, s.plane.record(r, nil), nil, doubleSlash)
+		return
 	case strings.HasPrefix(path, "/__mock/") && !s.opts.child:
-		s.handleControl(w, r) // exempt from the net.* modes, to stay in control
+		s.plane.handleControl(w, r) // exempt from the net.* modes, to stay in control
 		return
 	default:
-		if s.serveScenario(w, r) { // the scenario's own modes apply there
+		if s.plane.serveScenario(w, r) { // the scenario's own modes apply there
 			return
 		}
-		h, allow = http.NotFound, ""
+		s.withFaults(w, s.plane.record(r, nil), nil, http.NotFound)
+		return
 	}
-	w, finish, done := s.netFault(w, r)
+	r = s.plane.record(r, rt)
+	s.withFaults(w, r, rt, func(w http.ResponseWriter, r *http.Request) {
+		if rt.methods != "" && !methodAllowed(r.Method, rt.methods) {
+			w.Header().Set("Allow", rt.methods)
+			http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		rt.handle(s, w, r)
+	})
+}
+
+// withFaults runs h with the net.* modes and the route's outage applied.
+func (s *Server) withFaults(w http.ResponseWriter, r *http.Request, rt *route, h http.HandlerFunc) {
+	client := requestClient(r)
+	w, finish, done := s.drills.Intercept(w, r, client)
 	if done {
 		return
 	}
 	defer finish()
-	if allow != "" && !methodAllowed(r.Method, allow) {
-		w.Header().Set("Allow", allow)
-		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+	if rt != nil && s.drills.Outage(w, r, rt.outage, client, rt.fail) {
 		return
 	}
 	h(w, r)
+}
+
+// requestClient is the client a request names, when it is cheap to tell:
+// client_id in the query or an already parsed form, or the Basic user. It
+// scopes faults armed for one client; "" matches every armed fault.
+func requestClient(r *http.Request) string {
+	if c := r.URL.Query().Get("client_id"); c != "" {
+		return c
+	}
+	if r.PostForm != nil {
+		if c := r.PostForm.Get("client_id"); c != "" {
+			return c
+		}
+	}
+	if u, _, ok := r.BasicAuth(); ok {
+		return u
+	}
+	return ""
 }
 
 func doubleSlash(w http.ResponseWriter, r *http.Request) {
@@ -104,8 +197,9 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 }
 
 // logRequests logs one line per request: method, path, status, time and
-// the SDK headers of contract §15. Never the query string or a header value
-// that could hold a secret: queries carry codes, state and tokens.
+// the SDK headers of docs/scalekit-contract.md §15. Never the query string
+// or a header value that could hold a secret: queries carry codes, state
+// and tokens.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
@@ -122,3 +216,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		s.log.Info("request", attrs...)
 	})
 }
+
+// loggedWriter is the request log's status recorder, unwrappable so that
+// http.ResponseController reaches the connection (to hijack or flush it)
+// through it.
+type loggedWriter struct {
+	*httpx.StatusRecorder
+}
+
+func (l loggedWriter) Unwrap() http.ResponseWriter { return l.ResponseWriter }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fault"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"golang.org/x/oauth2"
 )
 
@@ -17,7 +19,7 @@ import (
 // suggests the nearest one.
 func TestParseFault(t *testing.T) {
 	for _, ok := range []string{"idt.nonce_wrong", "token.slow=3s", "token.status=503", "authz.error=access_denied", "idp.clock_offset=-2m"} {
-		if _, err := mockidp.ParseFault(ok); err != nil {
+		if _, err := fault.Parse(ok); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
 	}
@@ -25,12 +27,12 @@ func TestParseFault(t *testing.T) {
 		"idt.nonce_wrng": "did you mean idt.nonce_wrong", "token.slow": "needs a duration", "token.slow=fast": "needs a duration",
 		"token.status=999": "needs an HTTP status", "idt.nonce_wrong=1": "takes no parameter", "jwks.rotate": "did you mean jwks.",
 	} {
-		if _, err := mockidp.ParseFault(bad); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := fault.Parse(bad); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", bad, err, want)
 		}
 	}
-	if len(mockidp.Modes()) < 60 {
-		t.Errorf("only %d modes listed", len(mockidp.Modes()))
+	if len(fault.Modes()) < 60 {
+		t.Errorf("only %d modes listed", len(fault.Modes()))
 	}
 }
 
@@ -76,7 +78,7 @@ func TestScenarioEnvironment(t *testing.T) {
 // with --scenario; bad ones are refused at load.
 func TestNamedScenarios(t *testing.T) {
 	t.Parallel()
-	fx, _ := mockidp.DefaultFixtures()
+	fx, _ := fixture.Default()
 	fx.Scenarios = map[string][]string{"flaky": {"jwks.status=503"}}
 	env := startEnv(t, mockidp.Options{Fixtures: fx})
 	resp, _ := http.Get(env.URL + "/flaky/keys")
@@ -90,11 +92,18 @@ func TestNamedScenarios(t *testing.T) {
 	if resp.StatusCode != 503 {
 		t.Errorf("--scenario flaky: /keys %d", resp.StatusCode)
 	}
-	for _, bad := range []string{"scenarios:\n  oauth: [idt.nonce_wrong]\napps: [{client_id: a, client_secret: b}]\n",
-		"scenarios:\n  x: [idt.nonce_wrng]\napps: [{client_id: a, client_secret: b}]\n"} {
-		if _, err := mockidp.ParseFixtures([]byte(bad)); err == nil {
-			t.Errorf("accepted:\n%s", bad)
-		}
+	if _, err := fixture.Parse([]byte("scenarios:\n  x: [idt.nonce_wrng]\napps: [{client_id: a, client_secret: b}]\n")); err == nil ||
+		!strings.Contains(err.Error(), "did you mean idt.nonce_wrong") {
+		t.Errorf("a mistyped mode in a named set: %v", err)
+	}
+	// A set named like a path of the environment would shadow it: the
+	// environment refuses to start.
+	shadow, err := fixture.Parse([]byte("scenarios:\n  oauth: [idt.nonce_wrong]\napps: [{client_id: a, client_secret: b}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mockidp.New(mockidp.Options{Issuer: "http://127.0.0.1:1", Fixtures: shadow}); err == nil || !strings.Contains(err.Error(), `"oauth" is a root path`) {
+		t.Errorf("a scenario named oauth: %v", err)
 	}
 }
 
@@ -157,7 +166,7 @@ func TestControlEndpoints(t *testing.T) {
 // request log, and keeps no secret there.
 func TestStrictMode(t *testing.T) {
 	t.Parallel()
-	fx, _ := mockidp.DefaultFixtures()
+	fx, _ := fixture.Default()
 	fx.Apps[2].TokenAuthMethod = "client_secret_basic"
 	env := startEnv(t, mockidp.Options{Strict: true, Fixtures: fx})
 	v := validParams()
@@ -207,7 +216,7 @@ func TestStrictMode(t *testing.T) {
 // the claims the SDKs read (contract §14).
 func TestIdPInitiated(t *testing.T) {
 	t.Parallel()
-	fx, _ := mockidp.DefaultFixtures()
+	fx, _ := fixture.Default()
 	fx.Apps[0].InitiateLoginURI = "http://localhost:4321/api/auth/initiate"
 	env := startEnv(t, mockidp.Options{Fixtures: fx})
 	p := newBrowser(t).get(env.URL + "/__mock/idp-initiated?client_id=" + app1ID + "&email=ada@acme.test&relay_state=r1")
@@ -327,11 +336,11 @@ func TestTokenFormErrors(t *testing.T) {
 func TestOptionalParameters(t *testing.T) {
 	t.Parallel()
 	for _, ok := range []string{"net.429", "net.429=30", "refresh.reuse_detection", "refresh.reuse_detection=5s", "idt.alg_hs256=pubkey", "idt.malformed=json", "authz.error=access_denied&desc=hello"} {
-		if _, err := mockidp.ParseFault(ok); err != nil {
+		if _, err := fault.Parse(ok); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
 	}
-	if _, err := mockidp.ParseFault("idt.malformed=xml"); err == nil || !strings.Contains(err.Error(), "segments, base64, json") {
+	if _, err := fault.Parse("idt.malformed=xml"); err == nil || !strings.Contains(err.Error(), "segments, base64, json") {
 		t.Errorf("idt.malformed=xml: %v", err)
 	}
 	env := startEnv(t, mockidp.Options{})

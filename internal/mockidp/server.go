@@ -1,10 +1,14 @@
-// Package mockidp is a local Scalekit environment: the paths, token shapes,
-// claims, ID formats and errors of the real service
-// (shared/scalekit-contract.md), so that an app built on Scalekit's SDKs or
+// Package mockidp is a local Scalekit environment: the paths, token
+// shapes, claims, ID formats and errors of the real service
+// (docs/scalekit-contract.md), so that an app built on Scalekit's SDKs or
 // any OIDC client signs users in against it unchanged.
 //
-// It is built on net/http and go-jose. New makes a Server from Options;
-// Handler serves it; Close stops its background work and saves its state.
+// The package is the HTTP surface of one environment, and reads as the
+// faithful mock: its state is in package store, its seed in package
+// fixture, its messages in package wire. The failure drills (package
+// fault) change it only at the points of the Drills seam, and the
+// observation and control of drills (/__mock, scenario environments) are
+// in control.go and scenarios.go.
 package mockidp
 
 import (
@@ -17,17 +21,21 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/fault"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/ids"
+	"github.com/skctl/skctl/internal/mockidp/store"
 )
 
 // Options configure a Server. Only Issuer is required.
 type Options struct {
 	// Issuer is the environment URL, as apps see it: scheme and host, no
-	// path and no trailing slash (contract §1).
+	// path and no trailing slash (docs/scalekit-contract.md §1).
 	Issuer string
 	// Fixtures seed the environment; nil means the embedded default.
-	Fixtures *Fixtures
+	Fixtures *fixture.Fixtures
 	// StateDir, when set, keeps the signing key, IdP sessions, codes and
 	// refresh tokens across restarts.
 	StateDir string
@@ -60,7 +68,7 @@ type Options struct {
 }
 
 // Lifetimes of what the mock issues. Zero values take Scalekit's defaults
-// (contract §9).
+// (docs/scalekit-contract.md §9).
 type Lifetimes struct {
 	Code            time.Duration // 10 min
 	AccessToken     time.Duration // 5 min
@@ -93,27 +101,21 @@ type Server struct {
 	now        func() time.Time
 	log        *slog.Logger
 	autoLogin  string
-	stateDir   string
+	opts       Options
 
-	dir   *directory
-	keys  *keyring
-	store *store
-	ids   idGen
+	store *store.Store
+	dir   *store.Directory
+	keys  *store.Keyring
+	ids   ids.Gen
 
-	discovery []byte
+	routes    map[string]*route
+	discovery []byte // the faithful document, served while no mode is on
 	handler   http.Handler
 
-	// Scenarios (shared/mock-idp-scenarios.md).
-	opts        Options
-	faults      faultSet
-	counts      counters
-	reqlog      requestLog
-	clockOffset atomic.Int64
-	jwksPath    string       // /keys, or a random path with discovery.jwks_uri_random
-	rotated     atomic.Bool  // a jwks.rotate_* or drop_old_key mode has rotated
-	idTokens    atomic.Int64 // ID tokens signed, for jwks.drop_old_key
-	childMu     sync.Mutex
-	children    map[string]*Server // scenario environments, by name
+	// drills is the seam to the failure modes; plane observes and
+	// controls them (counters, request log, scenario environments).
+	drills Drills
+	plane  *plane
 
 	stop      chan struct{}
 	wg        sync.WaitGroup
@@ -130,76 +132,70 @@ func New(opts Options) (*Server, error) {
 	}
 	fx := opts.Fixtures
 	if fx == nil {
-		if fx, err = DefaultFixtures(); err != nil {
+		if fx, err = fixture.Default(); err != nil {
 			return nil, fmt.Errorf("embedded fixtures: %w", err)
 		}
+	}
+	start, err := resolveScenarios(opts.Scenarios, fx)
+	if err != nil {
+		return nil, err
+	}
+	if opts.child && hasMode(start, fault.NetTLSSelfsigned) {
+		return nil, fmt.Errorf("net.tls_selfsigned changes how the mock listens: use it with --scenario at the root")
 	}
 	s := &Server{
 		issuer:    issuer,
 		secure:    strings.HasPrefix(issuer, "https://"),
 		life:      opts.Lifetimes,
-		now:       opts.Now,
 		log:       opts.Logger,
 		autoLogin: strings.ToLower(strings.TrimSpace(opts.AutoLogin)),
-		stateDir:  opts.StateDir,
-		dir:       newDirectory(fx),
-		store:     newStore(),
-		stop:      make(chan struct{}),
 		opts:      opts,
-		jwksPath:  "/keys",
-		children:  map[string]*Server{},
+		stop:      make(chan struct{}),
 	}
 	s.opts.Fixtures = fx
-	faults, err := resolveScenarios(opts.Scenarios, fx)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range faults {
-		if f.Mode == "net.tls_selfsigned" && opts.child {
-			return nil, fmt.Errorf("net.tls_selfsigned changes how the mock listens: use it with --scenario at the root")
-		}
-		s.faults.set(f, 0, "")
-		switch f.Mode {
-		case "idp.clock_offset":
-			s.clockOffset.Store(int64(paramDuration(f.Param)))
-		case "discovery.jwks_uri_random":
-			s.jwksPath = "/keys/" + randomSuffix()
-		}
-	}
-	sum := sha256.Sum256([]byte(issuer))
 	// Browsers do not separate cookies by port, so two mocks on one host
-	// need different names (contract §11).
+	// need different names (docs/scalekit-contract.md §11).
+	sum := sha256.Sum256([]byte(issuer))
 	s.cookieName = "skmock_session_" + hex.EncodeToString(sum[:4])
 	s.life.setDefaults()
-	base := s.now
-	if base == nil {
-		base = time.Now
-	}
-	// Each environment has its own clock: idp.clock_offset and
-	// /__mock/clock move it.
-	s.now = func() time.Time { return base().Add(time.Duration(s.clockOffset.Load())) }
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.autoLogin != "" {
-		if _, ok := s.dir.userByEmail(s.autoLogin); !ok {
-			return nil, fmt.Errorf("--auto-login %s: no such user in the fixtures: pick one of %s", opts.AutoLogin, strings.Join(s.dir.emails(), ", "))
-		}
+	base := opts.Now
+	if base == nil {
+		base = time.Now
 	}
-	if s.stateDir != "" {
-		if err := os.MkdirAll(s.stateDir, 0o700); err != nil {
+	// Each environment has its own clock, which drills may move.
+	s.now = func() time.Time { return base().Add(s.drills.Offset()) }
+	if opts.StateDir != "" {
+		if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
 			return nil, fmt.Errorf("--state-dir: %w", err)
 		}
 	}
-	s.keys = newKeyring(s.stateDir, &s.ids, s.now)
-	s.store.clock = s.now
-	if s.stateDir != "" {
-		if err := s.store.load(s.stateDir); err != nil {
+	s.keys = store.NewKeyring(opts.StateDir, &s.ids, s.now)
+	drills := fault.New(fault.Config{Issuer: issuer, Start: start, Keys: s.keys, Log: s.log, Stop: s.stop})
+	s.drills = drills
+	s.store = store.New(fx, s.now)
+	s.dir = s.store.Directory()
+	if s.autoLogin != "" {
+		if _, ok := s.dir.UserByEmail(s.autoLogin); !ok {
+			return nil, fmt.Errorf("--auto-login %s: no such user in the fixtures: pick one of %s", opts.AutoLogin, strings.Join(s.dir.Emails(), ", "))
+		}
+	}
+	if opts.StateDir != "" {
+		if err := s.store.Load(opts.StateDir); err != nil {
 			return nil, err
 		}
 	}
-	s.discovery = s.discoveryDocument()
-	s.handler = s.routes()
+	s.routes = s.routeTable()
+	for name := range fx.Scenarios {
+		if s.reserved(name) {
+			return nil, fmt.Errorf("fixtures: scenarios: %q is a root path of the environment: pick another name", name)
+		}
+	}
+	s.plane = newPlane(s, drills)
+	s.discovery = s.encodeDiscovery(s.discoveryDocument())
+	s.handler = s.logRequests(recoverPanics(s.log, http.HandlerFunc(s.dispatch)))
 
 	sweepEvery, saveEvery := opts.SweepEvery, opts.SaveEvery
 	if sweepEvery <= 0 {
@@ -213,8 +209,8 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// checkIssuer enforces the issuer rule: scheme and host only (contract §1);
-// a scenario environment adds its /<name>.
+// checkIssuer enforces the issuer rule: scheme and host only
+// (docs/scalekit-contract.md §1); a scenario environment adds its /<name>.
 func checkIssuer(raw string, child bool) (string, error) {
 	u, err := url.Parse(raw)
 	if child && err == nil {
@@ -239,7 +235,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // DefaultApp returns the first app of the fixtures, the one whose settings
 // `skctl mock-idp` prints for the user's .env.
-func (s *Server) DefaultApp() App { return *s.dir.apps[0] }
+func (s *Server) DefaultApp() fixture.App { return *s.dir.Apps()[0] }
 
 // LoadKey loads (or makes) the signing key now rather than on first use,
 // in the background, and reports why it could not (a damaged key file in
@@ -249,7 +245,7 @@ func (s *Server) DefaultApp() App { return *s.dir.apps[0] }
 func (s *Server) LoadKey() <-chan error {
 	c := make(chan error, 1)
 	go func() {
-		if err := s.keys.wait(); err != nil {
+		if err := s.keys.Wait(); err != nil {
 			c <- err
 		}
 	}()
@@ -257,26 +253,22 @@ func (s *Server) LoadKey() <-chan error {
 }
 
 // Stats counts the sessions, codes and tokens held now.
-func (s *Server) Stats() Stats { return s.store.stats() }
+func (s *Server) Stats() store.Stats { return s.store.Stats() }
 
 // Sweep drops expired codes, sessions, refresh tokens and pages now, rather
 // than at the next tick.
-func (s *Server) Sweep() { s.store.sweep(s.now(), s.life.SessionIdle) }
+func (s *Server) Sweep() { s.store.Sweep(s.now(), s.life.SessionIdle) }
 
 // Close stops the background work and saves the state to StateDir. The
 // caller shuts the HTTP server down first, so no request changes the state
 // after it is saved.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		s.childMu.Lock()
-		close(s.stop) // under childMu: no scenario environment is made after this
-		for _, c := range s.children {
-			c.Close()
-		}
-		s.childMu.Unlock()
+		s.plane.closeScenarios()
+		close(s.stop)
 		s.wg.Wait()
-		if s.stateDir != "" {
-			s.closeErr = s.store.save(s.stateDir)
+		if s.opts.StateDir != "" {
+			s.closeErr = s.store.Save(s.opts.StateDir)
 		}
 	})
 	return s.closeErr
@@ -287,7 +279,7 @@ func (s *Server) background(sweepEvery, saveEvery time.Duration) {
 	sweep := time.NewTicker(sweepEvery)
 	defer sweep.Stop()
 	var save <-chan time.Time
-	if s.stateDir != "" {
+	if s.opts.StateDir != "" {
 		t := time.NewTicker(saveEvery)
 		defer t.Stop()
 		save = t.C
@@ -302,7 +294,7 @@ func (s *Server) background(sweepEvery, saveEvery time.Duration) {
 			// Saving on a short tick rather than on every change keeps the
 			// token endpoint's hot path free of disk writes; a crash loses
 			// at most SaveEvery of changes, a graceful stop nothing.
-			if err := s.store.save(s.stateDir); err != nil {
+			if err := s.store.Save(s.opts.StateDir); err != nil {
 				s.log.Error("saving state", "err", err)
 			}
 		}

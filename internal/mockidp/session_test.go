@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/store"
 	"golang.org/x/oauth2"
 )
 
@@ -294,7 +295,7 @@ func TestSweep(t *testing.T) {
 	}
 	clock.Advance(25 * time.Hour)
 	env.Sweep()
-	if s := env.Stats(); s != (mockidp.Stats{}) {
+	if s := env.Stats(); s != (store.Stats{}) {
 		t.Errorf("after the idle timeout: %+v; want everything gone", s)
 	}
 }

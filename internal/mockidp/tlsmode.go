@@ -9,17 +9,8 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
-	"slices"
 	"time"
 )
-
-// UsesMode reports whether scenarios (modes or named sets of fx) switch
-// mode on. The command asks it for net.tls_selfsigned, which changes how
-// it listens rather than how the environment answers.
-func UsesMode(scenarios []string, fx *Fixtures, mode string) bool {
-	faults, err := resolveScenarios(scenarios, fx)
-	return err == nil && slices.ContainsFunc(faults, func(f Fault) bool { return f.Mode == mode })
-}
 
 // SelfSignedTLS returns a TLS configuration with a fresh self-signed
 // certificate for the loopback names, for net.tls_selfsigned: an app must

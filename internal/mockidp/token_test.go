@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"golang.org/x/oauth2"
 )
 
@@ -228,7 +229,7 @@ func TestClientCredentials(t *testing.T) {
 	}
 	postToken(t, env.URL, url.Values{"grant_type": {"client_credentials"}, "client_id": {m2mID}, "client_secret": {m2mSecret}, "scope": {"payroll:write"}}, nil).wantError(t, 400, "invalid_scope")
 
-	fx, _ := mockidp.DefaultFixtures()
+	fx, _ := fixture.Default()
 	fx.Apps[0].Grants = []string{"authorization_code", "refresh_token"}
 	env2 := startEnv(t, mockidp.Options{Fixtures: fx})
 	postToken(t, env2.URL, url.Values{"grant_type": {"client_credentials"}, "client_id": {app1ID}, "client_secret": {app1Secret}}, nil).wantError(t, 400, "unauthorized_client")

@@ -1,26 +1,18 @@
 package mockidp
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/fault"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/store"
+	"github.com/skctl/skctl/internal/mockidp/wire"
 )
 
-// tokenResponse is the RFC 6749 §5.1 body, with the JSON types of contract
-// §5: expires_in is whole seconds, never a float or nanoseconds.
-type tokenResponse struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int64  `json:"expires_in"`
-	IDToken      string `json:"id_token,omitempty"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	Scope        string `json:"scope"`
-}
-
 // supportedScopes are the scopes the mock grants; others are ignored
-// (contract §4).
+// (docs/scalekit-contract.md §4).
 var supportedScopes = []string{"openid", "profile", "email", "offline_access"}
 
 // grantedScope keeps the supported scopes of a request, once each, in the
@@ -39,18 +31,15 @@ func grantedScope(requested string) string {
 // returns the response body (without the refresh token, which the caller
 // decides). code is set for the code grant and adds c_hash; nonce is set
 // only when the authorize request sent one, and never on refresh
-// (contract §10).
-func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, now time.Time, refresh bool) (*tokenResponse, error) {
-	u, ok := s.findUser(ses.UserID)
+// (docs/scalekit-contract.md §10).
+func (s *Server) userTokens(app *fixture.App, ses *store.Session, scope, nonce, code string, now time.Time, refresh bool) (*wire.TokenResponse, error) {
+	u, ok := s.store.User(ses.UserID)
 	if !ok {
-		return nil, errInvalidGrant("The user of this grant no longer exists in the fixtures.")
+		return nil, wire.InvalidGrant("The user of this grant no longer exists in the fixtures.")
 	}
-	m, _ := u.membership(ses.OrgID)
-	aud := []string{app.ClientID} // always an array: a string breaks the Go SDK (contract §7)
-	atLife := s.life.AccessToken
-	if p, ok := s.faults.take("at.exp_short", app.ClientID); ok {
-		atLife = paramDuration(p)
-	}
+	m, _ := u.Membership(ses.OrgID)
+	aud := []string{app.ClientID} // always an array: a string breaks the Go SDK (docs/scalekit-contract.md §7)
+	atLife := s.drills.AccessTokenLife(app.ClientID, s.life.AccessToken)
 
 	at := map[string]any{
 		"iss": s.issuer, "aud": aud, "client_id": app.ClientID,
@@ -71,8 +60,8 @@ func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, n
 	if s.opts.Canary != "" {
 		at["skmock_canary"] = s.opts.Canary
 	}
-	s.applyAccessTokenModes(at, app.ClientID)
-	access, err := s.signWithModes(at, app, false)
+	s.drills.AccessTokenClaims(at, app.ClientID)
+	access, err := s.sign(at, app, fault.AccessToken)
 	if err != nil {
 		return nil, err
 	}
@@ -85,13 +74,13 @@ func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, n
 		"iss": s.issuer, "aud": aud, "azp": app.ClientID, "client_id": app.ClientID,
 		"sub": u.ID, "sid": ses.ID, "oid": ses.OrgID, "amr": []string{ses.ConnID},
 		"iat": now.Unix(), "exp": now.Add(s.life.IDToken).Unix(), "auth_time": ses.AuthTime.Unix(),
-		"at_hash": halfHash(access), "email": u.Email, "email_verified": verified,
+		"at_hash": fault.HalfHash(access), "email": u.Email, "email_verified": verified,
 	}
 	if nonce != "" {
 		idt["nonce"] = nonce
 	}
 	if code != "" {
-		idt["c_hash"] = halfHash(code)
+		idt["c_hash"] = fault.HalfHash(code)
 	}
 	for k, v := range map[string]string{
 		"name": u.Name, "given_name": u.GivenName, "family_name": u.FamilyName,
@@ -106,31 +95,30 @@ func (s *Server) userTokens(app *App, ses *session, scope, nonce, code string, n
 		idt["phone_number_verified"] = *u.PhoneNumberVerified
 	}
 	s.addExternalIDs(idt, ses.OrgID, u)
-	delete(idt, "xuid") // the ID token carries xoid only (contract §7)
+	delete(idt, "xuid") // the ID token carries xoid only (docs/scalekit-contract.md §7)
 	for k, v := range u.Claims {
 		idt[k] = v
 	}
 	if s.opts.Canary != "" {
 		idt["skmock_canary"] = s.opts.Canary
 	}
-	s.applyIDTokenModes(idt, app.ClientID, now, refresh)
-	id, err := s.signWithModes(idt, app, true)
+	s.drills.IDTokenClaims(idt, app.ClientID, now, refresh)
+	id, err := s.sign(idt, app, fault.IDToken)
 	if err != nil {
 		return nil, err
 	}
-	s.idTokens.Add(1)
-	s.rotateForModes(false)
-	if s.faults.on("at.same_as_id_token", app.ClientID) {
+	s.drills.IDTokenSigned()
+	if s.drills.SameAsIDToken(app.ClientID) {
 		access = id
 	}
-	return &tokenResponse{
+	return &wire.TokenResponse{
 		AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(atLife / time.Second),
 		IDToken: id, Scope: scope,
 	}, nil
 }
 
-func (s *Server) addExternalIDs(claims map[string]any, orgID string, u User) {
-	if o := s.dir.orgs[orgID]; o != nil && o.ExternalID != "" {
+func (s *Server) addExternalIDs(claims map[string]any, orgID string, u fixture.User) {
+	if o := s.dir.Org(orgID); o != nil && o.ExternalID != "" {
 		claims["xoid"] = o.ExternalID
 	}
 	if u.ExternalID != "" {
@@ -138,9 +126,9 @@ func (s *Server) addExternalIDs(claims map[string]any, orgID string, u User) {
 	}
 }
 
-// clientToken signs a client_credentials token (contract §7): the client is
+// clientToken signs a client_credentials token (docs/scalekit-contract.md §7): the client is
 // its own subject; no sid, and aud only when the app has an audience.
-func (s *Server) clientToken(app *App, scope string, now time.Time) (*tokenResponse, error) {
+func (s *Server) clientToken(app *fixture.App, scope string, now time.Time) (*wire.TokenResponse, error) {
 	claims := map[string]any{
 		"iss": s.issuer, "client_id": app.ClientID, "sub": app.ClientID, "jti": s.ids.New("tkn_"),
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(s.life.M2MToken).Unix(),
@@ -155,16 +143,18 @@ func (s *Server) clientToken(app *App, scope string, now time.Time) (*tokenRespo
 	if len(app.Audience) > 0 {
 		claims["aud"] = app.Audience
 	}
-	access, err := s.keys.sign(claims)
+	access, err := s.keys.Sign(claims)
 	if err != nil {
 		return nil, err
 	}
-	return &tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(s.life.M2MToken / time.Second), Scope: scope}, nil
+	return &wire.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(s.life.M2MToken / time.Second), Scope: scope}, nil
 }
 
-// halfHash is at_hash / c_hash: base64url of the left half of the SHA-256
-// of the value (OIDC Core §3.1.3.6, for RS256).
-func halfHash(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+// sign signs a user's token with the environment's key, unless a drill
+// signs it its own way.
+func (s *Server) sign(claims map[string]any, app *fixture.App, t fault.Token) (string, error) {
+	if tok, signed, err := s.drills.Sign(claims, app.ClientID, app.ClientSecret, t); signed {
+		return tok, err
+	}
+	return s.keys.Sign(claims)
 }

@@ -4,15 +4,14 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/skctl/skctl/internal/mockidp/wire"
 )
 
-// handleUserinfo handles GET and POST /userinfo (contract §13), which only
+// handleUserinfo handles GET and POST /userinfo (docs/scalekit-contract.md §13), which only
 // standard OIDC clients call. The access token comes as a Bearer header,
 // or as access_token in a form body (RFC 6750 §2.2).
 func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
-	if p, ok := s.faults.take("userinfo.slow", ""); ok {
-		sleep(r.Context(), paramDuration(p))
-	}
 	token := ""
 	header := false
 	if scheme, v, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
@@ -21,28 +20,23 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		token = r.PostFormValue("access_token")
 	}
-	// userinfo.require_bearer_header: a token in the body or the query
-	// (which the mock otherwise ignores) is refused; the header is the one
-	// way in.
-	if !header && (token != "" || r.URL.Query().Get("access_token") != "") && s.faults.on("userinfo.require_bearer_header", "") {
+	// A drill may refuse a token in the body or the query (which the mock
+	// otherwise ignores): the header is then the one way in.
+	if !header && (token != "" || r.URL.Query().Get("access_token") != "") && s.drills.RequireBearerHeader("") {
 		const desc = "Send the access token in the Authorization: Bearer header, not in the body or the query (userinfo.require_bearer_header)."
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_request", error_description="`+desc+`"`)
-		writeJSON(w, http.StatusUnauthorized, errInvalidRequest(desc))
-		return
-	}
-	if p, ok := s.faults.take("userinfo.status", ""); ok {
-		writeJSON(w, paramStatus(p), &oauthError{"server_error", "userinfo.status"})
+		wire.WriteJSON(w, http.StatusUnauthorized, wire.InvalidRequest(desc))
 		return
 	}
 	claims, ok := s.accessTokenClaims(token)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token is missing, expired or not an access token of this environment."`)
-		writeJSON(w, http.StatusUnauthorized, s.withCanary(&oauthError{"invalid_token", "The access token is missing, expired or not an access token of this environment."}))
+		wire.WriteJSON(w, http.StatusUnauthorized, s.withCanary(&wire.Error{Code: "invalid_token", Description: "The access token is missing, expired or not an access token of this environment."}))
 		return
 	}
-	u, found := s.findUser(claims["sub"].(string))
+	u, found := s.store.User(claims["sub"].(string))
 	if !found {
-		writeJSON(w, http.StatusUnauthorized, &oauthError{"invalid_token", "The token's user no longer exists."})
+		wire.WriteJSON(w, http.StatusUnauthorized, &wire.Error{Code: "invalid_token", Description: "The token's user no longer exists."})
 		return
 	}
 	scopes, _ := claims["scope"].(string)
@@ -61,14 +55,11 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if s.faults.on("userinfo.sub_mismatch", "") {
-		out["sub"] = "usr_00000000000000002"
-	}
-	if s.faults.on("userinfo.signed_jwt", "") {
+	if s.drills.Userinfo(out, "") {
 		s.signedUserinfo(w, out, claims)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	wire.WriteJSON(w, http.StatusOK, out)
 }
 
 // signedUserinfo answers with the claims as a JWT signed by the current
@@ -79,9 +70,9 @@ func (s *Server) signedUserinfo(w http.ResponseWriter, out, token map[string]any
 	if c, ok := token["client_id"].(string); ok {
 		out["aud"] = []string{c}
 	}
-	jwt, err := s.keys.sign(out)
+	jwt, err := s.keys.Sign(out)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, &oauthError{"server_error", "The mock could not sign the userinfo response."})
+		wire.WriteJSON(w, http.StatusInternalServerError, &wire.Error{Code: "server_error", Description: "The mock could not sign the userinfo response."})
 		return
 	}
 	h := w.Header()
@@ -97,7 +88,7 @@ func (s *Server) accessTokenClaims(token string) (map[string]any, bool) {
 	if token == "" {
 		return nil, false
 	}
-	claims, err := s.keys.verify(token, s.issuer)
+	claims, err := s.keys.Verify(token, s.issuer)
 	if err != nil {
 		return nil, false
 	}

@@ -1,7 +1,7 @@
-// Package mockidptest starts a mock Scalekit environment on 127.0.0.1:0
+// Package testenv starts a mock Scalekit environment on 127.0.0.1:0
 // for a test, and stops it when the test ends (after hashicorp/cap's
 // StartTestProvider).
-package mockidptest
+package testenv
 
 import (
 	"context"

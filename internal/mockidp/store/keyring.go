@@ -1,26 +1,27 @@
-package mockidp
+package store
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/ids"
 )
 
-// keyring is the environment's signing key and the earlier keys it still
-// publishes. Rotation is never automatic (contract §6): the SDKs cache
+// Keyring is the environment's signing key and the earlier keys it still
+// publishes. Rotation is never automatic (docs/scalekit-contract.md §6): the SDKs cache
 // /keys for their whole life. It happens on purpose, for drills: by the
 // jwks.rotate_* modes, /__mock/rotate-keys or `skctl mock-idp rotate-keys`.
-type keyring struct {
+type Keyring struct {
 	rotating sync.Mutex // one rotation at a time, so the saved key is the current one
 	mu       sync.RWMutex
 	current  *signingKey
 	previous []retiredKey // still published, so tokens they signed verify
-	ids      *idGen
+	ids      *ids.Gen
 	stateDir string
 	now      func() time.Time
-	flaps    atomic.Uint64 // /keys requests made under jwks.flap
 }
 
 // retiredKey is an earlier key, published until a time (zero: for good).
@@ -29,27 +30,29 @@ type retiredKey struct {
 	until time.Time
 }
 
-func newKeyring(stateDir string, ids *idGen, now func() time.Time) *keyring {
-	return &keyring{current: newSigningKey(stateDir, ids), ids: ids, stateDir: stateDir, now: now}
+// NewKeyring returns the keys of an environment: the one in stateDir (when
+// set), loaded on first use, or a new one.
+func NewKeyring(stateDir string, ids *ids.Gen, now func() time.Time) *Keyring {
+	return &Keyring{current: newSigningKey(stateDir, ids), ids: ids, stateDir: stateDir, now: now}
 }
 
-func (kr *keyring) signer() *signingKey {
+func (kr *Keyring) signer() *signingKey {
 	kr.mu.RLock()
 	defer kr.mu.RUnlock()
 	return kr.current
 }
 
-// wait loads the current key and reports why it could not be.
-func (kr *keyring) wait() error { return kr.signer().wait() }
+// Wait loads the current key and reports why it could not be.
+func (kr *Keyring) Wait() error { return kr.signer().wait() }
 
-// sign signs with the current key.
-func (kr *keyring) sign(claims any) (string, error) { return kr.signer().sign(claims) }
+// Sign signs with the current key.
+func (kr *Keyring) Sign(claims any) (string, error) { return kr.signer().sign(claims) }
 
-// rotate makes a new signing key (saved in the state directory, if any).
+// Rotate makes a new signing key (saved in the state directory, if any).
 // The old key stays published for overlap, so tokens it signed keep
 // verifying meanwhile: 0 drops it from /keys at once, a negative overlap
 // keeps it for good.
-func (kr *keyring) rotate(overlap time.Duration) (string, error) {
+func (kr *Keyring) Rotate(overlap time.Duration) (string, error) {
 	kr.rotating.Lock()
 	defer kr.rotating.Unlock()
 	next := newGeneratedKey(kr.stateDir, kr.ids)
@@ -80,7 +83,7 @@ func (kr *keyring) rotate(overlap time.Duration) (string, error) {
 }
 
 // published returns every key /keys shows, current first.
-func (kr *keyring) published() []*signingKey {
+func (kr *Keyring) published() []*signingKey {
 	kr.mu.RLock()
 	defer kr.mu.RUnlock()
 	now := kr.now()
@@ -93,9 +96,9 @@ func (kr *keyring) published() []*signingKey {
 	return keys
 }
 
-// jwks returns the /keys document: the current key's public JWK, then the
+// JWKS returns the /keys document: the current key's public JWK, then the
 // earlier keys', and extra (raw JWKs added by modes).
-func (kr *keyring) jwks(extra ...[]byte) ([]byte, error) {
+func (kr *Keyring) JWKS(extra ...[]byte) ([]byte, error) {
 	if len(extra) == 0 {
 		kr.mu.RLock()
 		cur, alone := kr.current, len(kr.previous) == 0
@@ -125,8 +128,8 @@ func (kr *keyring) jwks(extra ...[]byte) ([]byte, error) {
 	return append(append([]byte(`{"keys":[`), bytes.Join(parts, []byte(","))...), ']', '}'), nil
 }
 
-// verify checks a token signed by any published key.
-func (kr *keyring) verify(token, issuer string) (map[string]any, error) {
+// Verify checks a token signed by any published key.
+func (kr *Keyring) Verify(token, issuer string) (map[string]any, error) {
 	var last error = errors.New("no key")
 	for _, k := range kr.published() {
 		claims, err := k.verify(token, issuer)
@@ -136,4 +139,14 @@ func (kr *keyring) verify(token, issuer string) (map[string]any, error) {
 		last = err
 	}
 	return nil, last
+}
+
+// Current is the signing key, loaded, for the drills that sign with it
+// in their own ways.
+func (kr *Keyring) Current() (kid string, priv *rsa.PrivateKey, err error) {
+	k := kr.signer()
+	if err := k.wait(); err != nil {
+		return "", nil, err
+	}
+	return k.kid, k.priv, nil
 }

@@ -1,6 +1,11 @@
-package mockidp
+package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/ids"
+	"github.com/skctl/skctl/internal/mockidp/wire"
+)
 
 // The refresh-token side of the store: rotation, the families that
 // refresh.reuse_detection revokes, and the codes code.single_use tracks.
@@ -10,7 +15,7 @@ import "time"
 // rotated-out tokens, so that refresh.reuse_detection can tell a replay of
 // one of them and revoke the token that descends from it. Memory stays
 // bounded: a family keeps its last maxRetiredPerFamily tokens, and goes
-// when the sweep drops its IdP session.
+// when the sweep drops its IdP Session.
 type refreshFamily struct {
 	SessionID string   `json:"session_id"`
 	Live      string   `json:"live"`    // tokenKey of the current token
@@ -33,23 +38,23 @@ type redeemedCode struct {
 const maxRetiredPerFamily = 16
 
 // markRedeemed records that code was exchanged for refreshToken.
-func (s *store) markRedeemed(code, refreshToken string, expires time.Time) {
+func (s *Store) MarkRedeemed(code, refreshToken string, expires time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rk := ""
 	if refreshToken != "" {
-		rk = tokenKey(refreshToken)
+		rk = ids.Key(refreshToken)
 	}
-	s.redeemed[tokenKey(code)] = redeemedCode{Refresh: rk, Expires: expires}
+	s.redeemed[ids.Key(code)] = redeemedCode{Refresh: rk, Expires: expires}
 }
 
 // revokeRedeemed revokes the refresh token a redeemed code was exchanged
 // for, or the one that has replaced it by rotation. It reports whether the
 // code had been redeemed.
-func (s *store) revokeRedeemed(code string) bool {
+func (s *Store) RevokeRedeemed(code string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rc, ok := s.redeemed[tokenKey(code)]
+	rc, ok := s.redeemed[ids.Key(code)]
 	if !ok {
 		return false
 	}
@@ -64,25 +69,25 @@ func (s *store) revokeRedeemed(code string) bool {
 	return true
 }
 
-func (s *store) addRefresh(token string, g *refreshGrant) {
+func (s *Store) AddRefresh(token string, g *RefreshGrant) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.refresh[tokenKey(token)] = g
+	s.refresh[ids.Key(token)] = g
 	s.dirty = true
 }
 
 // rotateRefresh swaps an old refresh token for a new one atomically, so that
 // of two concurrent refreshes with one token exactly one wins (contract
-// §10). check runs under the lock with the token's grant and its session
-// (nil when the session has ended); when it fails nothing changes. The
-// returned session is a copy, marked used.
-func (s *store) rotateRefresh(old, next string, now time.Time, idle time.Duration, check func(*refreshGrant, *session) *oauthError) (*session, *oauthError) {
+// §10). check runs under the lock with the token's grant and its Session
+// (nil when the Session has ended); when it fails nothing changes. The
+// returned Session is a copy, marked used.
+func (s *Store) RotateRefresh(old, next string, now time.Time, idle time.Duration, check func(*RefreshGrant, *Session) *wire.Error) (*Session, *wire.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := tokenKey(old)
+	k := ids.Key(old)
 	g := s.refresh[k]
 	if g == nil {
-		return nil, errInvalidGrant("The refresh token is unknown, expired or was already used.")
+		return nil, wire.InvalidGrant("The refresh token is unknown, expired or was already used.")
 	}
 	ses := s.sessions[s.bySID[g.SessionID]]
 	if ses != nil && !ses.alive(now, idle) {
@@ -92,7 +97,7 @@ func (s *store) rotateRefresh(old, next string, now time.Time, idle time.Duratio
 		return nil, e
 	}
 	delete(s.refresh, k)
-	nk := tokenKey(next)
+	nk := ids.Key(next)
 	s.refresh[nk] = g
 	if nk != k { // refresh.no_new_refresh_token keeps the token: nothing retires
 		s.retire(g, k, nk)
@@ -105,7 +110,7 @@ func (s *store) rotateRefresh(old, next string, now time.Time, idle time.Duratio
 
 // retire records that the token under key old was rotated out in favour of
 // the one under live. The caller holds the lock.
-func (s *store) retire(g *refreshGrant, old, live string) {
+func (s *Store) retire(g *RefreshGrant, old, live string) {
 	f, ok := s.familyOf[old]
 	if !ok { // the first rotation of the chain
 		f = old
@@ -136,10 +141,10 @@ func (s *store) retire(g *refreshGrant, old, live string) {
 //
 // Within grace of its rotation, a replay of the token rotated out last is
 // forgiven: it fails alone, as two tabs racing to refresh would make it.
-func (s *store) revokeFamily(token string, now time.Time, grace time.Duration, allow func() bool) bool {
+func (s *Store) RevokeFamily(token string, now time.Time, grace time.Duration, allow func() bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := tokenKey(token)
+	k := ids.Key(token)
 	fam := s.families[s.familyOf[k]]
 	if fam == nil || fam.Live == k {
 		return false

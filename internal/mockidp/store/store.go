@@ -1,33 +1,38 @@
-package mockidp
+package store
 
 import (
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/ids"
 )
 
-// store holds the environment's mutable state: IdP sessions, authorization
+// Store holds the environment's mutable state: IdP sessions, authorization
 // codes, refresh tokens, sign-in pages waiting for a choice, and users
 // created by signing in with an unknown email. One mutex guards it all;
 // every operation is a few map look-ups, far below the cost of the RS256
 // signature that follows. Secrets are indexed by tokenKey, never stored.
-type store struct {
+type Store struct {
+	dir      *Directory // the fixtures, which never change
 	mu       sync.Mutex
-	sessions map[string]*session       // by tokenKey(cookie value)
-	bySID    map[string]string         // ses_… → tokenKey(cookie value)
-	codes    map[string]*authCode      // by tokenKey(code)
-	refresh  map[string]*refreshGrant  // by tokenKey(refresh token)
-	redeemed map[string]redeemedCode   // by tokenKey(code), for code.single_use
+	sessions map[string]*Session       // by ids.Key(cookie value)
+	bySID    map[string]string         // ses_… → ids.Key(cookie value)
+	codes    map[string]*AuthCode      // by ids.Key(code)
+	refresh  map[string]*RefreshGrant  // by ids.Key(refresh token)
+	redeemed map[string]redeemedCode   // by ids.Key(code), for code.single_use
 	families map[string]*refreshFamily // by the tokenKey of the family's first token
-	familyOf map[string]string         // tokenKey(refresh token) → its family, once rotated
-	pending  map[string]*pendingLogin  // by tokenKey(request handle)
-	users    []User                    // created at sign-in (just-in-time)
+	familyOf map[string]string         // ids.Key(refresh token) → its family, once rotated
+	pending  map[string]*PendingLogin  // by ids.Key(request handle)
+	users    []fixture.User            // created at sign-in (just-in-time)
 	dirty    bool                      // changed since the last save
 	clock    func() time.Time          // the environment's clock, for RotatedAt
 }
 
-// session is an IdP session, shared by every app of the environment
-// (contract §11).
-type session struct {
+// Session is an IdP Session, shared by every app of the environment
+// (docs/scalekit-contract.md §11).
+type Session struct {
 	ID       string    `json:"id"` // ses_…, the sid claim
 	UserID   string    `json:"user_id"`
 	OrgID    string    `json:"org_id"`
@@ -37,62 +42,63 @@ type session struct {
 	Expires  time.Time `json:"expires"` // absolute timeout
 }
 
-// grant is what a code or refresh token stands for.
-type grant struct {
+// Grant is what a code or refresh token stands for.
+type Grant struct {
 	ClientID  string `json:"client_id"`
 	Scope     string `json:"scope"`
 	SessionID string `json:"session_id"`
 }
 
-type authCode struct {
-	grant
+type AuthCode struct {
+	Grant
 	RedirectURI string    `json:"redirect_uri"`
 	Nonce       string    `json:"nonce,omitempty"`
 	Challenge   string    `json:"challenge,omitempty"`
 	Expires     time.Time `json:"expires"`
 }
 
-type refreshGrant struct {
-	grant
+type RefreshGrant struct {
+	Grant
 }
 
-type pendingLogin struct {
-	Request authRequest
+type PendingLogin struct {
+	Request AuthRequest
 	Expires time.Time
 }
 
-func newStore() *store {
-	return &store{
-		clock:    time.Now,
-		sessions: map[string]*session{},
+func New(fx *fixture.Fixtures, clock func() time.Time) *Store {
+	return &Store{
+		dir:      NewDirectory(fx),
+		clock:    clock,
+		sessions: map[string]*Session{},
 		bySID:    map[string]string{},
-		codes:    map[string]*authCode{},
-		refresh:  map[string]*refreshGrant{},
+		codes:    map[string]*AuthCode{},
+		refresh:  map[string]*RefreshGrant{},
 		families: map[string]*refreshFamily{},
 		redeemed: map[string]redeemedCode{},
 		familyOf: map[string]string{},
-		pending:  map[string]*pendingLogin{},
+		pending:  map[string]*PendingLogin{},
 	}
 }
 
-// sessionByCookie returns the live session behind a cookie value and marks
+// sessionByCookie returns the live Session behind a cookie value and marks
 // it used, or nil.
-func (s *store) sessionByCookie(cookie string, now time.Time, idle time.Duration) *session {
+func (s *Store) SessionByCookie(cookie string, now time.Time, idle time.Duration) *Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.touch(tokenKey(cookie), now, idle)
+	return s.touch(ids.Key(cookie), now, idle)
 }
 
-// sessionByID returns the live session with that sid and marks it used.
-func (s *store) sessionByID(sid string, now time.Time, idle time.Duration) *session {
+// sessionByID returns the live Session with that sid and marks it used.
+func (s *Store) SessionByID(sid string, now time.Time, idle time.Duration) *Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.touch(s.bySID[sid], now, idle)
 }
 
-// touch returns a copy of the live session stored under key, marked used
+// touch returns a copy of the live Session stored under key, marked used
 // now, or nil. The caller holds the lock.
-func (s *store) touch(key string, now time.Time, idle time.Duration) *session {
+func (s *Store) touch(key string, now time.Time, idle time.Duration) *Session {
 	ses := s.sessions[key]
 	if ses == nil || !ses.alive(now, idle) {
 		return nil
@@ -103,22 +109,22 @@ func (s *store) touch(key string, now time.Time, idle time.Duration) *session {
 	return &copy
 }
 
-func (ses *session) alive(now time.Time, idle time.Duration) bool {
+func (ses *Session) alive(now time.Time, idle time.Duration) bool {
 	return now.Before(ses.Expires) && now.Before(ses.LastSeen.Add(idle))
 }
 
-func (s *store) addSession(cookie string, ses *session) {
+func (s *Store) AddSession(cookie string, ses *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := tokenKey(cookie)
+	k := ids.Key(cookie)
 	s.sessions[k] = ses
 	s.bySID[ses.ID] = k
 	s.dirty = true
 }
 
-// endSession ends an IdP session. Its refresh tokens die with it: the
-// refresh grant checks that the session is alive (contract §10).
-func (s *store) endSession(sid string) bool {
+// endSession ends an IdP Session. Its refresh tokens die with it: the
+// refresh grant checks that the Session is alive (docs/scalekit-contract.md §10).
+func (s *Store) EndSession(sid string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k, ok := s.bySID[sid]
@@ -130,19 +136,19 @@ func (s *store) endSession(sid string) bool {
 	return ok
 }
 
-func (s *store) addCode(code string, c *authCode) {
+func (s *Store) AddCode(code string, c *AuthCode) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.codes[tokenKey(code)] = c
+	s.codes[ids.Key(code)] = c
 	s.dirty = true
 }
 
 // takeCode removes and returns a code: codes are single-use, so even a
 // failed redemption burns it (RFC 6749 §4.1.2).
-func (s *store) takeCode(code string) *authCode {
+func (s *Store) TakeCode(code string) *AuthCode {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := tokenKey(code)
+	k := ids.Key(code)
 	c := s.codes[k]
 	if c != nil {
 		delete(s.codes, k)
@@ -151,18 +157,18 @@ func (s *store) takeCode(code string) *authCode {
 	return c
 }
 
-func (s *store) addPending(handle string, p *pendingLogin) {
+func (s *Store) AddPending(handle string, p *PendingLogin) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.pending[tokenKey(handle)] = p
+	s.pending[ids.Key(handle)] = p
 }
 
 // takePending removes and returns a sign-in page's request: each page can be
 // answered once.
-func (s *store) takePending(handle string, now time.Time) *pendingLogin {
+func (s *Store) TakePending(handle string, now time.Time) *PendingLogin {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := tokenKey(handle)
+	k := ids.Key(handle)
 	p := s.pending[k]
 	delete(s.pending, k)
 	if p == nil || !now.Before(p.Expires) {
@@ -173,7 +179,7 @@ func (s *store) takePending(handle string, now time.Time) *pendingLogin {
 
 // addUser adds a signed-up user, or returns the one that signed up with
 // the same email first, so two concurrent sign-ups make one user.
-func (s *store) addUser(u User) User {
+func (s *Store) AddUser(u fixture.User) fixture.User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, old := range s.users {
@@ -186,7 +192,27 @@ func (s *store) addUser(u User) User {
 	return u
 }
 
-func (s *store) userByEmail(email string) (User, bool) {
+// Directory is the index of the fixtures.
+func (s *Store) Directory() *Directory { return s.dir }
+
+// User returns a user of the fixtures or one signed up since.
+func (s *Store) User(id string) (fixture.User, bool) {
+	if u, ok := s.dir.users[id]; ok {
+		return *u, true
+	}
+	return s.userByID(id)
+}
+
+// UserByEmail returns the user with an email, of the fixtures or signed up
+// since.
+func (s *Store) UserByEmail(email string) (fixture.User, bool) {
+	if u, ok := s.dir.UserByEmail(email); ok {
+		return *u, true
+	}
+	return s.userByEmail(strings.ToLower(email))
+}
+
+func (s *Store) userByEmail(email string) (fixture.User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, u := range s.users {
@@ -194,10 +220,10 @@ func (s *store) userByEmail(email string) (User, bool) {
 			return u, true
 		}
 	}
-	return User{}, false
+	return fixture.User{}, false
 }
 
-func (s *store) userByID(id string) (User, bool) {
+func (s *Store) userByID(id string) (fixture.User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, u := range s.users {
@@ -205,12 +231,12 @@ func (s *store) userByID(id string) (User, bool) {
 			return u, true
 		}
 	}
-	return User{}, false
+	return fixture.User{}, false
 }
 
 // sweep drops everything that has expired, so that a long-running mock
 // under load keeps a flat memory profile.
-func (s *store) sweep(now time.Time, idle time.Duration) {
+func (s *Store) Sweep(now time.Time, idle time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := len(s.sessions) + len(s.codes) + len(s.refresh)
@@ -236,7 +262,7 @@ func (s *store) sweep(now time.Time, idle time.Duration) {
 			delete(s.redeemed, k)
 		}
 	}
-	for f, fam := range s.families { // swept with their session
+	for f, fam := range s.families { // swept with their Session
 		if _, ok := s.bySID[fam.SessionID]; !ok {
 			for _, k := range fam.Retired {
 				delete(s.familyOf, k)
@@ -264,7 +290,7 @@ func (s *store) sweep(now time.Time, idle time.Duration) {
 
 // shrunk returns m, or a copy of it when the sweep has removed at least
 // half of the entries it had before, and those were many. A Go map never
-// gives back the room of deleted entries, so without the copy the store
+// gives back the room of deleted entries, so without the copy the Store
 // would keep the footprint of its busiest moment for the life of the
 // process; the copy costs one pass over what is left, at most once a
 // sweep.
@@ -279,12 +305,12 @@ func shrunk[K comparable, V any](m map[K]V, before int) map[K]V {
 	return out
 }
 
-// Stats counts what the store holds, for tests and benchmarks.
+// Stats counts what the Store holds, for tests and benchmarks.
 type Stats struct {
 	Sessions, Codes, RefreshTokens, PendingLogins, Users int
 }
 
-func (s *store) stats() Stats {
+func (s *Store) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Stats{len(s.sessions), len(s.codes), len(s.refresh), len(s.pending), len(s.users)}

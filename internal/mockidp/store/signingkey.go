@@ -1,4 +1,4 @@
-package mockidp
+package store
 
 import (
 	"crypto/rand"
@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/skctl/skctl/internal/mockidp/ids"
 )
 
 const keyFile = "signing-key.json"
@@ -30,7 +31,7 @@ const keyFile = "signing-key.json"
 type signingKey struct {
 	once     sync.Once
 	stateDir string
-	ids      *idGen
+	ids      *ids.Gen
 	// Set by load, inside once.
 	kid       string
 	pub       *rsa.PublicKey
@@ -51,7 +52,7 @@ type keyFileContents struct {
 
 // newGeneratedKey makes a fresh key now, saved in stateDir when set
 // (a rotation: it replaces the file's key).
-func newGeneratedKey(stateDir string, ids *idGen) *signingKey {
+func newGeneratedKey(stateDir string, ids *ids.Gen) *signingKey {
 	k := &signingKey{stateDir: stateDir, ids: ids}
 	k.once.Do(func() { k.err = k.generate(stateDir, ids) })
 	return k
@@ -59,7 +60,7 @@ func newGeneratedKey(stateDir string, ids *idGen) *signingKey {
 
 // newSigningKey returns the key of stateDir, loaded on first use from the
 // file there, or made anew (and saved there when stateDir is set).
-func newSigningKey(stateDir string, ids *idGen) *signingKey {
+func newSigningKey(stateDir string, ids *ids.Gen) *signingKey {
 	return &signingKey{stateDir: stateDir, ids: ids}
 }
 
@@ -70,7 +71,7 @@ func (k *signingKey) wait() error {
 	return k.err
 }
 
-func (k *signingKey) load(stateDir string, ids *idGen) error {
+func (k *signingKey) load(stateDir string, ids *ids.Gen) error {
 	if stateDir != "" {
 		data, err := os.ReadFile(filepath.Join(stateDir, keyFile))
 		switch {
@@ -84,7 +85,7 @@ func (k *signingKey) load(stateDir string, ids *idGen) error {
 }
 
 // generate makes a new key, and saves it in stateDir when that is set.
-func (k *signingKey) generate(stateDir string, ids *idGen) error {
+func (k *signingKey) generate(stateDir string, ids *ids.Gen) error {
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)
@@ -155,12 +156,16 @@ func (k *signingKey) set(kid string, publicJWK []byte, priv *rsa.PrivateKey) err
 }
 
 // sign returns the compact JWS of claims, with header
-// {"alg":"RS256","kid":"snk_…","typ":"JWT"} (contract §7).
+// {"alg":"RS256","kid":"snk_…","typ":"JWT"} (docs/scalekit-contract.md §7).
 func (k *signingKey) sign(claims any) (string, error) {
 	if err := k.wait(); err != nil {
 		return "", err
 	}
-	jws, err := signJSON(k.signer, claims)
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	jws, err := k.signer.Sign(payload)
 	if err != nil {
 		return "", err
 	}
@@ -195,30 +200,7 @@ func (k *signingKey) verify(token, issuer string) (map[string]any, error) {
 }
 
 // publicJWK is the published form of the key: RSA public members only,
-// since Node's jose rejects a set with private members (contract §6).
+// since Node's jose rejects a set with private members (docs/scalekit-contract.md §6).
 func publicJWK(kid string, pub *rsa.PublicKey) jose.JSONWebKey {
 	return jose.JSONWebKey{Key: pub, KeyID: kid, Algorithm: "RS256", Use: "sig"}
-}
-
-// writeFileAtomic writes through a temporary file and a rename, so that a
-// crash mid-write leaves the old file, never half of a new one. The mode is
-// 0600: the files hold a private key and session state.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -1,4 +1,4 @@
-package mockidp
+package store
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
 const stateFile = "state.json"
@@ -15,17 +17,17 @@ const stateFile = "state.json"
 // SHA-256 (tokenKey), so the file cannot be replayed against the mock.
 type snapshot struct {
 	Version  int                      `json:"version"`
-	Sessions map[string]*session      `json:"sessions"`
-	Codes    map[string]*authCode     `json:"codes"`
-	Refresh  map[string]*refreshGrant `json:"refresh_tokens"`
+	Sessions map[string]*Session      `json:"sessions"`
+	Codes    map[string]*AuthCode     `json:"codes"`
+	Refresh  map[string]*RefreshGrant `json:"refresh_tokens"`
 	// Families are the rotated-out refresh tokens that
 	// refresh.reuse_detection recognizes; absent from older files.
 	Families map[string]*refreshFamily `json:"refresh_families,omitempty"`
-	Users    []User                    `json:"users"`
+	Users    []fixture.User            `json:"users"`
 }
 
-// load fills the store from dir/state.json, if there is one.
-func (s *store) load(dir string) error {
+// load fills the Store from dir/state.json, if there is one.
+func (s *Store) Load(dir string) error {
 	data, err := os.ReadFile(filepath.Join(dir, stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -62,8 +64,8 @@ func (s *store) load(dir string) error {
 	return nil
 }
 
-// save writes the store to dir/state.json when it has changed.
-func (s *store) save(dir string) error {
+// save writes the Store to dir/state.json when it has changed.
+func (s *Store) Save(dir string) error {
 	s.mu.Lock()
 	if !s.dirty {
 		s.mu.Unlock()
