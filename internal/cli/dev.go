@@ -10,6 +10,7 @@ import (
 
 	"github.com/skctl/skctl/internal/config"
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/spf13/cobra"
 )
 
@@ -106,7 +107,7 @@ func appHost(addr string, bound net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-func userEmails(fx *mockidp.Fixtures) []string {
+func userEmails(fx *fixture.Fixtures) []string {
 	var out []string
 	for _, u := range fx.Users {
 		out = append(out, u.Email)

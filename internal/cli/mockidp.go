@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fault"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/spf13/cobra"
 )
 
@@ -108,7 +110,7 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	if issuer == "" {
 		issuer = "http://" + ln.Addr().String()
 	}
-	if mockidp.UsesMode(o.scenarios, fx, "net.tls_selfsigned") {
+	if mockidp.UsesMode(o.scenarios, fx, fault.NetTLSSelfsigned) {
 		cfg, err := mockidp.SelfSignedTLS()
 		if err != nil {
 			return err
@@ -138,13 +140,13 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	return serveUntilDone(ctx, d, log, "mock-idp", ln, &http.Server{Handler: srv.Handler()}, srv.Close, srv.LoadKey)
 }
 
-func loadFixtures(o *mockIDPOptions) (*mockidp.Fixtures, error) {
-	var fx *mockidp.Fixtures
+func loadFixtures(o *mockIDPOptions) (*fixture.Fixtures, error) {
+	var fx *fixture.Fixtures
 	var err error
 	if o.fixtures != "" {
-		fx, err = mockidp.LoadFixtures(o.fixtures)
+		fx, err = fixture.Load(o.fixtures)
 	} else {
-		fx, err = mockidp.DefaultFixtures()
+		fx, err = fixture.Default()
 	}
 	if err == nil {
 		err = fx.OverrideDefaultApp(o.clientID, o.clientSecret, o.redirectURIs, o.postLogoutURIs)

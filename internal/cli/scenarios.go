@@ -9,7 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fault"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/spf13/cobra"
 )
 
@@ -31,11 +32,11 @@ are listed too with --fixtures.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tw := tabwriter.NewWriter(d.Stdout, 0, 4, 2, ' ', 0)
-			for _, m := range mockidp.Modes() {
+			for _, m := range fault.Modes() {
 				fmt.Fprintf(tw, "%s\t%s\n", m.Name, m.Summary)
 			}
 			if fixtures != "" {
-				fx, err := mockidp.LoadFixtures(fixtures)
+				fx, err := fixture.Load(fixtures)
 				if err != nil {
 					return &usageError{err}
 				}

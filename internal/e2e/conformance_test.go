@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
 // conformanceCase is one row of the OpenID RP certification mapping in
@@ -151,7 +152,7 @@ func TestConformance(t *testing.T) {
 		ln, u := listenApp(t)
 		lns[i], urls = ln, append(urls, u)
 	}
-	fx, err := mockidp.DefaultFixtures()
+	fx, err := fixture.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
 // The fault groups of shared/mock-idp-scenarios.md that concern transport
@@ -38,7 +38,7 @@ var failServeArgs = []string{"--idp-timeout", failIdPTimeout.String()}
 // scenario sets.
 func startFailureIdP(t *testing.T, n int, scenarios map[string][]string) (*testIdP, []net.Listener) {
 	t.Helper()
-	fx, err := mockidp.DefaultFixtures()
+	fx, err := fixture.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

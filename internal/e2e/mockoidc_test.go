@@ -13,7 +13,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/oauth2-proxy/mockoidc"
 	"github.com/skctl/skctl/internal/mockidp"
-	"github.com/skctl/skctl/internal/mockidp/mockidptest"
+	"github.com/skctl/skctl/internal/mockidp/testenv"
 	"golang.org/x/oauth2"
 )
 
@@ -74,7 +74,7 @@ func TestStandardClientAgainstBothProviders(t *testing.T) {
 	// Not parallel: mockoidc keeps package-level state (NowFunc) and an
 	// unlocked session map.
 	t.Run("skctl mock-idp", func(t *testing.T) {
-		env := mockidptest.Start(t, mockidp.Options{})
+		env := testenv.Start(t, mockidp.Options{})
 		tok, idt := standardLogin(t, env.URL, "skc_59615193906741387", "test_secret_d8f1c5a2e0b94f7a9c3e6b1d",
 			"http://localhost:4321/api/auth/callback", []string{"openid", "email", "profile"},
 			oauth2.SetAuthURLParam("login_hint", "ada@acme.test"))

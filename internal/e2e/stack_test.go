@@ -15,6 +15,7 @@ import (
 
 	"github.com/skctl/skctl/internal/cli"
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
 // The default fixtures' apps (fixtures/default.yaml).
@@ -47,7 +48,7 @@ type testIdP struct {
 // redirect and post-logout URIs set to the given app URLs, in order.
 func startIdP(t *testing.T, c *clock, appURLs ...string) *testIdP {
 	t.Helper()
-	fx, err := mockidp.DefaultFixtures()
+	fx, err := fixture.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,12 +60,12 @@ func startIdP(t *testing.T, c *clock, appURLs ...string) *testIdP {
 }
 
 // startIdPWith serves the mock with the given fixtures.
-func startIdPWith(t *testing.T, fx *mockidp.Fixtures) *testIdP {
+func startIdPWith(t *testing.T, fx *fixture.Fixtures) *testIdP {
 	t.Helper()
 	return startIdPClock(t, nil, fx)
 }
 
-func startIdPClock(t *testing.T, c *clock, fx *mockidp.Fixtures) *testIdP {
+func startIdPClock(t *testing.T, c *clock, fx *fixture.Fixtures) *testIdP {
 	t.Helper()
 	return startIdPOptions(t, c, mockidp.Options{Fixtures: fx})
 }

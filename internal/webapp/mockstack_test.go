@@ -10,6 +10,7 @@ import (
 
 	"github.com/skctl/skctl/internal/config"
 	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/webapp"
 )
 
@@ -42,7 +43,7 @@ func newMockStack(tb testing.TB, opts mockidp.Options) *mockStack {
 	st.appLn, st.AppURL = listenLoopback(tb)
 	idpLn, st.IdPURL = listenLoopback(tb)
 
-	fx, err := mockidp.DefaultFixtures()
+	fx, err := fixture.Default()
 	if err != nil {
 		tb.Fatal(err)
 	}
