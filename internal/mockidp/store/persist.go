@@ -26,7 +26,7 @@ type snapshot struct {
 	Users    []fixture.User            `json:"users"`
 }
 
-// load fills the Store from dir/state.json, if there is one.
+// Load fills the Store from dir/state.json, if there is one.
 func (s *Store) Load(dir string) error {
 	data, err := os.ReadFile(filepath.Join(dir, stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -64,7 +64,7 @@ func (s *Store) Load(dir string) error {
 	return nil
 }
 
-// save writes the Store to dir/state.json when it has changed.
+// Save writes the Store to dir/state.json when it has changed.
 func (s *Store) Save(dir string) error {
 	s.mu.Lock()
 	if !s.dirty {

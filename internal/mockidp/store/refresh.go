@@ -15,7 +15,7 @@ import (
 // rotated-out tokens, so that refresh.reuse_detection can tell a replay of
 // one of them and revoke the token that descends from it. Memory stays
 // bounded: a family keeps its last maxRetiredPerFamily tokens, and goes
-// when the sweep drops its IdP Session.
+// when the sweep drops its IdP session.
 type refreshFamily struct {
 	SessionID string   `json:"session_id"`
 	Live      string   `json:"live"`    // tokenKey of the current token
@@ -37,7 +37,7 @@ type redeemedCode struct {
 // token fails alone, as by default.
 const maxRetiredPerFamily = 16
 
-// markRedeemed records that code was exchanged for refreshToken.
+// MarkRedeemed records that code was exchanged for refreshToken.
 func (s *Store) MarkRedeemed(code, refreshToken string, expires time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -48,7 +48,7 @@ func (s *Store) MarkRedeemed(code, refreshToken string, expires time.Time) {
 	s.redeemed[ids.Key(code)] = redeemedCode{Refresh: rk, Expires: expires}
 }
 
-// revokeRedeemed revokes the refresh token a redeemed code was exchanged
+// RevokeRedeemed revokes the refresh token a redeemed code was exchanged
 // for, or the one that has replaced it by rotation. It reports whether the
 // code had been redeemed.
 func (s *Store) RevokeRedeemed(code string) bool {
@@ -69,6 +69,7 @@ func (s *Store) RevokeRedeemed(code string) bool {
 	return true
 }
 
+// AddRefresh keeps a refresh token for its grant.
 func (s *Store) AddRefresh(token string, g *RefreshGrant) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -76,10 +77,10 @@ func (s *Store) AddRefresh(token string, g *RefreshGrant) {
 	s.dirty = true
 }
 
-// rotateRefresh swaps an old refresh token for a new one atomically, so that
+// RotateRefresh swaps an old refresh token for a new one atomically, so that
 // of two concurrent refreshes with one token exactly one wins (contract
-// §10). check runs under the lock with the token's grant and its Session
-// (nil when the Session has ended); when it fails nothing changes. The
+// §10). check runs under the lock with the token's grant and its session
+// (nil when the session has ended); when it fails nothing changes. The
 // returned Session is a copy, marked used.
 func (s *Store) RotateRefresh(old, next string, now time.Time, idle time.Duration, check func(*RefreshGrant, *Session) *wire.Error) (*Session, *wire.Error) {
 	s.mu.Lock()
@@ -132,7 +133,7 @@ func (s *Store) retire(g *RefreshGrant, old, live string) {
 	fam.Retired = append(fam.Retired, old)
 }
 
-// revokeFamily handles the replay of a refresh token for
+// RevokeFamily handles the replay of a refresh token for
 // refresh.reuse_detection (RFC 9700 §4.14.2): when token was rotated out
 // and allow says the mode is on (it is asked only then, so a counted mode
 // is used up by replays alone), the current token of its family is

@@ -66,6 +66,8 @@ type PendingLogin struct {
 	Expires time.Time
 }
 
+// New returns the empty state of an environment seeded with fx, on the
+// environment's clock.
 func New(fx *fixture.Fixtures, clock func() time.Time) *Store {
 	return &Store{
 		dir:      NewDirectory(fx),
@@ -81,7 +83,7 @@ func New(fx *fixture.Fixtures, clock func() time.Time) *Store {
 	}
 }
 
-// sessionByCookie returns the live Session behind a cookie value and marks
+// SessionByCookie returns the live Session behind a cookie value and marks
 // it used, or nil.
 func (s *Store) SessionByCookie(cookie string, now time.Time, idle time.Duration) *Session {
 	s.mu.Lock()
@@ -89,14 +91,14 @@ func (s *Store) SessionByCookie(cookie string, now time.Time, idle time.Duration
 	return s.touch(ids.Key(cookie), now, idle)
 }
 
-// sessionByID returns the live Session with that sid and marks it used.
+// SessionByID returns the live Session with that sid and marks it used.
 func (s *Store) SessionByID(sid string, now time.Time, idle time.Duration) *Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.touch(s.bySID[sid], now, idle)
 }
 
-// touch returns a copy of the live Session stored under key, marked used
+// touch returns a copy of the live session stored under key, marked used
 // now, or nil. The caller holds the lock.
 func (s *Store) touch(key string, now time.Time, idle time.Duration) *Session {
 	ses := s.sessions[key]
@@ -113,6 +115,7 @@ func (ses *Session) alive(now time.Time, idle time.Duration) bool {
 	return now.Before(ses.Expires) && now.Before(ses.LastSeen.Add(idle))
 }
 
+// AddSession starts an IdP session behind a cookie value.
 func (s *Store) AddSession(cookie string, ses *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -122,7 +125,7 @@ func (s *Store) AddSession(cookie string, ses *Session) {
 	s.dirty = true
 }
 
-// endSession ends an IdP Session. Its refresh tokens die with it: the
+// EndSession ends an IdP Session. Its refresh tokens die with it: the
 // refresh grant checks that the Session is alive (docs/scalekit-contract.md §10).
 func (s *Store) EndSession(sid string) bool {
 	s.mu.Lock()
@@ -136,6 +139,7 @@ func (s *Store) EndSession(sid string) bool {
 	return ok
 }
 
+// AddCode keeps an authorization code until it is redeemed or expires.
 func (s *Store) AddCode(code string, c *AuthCode) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -143,7 +147,7 @@ func (s *Store) AddCode(code string, c *AuthCode) {
 	s.dirty = true
 }
 
-// takeCode removes and returns a code: codes are single-use, so even a
+// TakeCode removes and returns a code: codes are single-use, so even a
 // failed redemption burns it (RFC 6749 §4.1.2).
 func (s *Store) TakeCode(code string) *AuthCode {
 	s.mu.Lock()
@@ -157,13 +161,14 @@ func (s *Store) TakeCode(code string) *AuthCode {
 	return c
 }
 
+// AddPending keeps a sign-in page's request behind its one-time handle.
 func (s *Store) AddPending(handle string, p *PendingLogin) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pending[ids.Key(handle)] = p
 }
 
-// takePending removes and returns a sign-in page's request: each page can be
+// TakePending removes and returns a sign-in page's request: each page can be
 // answered once.
 func (s *Store) TakePending(handle string, now time.Time) *PendingLogin {
 	s.mu.Lock()
@@ -177,7 +182,7 @@ func (s *Store) TakePending(handle string, now time.Time) *PendingLogin {
 	return p
 }
 
-// addUser adds a signed-up user, or returns the one that signed up with
+// AddUser adds a signed-up user, or returns the one that signed up with
 // the same email first, so two concurrent sign-ups make one user.
 func (s *Store) AddUser(u fixture.User) fixture.User {
 	s.mu.Lock()
@@ -234,7 +239,7 @@ func (s *Store) userByID(id string) (fixture.User, bool) {
 	return fixture.User{}, false
 }
 
-// sweep drops everything that has expired, so that a long-running mock
+// Sweep drops everything that has expired, so that a long-running mock
 // under load keeps a flat memory profile.
 func (s *Store) Sweep(now time.Time, idle time.Duration) {
 	s.mu.Lock()
@@ -262,7 +267,7 @@ func (s *Store) Sweep(now time.Time, idle time.Duration) {
 			delete(s.redeemed, k)
 		}
 	}
-	for f, fam := range s.families { // swept with their Session
+	for f, fam := range s.families { // swept with their session
 		if _, ok := s.bySID[fam.SessionID]; !ok {
 			for _, k := range fam.Retired {
 				delete(s.familyOf, k)
@@ -310,6 +315,7 @@ type Stats struct {
 	Sessions, Codes, RefreshTokens, PendingLogins, Users int
 }
 
+// Stats counts what the store holds now.
 func (s *Store) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
