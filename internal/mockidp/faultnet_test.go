@@ -21,7 +21,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp"
 )
 
-// The network, discovery and JWKS outage modes (shared/mock-idp-scenarios.md,
+// The network, discovery and JWKS outage modes (docs/failure-modes.md,
 // Modes), each asserted over real HTTP on 127.0.0.1.
 
 const discoveryPath = "/.well-known/openid-configuration"

@@ -17,7 +17,7 @@ import (
 )
 
 // The modes of the authorize, token, ID-token, access-token, refresh,
-// userinfo and logout tables of shared/mock-idp-scenarios.md, each over
+// userinfo and logout tables of docs/failure-modes.md, each over
 // real HTTP. Each test runs one root environment and switches one mode on
 // at a time through /__mock/faults, so a single key serves all its cases.
 
