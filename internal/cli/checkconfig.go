@@ -45,8 +45,8 @@ Exit codes:
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.cmd = cmd
-			if !slices.Contains(checkconfig.Formats, o.output) {
-				return usageErrorf("--output %q: use %s", o.output, strings.Join(checkconfig.Formats, ", "))
+			if !slices.Contains(checkconfig.Formats(), o.output) {
+				return usageErrorf("--output %q: use %s", o.output, strings.Join(checkconfig.Formats(), ", "))
 			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
@@ -60,7 +60,7 @@ Exit codes:
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as failures")
 	f.BoolVar(&o.offline, "offline", false, "run only the checks that need no network")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "timeout of each request to the environment")
-	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(checkconfig.Formats, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(checkconfig.Formats(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -77,7 +77,7 @@ func runCheckConfig(ctx context.Context, d *Deps, o *checkConfigOptions) error {
 	if err := report.Write(d.Stdout, o.output, o.output == "text" && isTerminal(d.Stdout)); err != nil {
 		return err
 	}
-	if code := report.ExitCode(o.strict); code != 0 {
+	if code := checkConfigExit(report.Result(o.strict)); code != ExitOK {
 		return &quietExit{code}
 	}
 	return nil

@@ -58,7 +58,7 @@ It stops gracefully on SIGINT or SIGTERM.`,
 
 func settingsHelp() string {
 	s := ""
-	for _, st := range config.Settings {
+	for _, st := range config.Settings() {
 		flag := "(environment only)"
 		if st.Flag != "" {
 			flag = "--" + st.Flag
@@ -80,7 +80,7 @@ func (c *configFlags) add(cmd *cobra.Command) {
 	c.values = map[string]*string{}
 	f := cmd.Flags()
 	f.StringVar(&c.envFile, "env-file", ".env", "the .env file to read settings from (a missing default ./.env is fine)")
-	for _, s := range config.Settings {
+	for _, s := range config.Settings() {
 		if s.Flag == "" {
 			continue
 		}
@@ -95,7 +95,7 @@ func (c *configFlags) add(cmd *cobra.Command) {
 // environment, the .env file.
 func (c *configFlags) sources(d *Deps, cmd *cobra.Command) config.Sources {
 	src := config.Sources{LookupEnv: d.LookupEnv, EnvFile: c.envFile, EnvFileExplicit: cmd.Flags().Changed("env-file"), Flags: map[string]string{}}
-	for _, s := range config.Settings {
+	for _, s := range config.Settings() {
 		if s.Flag != "" && cmd.Flags().Changed(s.Flag) {
 			src.Flags[s.Env] = *c.values[s.Env]
 		}
