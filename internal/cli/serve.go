@@ -34,7 +34,8 @@ Settings come from flags, then the environment, then the .env file
 (--env-file), then defaults:
 ` + settingsHelp() + `
 Unlike the guide it uses state, nonce and PKCE, keeps the tokens in
-encrypted cookies, and follows every row of serve-security.md.
+encrypted cookies, and checks every token's signature, issuer, audience
+and expiry (the README says what else it does differently, and why).
 
 It stops gracefully on SIGINT or SIGTERM.`,
 		Example: `  # Against a real environment, settings in ./.env
