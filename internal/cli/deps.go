@@ -1,7 +1,7 @@
 // Package cli is skctl's command tree: cobra commands, flags, logging and
 // exit codes. It is the only package that touches the process (standard
-// streams, environment, signals), through Deps, so that tests run the real
-// commands in-process.
+// streams, environment, network, signals), through Deps, so that tests run
+// the real commands in-process.
 package cli
 
 import (
@@ -10,16 +10,22 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/skctl/skctl/internal/oidcx"
 )
 
-// Deps are the process resources a command uses.
+// Deps are the process resources a command uses. A command reads nothing
+// of the process but through them.
 type Deps struct {
 	Stdout, Stderr io.Writer
 	// LookupEnv reads the environment, keeping unset and empty distinct.
-	LookupEnv  func(string) (string, bool)
-	HTTPClient *http.Client
-	Now        func() time.Time
-	Listen     func(network, addr string) (net.Listener, error)
+	LookupEnv func(string) (string, bool)
+	// Transport carries every outbound request: serve's and dev's calls to
+	// the IdP, check-config's, rotate-keys'. Each command builds its
+	// client (timeouts, response caps) on it; nil means oidcx's default.
+	Transport http.RoundTripper
+	Now       func() time.Time
+	Listen    func(network, addr string) (net.Listener, error)
 	// Ready is called once a long-running command serves on addr; nil in
 	// production. Tests use it to learn a :0 port.
 	Ready func(cmd string, addr net.Addr)
@@ -28,13 +34,34 @@ type Deps struct {
 // SystemDeps are the real process resources.
 func SystemDeps() *Deps {
 	return &Deps{
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		LookupEnv:  os.LookupEnv,
-		HTTPClient: &http.Client{Timeout: 10 * time.Second},
-		Now:        time.Now,
-		Listen:     net.Listen,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		LookupEnv: os.LookupEnv,
+		Transport: systemTransport(),
+		Now:       time.Now,
+		Listen:    net.Listen,
 	}
+}
+
+// systemTransport is the network: dial and TLS handshakes bounded (each
+// client adds an overall timeout), connections kept alive and shared by
+// every client of the process. The proxy settings (HTTPS_PROXY, NO_PROXY)
+// are the process's, read here at the edge, as net/http does.
+func systemTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout: 5 * time.Second,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}
+}
+
+// client returns an HTTP client on d.Transport with an overall timeout
+// and oidcx's response caps.
+func (d *Deps) client(timeout time.Duration) *http.Client {
+	return oidcx.NewHTTPClient(d.Transport, timeout)
 }
 
 func (d *Deps) ready(cmd string, addr net.Addr) {

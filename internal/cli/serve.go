@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/config"
-	"github.com/skctl/skctl/internal/oidcx"
 	"github.com/skctl/skctl/internal/webapp"
 	"github.com/spf13/cobra"
 )
@@ -125,7 +124,7 @@ func serveApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln ne
 	if idpTimeout <= 0 {
 		return usageErrorf("%s: --idp-timeout must be positive", name)
 	}
-	app, err := webapp.New(webapp.Options{Config: cfg, HTTPClient: oidcx.NewHTTPClient(nil, idpTimeout), Logger: log, Now: d.Now})
+	app, err := webapp.New(webapp.Options{Config: cfg, HTTPClient: d.client(idpTimeout), Logger: log, Now: d.Now})
 	if err != nil {
 		return &usageError{fmt.Errorf("%s: %w", name, err)}
 	}
