@@ -26,10 +26,20 @@ type Deps struct {
 	Transport http.RoundTripper
 	Now       func() time.Time
 	Listen    func(network, addr string) (net.Listener, error)
-	// Ready is called once a long-running command serves on addr; nil in
-	// production. Tests use it to learn a :0 port.
-	Ready func(cmd string, addr net.Addr)
+	// Ready is called once a long-running command serves on addr, once
+	// per server (dev has two: "dev" and "dev-idp"); nil in production.
+	// Tests use it to learn a :0 port.
+	Ready func(name string, addr net.Addr)
+	// ShutdownTimeout bounds a graceful shutdown: how long requests in
+	// flight may take to finish before their connections are closed.
+	// Zero means defaultShutdownTimeout.
+	ShutdownTimeout time.Duration
 }
+
+// defaultShutdownTimeout is long enough for any request of a healthy app
+// (the IdP calls time out after 10 s), and short enough that Ctrl-C never
+// waits on a hung one for long.
+const defaultShutdownTimeout = 10 * time.Second
 
 // SystemDeps are the real process resources.
 func SystemDeps() *Deps {
@@ -64,8 +74,15 @@ func (d *Deps) client(timeout time.Duration) *http.Client {
 	return oidcx.NewHTTPClient(d.Transport, timeout)
 }
 
-func (d *Deps) ready(cmd string, addr net.Addr) {
+func (d *Deps) ready(name string, addr net.Addr) {
 	if d.Ready != nil {
-		d.Ready(cmd, addr)
+		d.Ready(name, addr)
 	}
+}
+
+func (d *Deps) shutdownTimeout() time.Duration {
+	if d.ShutdownTimeout > 0 {
+		return d.ShutdownTimeout
+	}
+	return defaultShutdownTimeout
 }

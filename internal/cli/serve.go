@@ -114,25 +114,32 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 		return usageErrorf("serve: listen on %s: %w (pick another address with --addr or SKCTL_ADDR)", cfg.Addr, err)
 	}
 	defer ln.Close()
-	return serveApp(ctx, d, log, "serve", ln, cfg, o.idpTimeout, func() error { return nil })
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	app, err := newApp(runCtx, d, log, "serve", ln, cfg, o.idpTimeout)
+	if err != nil {
+		return err
+	}
+	return serveAll(ctx, d, log, app)
 }
 
-// serveApp runs the web app on ln until ctx ends, fetching discovery in
-// the background (/readyz tells when it is done). An issuer mismatch (C9)
-// stops it with a configuration error.
-func serveApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, cfg *config.Config, idpTimeout time.Duration, closeFn func() error) error {
+// newApp returns the web app's server on ln, calling the IdP through
+// d.Transport. It fetches discovery in the background until ctx ends
+// (/readyz tells when it is done); an issuer mismatch (C9) is its fatal
+// error, a configuration error.
+func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, cfg *config.Config, idpTimeout time.Duration) (*server, error) {
 	if idpTimeout <= 0 {
-		return usageErrorf("%s: --idp-timeout must be positive", name)
+		return nil, usageErrorf("%s: --idp-timeout must be positive", name)
 	}
 	app, err := webapp.New(webapp.Options{Config: cfg, HTTPClient: d.client(idpTimeout), Logger: log, Now: d.Now})
 	if err != nil {
-		return &usageError{fmt.Errorf("%s: %w", name, err)}
+		return nil, &usageError{fmt.Errorf("%s: %w", name, err)}
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go app.Run(runCtx)
-	log.Info(name+" ready", "addr", ln.Addr().String(), "redirect_uri", cfg.RedirectURI, "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID)
-	return serveUntilDone(ctx, d, log, name, ln, newAppServer(app.Handler()), closeFn, app.Fatal)
+	go app.Run(ctx)
+	return &server{
+		name: name, ln: ln, hs: newAppServer(app.Handler()), fatal: app.Fatal,
+		readyAttrs: []any{"redirect_uri", cfg.RedirectURI, "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID},
+	}, nil
 }
 
 // newAppServer returns the http.Server of the web app, with the limits of
