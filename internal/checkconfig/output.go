@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// Formats of --output.
-var Formats = []string{"text", "json", "github", "junit"}
+// Formats are the values of --output.
+func Formats() []string { return []string{"text", "json", "github", "junit"} }
 
 // Write writes the report in format (one of Formats); color applies to
 // text only, and only when the caller writes to a terminal.
@@ -24,7 +24,7 @@ func (r *Report) Write(w io.Writer, format string, color bool) error {
 	case "junit":
 		return r.writeJUnit(w)
 	}
-	return fmt.Errorf("unknown output %q: use %s", format, strings.Join(Formats, ", "))
+	return fmt.Errorf("unknown output %q: use %s", format, strings.Join(Formats(), ", "))
 }
 
 // summary is the closing line of the text output.
@@ -33,12 +33,23 @@ func (r *Report) summary() string {
 	return fmt.Sprintf("checks: %d pass, %d warn, %d fail, %d skipped", n[Pass], n[Warn], n[Fail], n[Skipped])
 }
 
-var colors = map[Status]string{Pass: "\x1b[32m", Warn: "\x1b[33m", Fail: "\x1b[31m", Skipped: "\x1b[2m"}
+// color is the ANSI colour of a status label.
+func color(s Status) string {
+	switch s {
+	case Pass:
+		return "\x1b[32m" // green
+	case Warn:
+		return "\x1b[33m" // yellow
+	case Fail:
+		return "\x1b[31m" // red
+	}
+	return "\x1b[2m" // dim: skipped
+}
 
-func (r *Report) writeText(w io.Writer, color bool) error {
+func (r *Report) writeText(w io.Writer, colored bool) error {
 	width := 0
 	for _, c := range r.Checks {
-		width = max(width, len(c.ID))
+		width = max(width, len(string(c.ID)))
 	}
 	fmt.Fprintf(w, "skctl check-config: %s\n", r.EnvironmentURL)
 	for _, c := range r.Checks {
@@ -47,8 +58,8 @@ func (r *Report) writeText(w io.Writer, color bool) error {
 			label = "SKIP"
 		}
 		label = fmt.Sprintf("%-4s", label)
-		if color {
-			label = colors[c.Status] + label + "\x1b[0m"
+		if colored {
+			label = color(c.Status) + label + "\x1b[0m"
 		}
 		fmt.Fprintf(w, "  %s  %-*s  %s\n", label, width, c.ID, c.Message)
 		if c.Hint != "" {
@@ -80,7 +91,7 @@ func (r *Report) writeGitHub(w io.Writer) error {
 		if c.Hint != "" {
 			msg += "\nfix: " + c.Hint
 		}
-		fmt.Fprintf(w, "::%s title=%s::%s\n", kind, ghProperty("check-config "+c.ID), ghData(msg))
+		fmt.Fprintf(w, "::%s title=%s::%s\n", kind, ghProperty("check-config "+string(c.ID)), ghData(msg))
 	}
 	_, err := fmt.Fprintf(w, "::notice title=check-config::%s\n", ghData(r.summary()))
 	return err
@@ -128,7 +139,7 @@ type junitMessage struct {
 func (r *Report) writeJUnit(w io.Writer) error {
 	s := junitSuite{Name: "skctl check-config", Tests: len(r.Checks)}
 	for _, c := range r.Checks {
-		tc := junitCase{Class: "check-config", Name: c.ID}
+		tc := junitCase{Class: "check-config", Name: string(c.ID)}
 		switch c.Status {
 		case Fail:
 			s.Failures++

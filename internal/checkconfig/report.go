@@ -15,14 +15,13 @@ const (
 	Skipped Status = "skipped"
 )
 
-// Check is one check's result. ID is stable across versions, for CI
-// configurations that look for it; every warn or fail has a Hint that
-// says what to change and where.
+// Check is one check's result. Every warn or fail has a Hint that says
+// what to change and where.
 type Check struct {
-	ID      string `json:"id"`
-	Status  Status `json:"status"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
+	ID      CheckID `json:"id"`
+	Status  Status  `json:"status"`
+	Message string  `json:"message"`
+	Hint    string  `json:"hint,omitempty"`
 }
 
 // Report is every check of one run.
@@ -30,29 +29,33 @@ type Report struct {
 	EnvironmentURL string  `json:"environment_url"`
 	Checks         []Check `json:"checks"`
 	// Unreachable is set when the environment could not be reached at
-	// all (exit code 3).
+	// all.
 	Unreachable bool `json:"unreachable"`
 }
 
-// Exit codes of check-config (README, "Exit codes").
+// Result is a run's verdict. The command maps it to an exit code; the
+// numbers live with the command's other exit codes.
+type Result int
+
+// The verdicts, from best to worst.
 const (
-	ExitOK          = 0
-	ExitFailed      = 1
-	ExitUnreachable = 3
+	Passed      Result = iota // every check passed (warnings allowed, unless strict)
+	Failed                    // a check failed, or warned with strict
+	Unreachable               // the environment could not be reached
 )
 
-// ExitCode is 3 when the environment could not be reached, 1 when a check
-// failed (or warned, with strict), else 0.
-func (r *Report) ExitCode(strict bool) int {
+// Result is Unreachable when the environment could not be reached, Failed
+// when a check failed (or warned, with strict), else Passed.
+func (r *Report) Result(strict bool) Result {
 	if r.Unreachable {
-		return ExitUnreachable
+		return Unreachable
 	}
 	for _, c := range r.Checks {
 		if c.Status == Fail || (strict && c.Status == Warn) {
-			return ExitFailed
+			return Failed
 		}
 	}
-	return ExitOK
+	return Passed
 }
 
 // Count returns how many checks have each status.
@@ -64,19 +67,35 @@ func (r *Report) Count() map[Status]int {
 	return n
 }
 
-func (r *Report) add(id string, s Status, msg, hint string) {
-	r.Checks = append(r.Checks, Check{ID: id, Status: s, Message: msg, Hint: hint})
-}
-
-func (r *Report) pass(id, msg string)       { r.add(id, Pass, msg, "") }
-func (r *Report) warn(id, msg, hint string) { r.add(id, Warn, msg, hint) }
-func (r *Report) fail(id, msg, hint string) { r.add(id, Fail, msg, hint) }
-func (r *Report) skip(id, why string)       { r.add(id, Skipped, why, "") }
-func (r *Report) status(id string) (Status, bool) {
+// Find returns the result of check id, if the report has it.
+func (r *Report) Find(id CheckID) (Check, bool) {
 	for _, c := range r.Checks {
 		if c.ID == id {
-			return c.Status, true
+			return c, true
 		}
 	}
-	return "", false
+	return Check{}, false
 }
+
+func (r *Report) add(id CheckID, res result) {
+	r.Checks = append(r.Checks, Check{ID: id, Status: res.status, Message: res.message, Hint: res.hint})
+	if res.unreachable {
+		r.Unreachable = true
+	}
+}
+
+// result is what a check's run function found.
+type result struct {
+	status        Status
+	message, hint string
+	// unreachable: the environment could not be reached at all (DNS,
+	// connection refused, a timeout).
+	unreachable bool
+	// why a skipped check did not run.
+	why string
+}
+
+func pass(msg string) result       { return result{status: Pass, message: msg} }
+func warn(msg, hint string) result { return result{status: Warn, message: msg, hint: hint} }
+func fail(msg, hint string) result { return result{status: Fail, message: msg, hint: hint} }
+func skip(why string) result       { return result{status: Skipped, message: "skipped: " + why, why: why} }

@@ -7,7 +7,12 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/config"
+	"github.com/skctl/skctl/internal/oidcx"
 )
+
+// Settings are the raw values check-config judges, by variable name; an
+// unset setting is absent.
+type Settings map[string]string
 
 // Options configure a run.
 type Options struct {
@@ -22,39 +27,88 @@ type Options struct {
 	Leeway time.Duration
 }
 
-// The checks that need the network, in the order they run.
-var remoteChecks = []string{
-	"discovery.fetch", "discovery.issuer", "discovery.endpoints", "discovery.pkce", "discovery.signing_alg",
-	"keys.jwks", "credentials.client_credentials", "redirect.registered", "redirect.post_logout", "clock.skew",
+// state is what the checks of one run share: the options, and what the
+// earlier checks learnt.
+type state struct {
+	o Options
+	// env is the environment URL as the IdP sees it (a trailing slash,
+	// already failed by settings.environment_url, removed), or "" when
+	// it is unusable.
+	env string
+	doc oidcx.Metadata // the same fields serve reads
+	// date is the IdP's Date header on the discovery response.
+	date time.Time
 }
 
-// Run runs every check it can.
+// Run runs the declared checks in order, skipping those whose needs are
+// unmet.
 func Run(ctx context.Context, o Options) *Report {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	st := &state{o: o, env: usableEnvironment(o.Settings[config.EnvEnvironmentURL])}
 	r := &Report{EnvironmentURL: o.Settings[config.EnvEnvironmentURL]}
-	envURL := checkSettings(r, o.Settings)
-	switch {
-	case o.Offline:
-		skipRest(r, "skipped: --offline")
-		return r
-	case envURL == nil:
-		skipRest(r, "skipped: "+config.EnvEnvironmentURL+" is unusable")
-		return r
+	done := map[CheckID]result{}
+	for _, c := range checks() {
+		if !c.applies(o.Settings) {
+			continue
+		}
+		var res result
+		if why := st.unmet(c, done); why != "" {
+			res = skip(why)
+		} else {
+			res = c.run(st, ctx)
+		}
+		done[c.id] = res
+		r.add(c.id, res)
 	}
-	// A trailing slash was already flagged; the rest is checked as the
-	// IdP would see the URL without it.
-	env := strings.TrimRight(o.Settings[config.EnvEnvironmentURL], "/")
-	c := &checker{r: r, o: o, env: env}
-	c.run(ctx)
 	return r
 }
 
-func skipRest(r *Report, why string) {
-	for _, id := range remoteChecks {
-		if _, done := r.status(id); !done {
-			r.skip(id, why)
+// unmet returns why c cannot run, or "" when it can.
+func (st *state) unmet(c check, done map[CheckID]result) string {
+	if c.network {
+		switch {
+		case st.o.Offline:
+			return "--offline"
+		case st.env == "":
+			return config.EnvEnvironmentURL + " is unusable"
 		}
 	}
+	for _, id := range c.needs {
+		switch got := done[id]; got.status {
+		case Skipped:
+			return got.why // the needed check's own reason
+		case Fail:
+			return blocksOf(id)
+		}
+	}
+	for _, env := range c.needsSet {
+		if st.o.Settings[env] == "" {
+			return env + " is not set"
+		}
+	}
+	return ""
+}
+
+// blocksOf is why checks that need check id skip when it fails.
+func blocksOf(id CheckID) string {
+	for _, c := range checks() {
+		if c.id == id && c.blocks != "" {
+			return c.blocks
+		}
+	}
+	return string(id) + " failed"
+}
+
+// usableEnvironment returns the environment URL the network checks use,
+// or "" when they cannot run. A trailing slash is already failed by
+// settings.environment_url; the rest is checked as the IdP sees the URL,
+// without it.
+func usableEnvironment(raw string) string {
+	env := strings.TrimRight(raw, "/")
+	if config.ValidateEnvironmentURL(env) != nil {
+		return ""
+	}
+	return env
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"slices"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/skctl/skctl/internal/checkconfig"
 	"github.com/skctl/skctl/internal/config"
-	"github.com/skctl/skctl/internal/oidcx"
 	"github.com/spf13/cobra"
 )
 
@@ -34,19 +34,19 @@ document, issuer and endpoints; its signing keys; the client ID and secret
 URI are registered; and the clock. It runs every check it can and says, for
 each problem, exactly what to change and where.
 
-Exit codes:
-  0  every check passed (warnings allowed, unless --strict)
-  1  a check failed
-  2  usage error, or an unreadable --env-file
-  3  the environment could not be reached`,
+` + fmt.Sprintf(`Exit codes:
+  %d  every check passed (warnings allowed, unless --strict)
+  %d  a check failed
+  %d  usage error, or an unreadable --env-file
+  %d  the environment could not be reached`, checkConfigExit(checkconfig.Passed), checkConfigExit(checkconfig.Failed), ExitUsage, checkConfigExit(checkconfig.Unreachable)),
 		Example: `  skctl check-config
   skctl check-config --output github --strict     # in a GitHub Actions step
   skctl check-config --offline                    # settings only, no network`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.cmd = cmd
-			if !slices.Contains(checkconfig.Formats, o.output) {
-				return usageErrorf("--output %q: use %s", o.output, strings.Join(checkconfig.Formats, ", "))
+			if !slices.Contains(checkconfig.Formats(), o.output) {
+				return usageErrorf("--output %q: use %s", o.output, strings.Join(checkconfig.Formats(), ", "))
 			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
@@ -60,7 +60,7 @@ Exit codes:
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as failures")
 	f.BoolVar(&o.offline, "offline", false, "run only the checks that need no network")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "timeout of each request to the environment")
-	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(checkconfig.Formats, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(checkconfig.Formats(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -69,25 +69,37 @@ func runCheckConfig(ctx context.Context, d *Deps, o *checkConfigOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	client := oidcx.NewHTTPClient(nil, o.timeout)
+	client := d.client(o.timeout)
+	// Redirects are the answers being judged (is the redirect URI
+	// registered?), never followed.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	report := checkconfig.Run(ctx, checkconfig.Options{
 		Settings: settings, Offline: o.offline, Client: client, Now: d.Now, Leeway: 90 * time.Second,
 	})
-	if err := report.Write(d.Stdout, o.output, o.output == "text" && isTerminal(d.Stdout)); err != nil {
+	colored := o.output == "text" && isTerminal(d.Stdout) && !noColor(d.LookupEnv)
+	if err := report.Write(d.Stdout, o.output, colored); err != nil {
 		return err
 	}
-	if code := report.ExitCode(o.strict); code != 0 {
+	if code := checkConfigExit(report.Result(o.strict)); code != ExitOK {
 		return &quietExit{code}
 	}
 	return nil
 }
 
-// isTerminal reports whether w is a terminal that wants colour (and
-// NO_COLOR is unset).
+// noColor reports whether the user asked for no colour (no-color.org:
+// NO_COLOR set and not empty).
+func noColor(lookupEnv func(string) (string, bool)) bool {
+	if lookupEnv == nil {
+		return false
+	}
+	v, _ := lookupEnv("NO_COLOR")
+	return v != ""
+}
+
+// isTerminal reports whether w is a terminal.
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" {
+	if !ok {
 		return false
 	}
 	st, err := f.Stat()

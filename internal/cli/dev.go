@@ -74,25 +74,32 @@ func runDev(ctx context.Context, d *Deps, o *devOptions) error {
 	if err != nil {
 		return &usageError{fmt.Errorf("dev: %w", err)}
 	}
-	idpServer := &http.Server{Handler: idp.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go idpServer.Serve(idpLn)
+	idpServer := &server{name: "dev-idp", ln: idpLn, hs: &http.Server{Handler: idp.Handler()},
+		readyAttrs: []any{"issuer", idp.Issuer(), "state_dir", o.stateDir}, fatal: idp.LoadKey, close: idp.Close}
 
-	app := idp.DefaultApp()
+	mockApp := idp.DefaultApp()
 	settings := map[string]string{
-		config.EnvEnvironmentURL: idp.Issuer(), config.EnvClientID: app.ClientID,
-		config.EnvClientSecret: app.ClientSecret, config.EnvRedirectURI: redirect, config.EnvAddr: o.addr,
+		config.EnvEnvironmentURL: idp.Issuer(), config.EnvClientID: mockApp.ClientID,
+		config.EnvClientSecret: mockApp.ClientSecret, config.EnvRedirectURI: redirect, config.EnvAddr: o.addr,
 	}
 	cfg, err := config.Load(config.Sources{LookupEnv: func(k string) (string, bool) { v, ok := settings[k]; return v, ok }})
 	if err != nil {
+		idp.Close()
 		return &usageError{fmt.Errorf("dev: %w", err)}
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	app, err := newApp(runCtx, d, log, "dev", appLn, cfg, 10*time.Second)
+	if err != nil {
+		idp.Close()
+		return err
 	}
 	fmt.Fprintf(d.Stdout, "skctl dev: open %s/ and sign in.\n  app       %s/\n  mock IdP  %s (users: %s)\n",
 		origin, origin, idp.Issuer(), strings.Join(userEmails(fx), ", "))
-	closeIdP := func() error {
-		idpServer.Shutdown(context.WithoutCancel(ctx))
-		return idp.Close()
-	}
-	return serveApp(ctx, d, log, "dev", appLn, cfg, 10*time.Second, closeIdP)
+	// The IdP first: the app's discovery starts at once, against it. Both
+	// stop together, each bounded by the shutdown timeout, so a request
+	// hung in the mock (net.hang) cannot hold Ctrl-C.
+	return serveAll(ctx, d, log, idpServer, app)
 }
 
 // appHost is the host:port the browser uses for the app: the --addr host

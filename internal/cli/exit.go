@@ -3,15 +3,29 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/skctl/skctl/internal/checkconfig"
 )
 
-// Exit codes, the same for every command (README, "Exit codes").
+// Exit codes, the same for every command (README, "Exit codes"). They are
+// declared here only; check-config's report has a Result, mapped below.
 const (
 	ExitOK          = 0 // success
 	ExitError       = 1 // an error; for check-config, a check failed
 	ExitUsage       = 2 // bad flags, arguments or configuration
 	ExitUnreachable = 3 // the IdP could not be reached
 )
+
+// checkConfigExit is the exit code of each check-config result.
+func checkConfigExit(r checkconfig.Result) int {
+	switch r {
+	case checkconfig.Passed:
+		return ExitOK
+	case checkconfig.Unreachable:
+		return ExitUnreachable
+	}
+	return ExitError
+}
 
 // usageError marks an error the user fixes by changing flags, environment
 // or files: exit code 2.

@@ -3,10 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -136,8 +133,8 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	// go to stderr. The secret is the mock's own, printed on purpose.
 	fmt.Fprintf(d.Stdout, "SCALEKIT_ENVIRONMENT_URL=%s\nSCALEKIT_CLIENT_ID=%s\nSCALEKIT_CLIENT_SECRET=%s\nSCALEKIT_REDIRECT_URI=%s\n",
 		srv.Issuer(), app.ClientID, app.ClientSecret, redirect)
-	log.Info("mock-idp ready", "issuer", srv.Issuer(), "addr", ln.Addr().String(), "state_dir", o.stateDir)
-	return serveUntilDone(ctx, d, log, "mock-idp", ln, &http.Server{Handler: srv.Handler()}, srv.Close, srv.LoadKey)
+	return serveAll(ctx, d, log, &server{name: "mock-idp", ln: ln, hs: &http.Server{Handler: srv.Handler()},
+		readyAttrs: []any{"issuer", srv.Issuer(), "state_dir", o.stateDir}, fatal: srv.LoadKey, close: srv.Close})
 }
 
 func loadFixtures(o *mockIDPOptions) (*fixture.Fixtures, error) {
@@ -155,46 +152,4 @@ func loadFixtures(o *mockIDPOptions) (*fixture.Fixtures, error) {
 		return nil, &usageError{fmt.Errorf("mock-idp: %w", err)}
 	}
 	return fx, nil
-}
-
-// serveUntilDone serves hs on ln until ctx ends or the channel that
-// afterReady returns (once serving) delivers an error, then shuts down
-// gracefully: requests in flight finish (up to 10 s), then closeFn runs.
-// afterReady may be nil.
-func serveUntilDone(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, hs *http.Server, closeFn func() error, afterReady func() <-chan error) error {
-	if hs.ReadHeaderTimeout == 0 {
-		hs.ReadHeaderTimeout = 10 * time.Second
-	}
-	if hs.IdleTimeout == 0 {
-		hs.IdleTimeout = 2 * time.Minute
-	}
-	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	d.ready(name, ln.Addr())
-	var fatal <-chan error
-	if afterReady != nil {
-		fatal = afterReady()
-	}
-
-	var serveErr, fatalErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down", "cmd", name)
-	case serveErr = <-errc:
-	case fatalErr = <-fatal:
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		log.Warn("shutdown", "err", err)
-	}
-	closeErr := closeFn()
-	switch {
-	case fatalErr != nil:
-		return &usageError{fmt.Errorf("%s: %w", name, fatalErr)}
-	case serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed):
-		return fmt.Errorf("%s: %w", name, serveErr)
-	}
-	return closeErr
 }

@@ -41,12 +41,22 @@ func Run(ctx context.Context, args []string, d *Deps) int {
 	var q *quietExit
 	if err != nil && !errors.As(err, &q) {
 		fmt.Fprintf(d.Stderr, "error: %v\n", err)
-		// cobra reports an unknown command as a plain error.
-		if strings.HasPrefix(err.Error(), "unknown command") {
-			return ExitUsage
-		}
 	}
 	return exitCode(err)
+}
+
+// unknownCommand is the root's argument check. With Args set, cobra hands
+// an unknown subcommand to the root as an argument instead of failing with
+// a plain error, so it comes back here as a usage error (exit code 2).
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += " (did you mean " + strings.Join(s, " or ") + "?)"
+	}
+	return usageErrorf("%s; see %s --help", msg, cmd.CommandPath())
 }
 
 // noArgs is cobra.NoArgs with a usage error's exit code.
@@ -69,11 +79,15 @@ func newRootCmd(d *Deps) *cobra.Command {
   skctl mock-idp      a local Scalekit environment for development and CI
   skctl check-config  a CI gate: will sign-in work with this configuration?
 
-Exit codes: 0 success, 1 error (check-config: a check failed),
-2 usage or configuration error, 3 the IdP could not be reached.`,
+` + fmt.Sprintf(`Exit codes: %d success, %d error (check-config: a check failed),
+%d usage or configuration error, %d the IdP could not be reached.`, ExitOK, ExitError, ExitUsage, ExitUnreachable),
 		Version:       Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          unknownCommand,
+		// A bare `skctl` shows the help, as cobra does for a root with no
+		// Run; the root needs one for Args to be checked.
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if g.logFormat != "text" && g.logFormat != "json" {
 				return usageErrorf("--log-format %q: use text or json", g.logFormat)

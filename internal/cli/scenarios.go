@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/skctl/skctl/internal/mockidp/fault"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
@@ -67,7 +68,7 @@ drill. go-oidc apps (skctl serve) reload the keys on the new kid.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body, _ := json.Marshal(map[string]any{"overlap": overlap, "scenario": scenario})
-			resp, err := d.HTTPClient.Post(strings.TrimRight(url, "/")+"/__mock/rotate-keys", "application/json", bytes.NewReader(body))
+			resp, err := d.client(10*time.Second).Post(strings.TrimRight(url, "/")+"/__mock/rotate-keys", "application/json", bytes.NewReader(body))
 			if err != nil {
 				return fmt.Errorf("rotate-keys: %w (is skctl mock-idp running at %s? pass --url)", err, url)
 			}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/config"
-	"github.com/skctl/skctl/internal/oidcx"
 	"github.com/skctl/skctl/internal/webapp"
 	"github.com/spf13/cobra"
 )
@@ -34,7 +33,8 @@ Settings come from flags, then the environment, then the .env file
 (--env-file), then defaults:
 ` + settingsHelp() + `
 Unlike the guide it uses state, nonce and PKCE, keeps the tokens in
-encrypted cookies, and follows every row of serve-security.md.
+encrypted cookies, and checks every token's signature, issuer, audience
+and expiry (the README says what else it does differently, and why).
 
 It stops gracefully on SIGINT or SIGTERM.`,
 		Example: `  # Against a real environment, settings in ./.env
@@ -58,7 +58,7 @@ It stops gracefully on SIGINT or SIGTERM.`,
 
 func settingsHelp() string {
 	s := ""
-	for _, st := range config.Settings {
+	for _, st := range config.Settings() {
 		flag := "(environment only)"
 		if st.Flag != "" {
 			flag = "--" + st.Flag
@@ -80,7 +80,7 @@ func (c *configFlags) add(cmd *cobra.Command) {
 	c.values = map[string]*string{}
 	f := cmd.Flags()
 	f.StringVar(&c.envFile, "env-file", ".env", "the .env file to read settings from (a missing default ./.env is fine)")
-	for _, s := range config.Settings {
+	for _, s := range config.Settings() {
 		if s.Flag == "" {
 			continue
 		}
@@ -95,7 +95,7 @@ func (c *configFlags) add(cmd *cobra.Command) {
 // environment, the .env file.
 func (c *configFlags) sources(d *Deps, cmd *cobra.Command) config.Sources {
 	src := config.Sources{LookupEnv: d.LookupEnv, EnvFile: c.envFile, EnvFileExplicit: cmd.Flags().Changed("env-file"), Flags: map[string]string{}}
-	for _, s := range config.Settings {
+	for _, s := range config.Settings() {
 		if s.Flag != "" && cmd.Flags().Changed(s.Flag) {
 			src.Flags[s.Env] = *c.values[s.Env]
 		}
@@ -114,25 +114,32 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 		return usageErrorf("serve: listen on %s: %w (pick another address with --addr or SKCTL_ADDR)", cfg.Addr, err)
 	}
 	defer ln.Close()
-	return serveApp(ctx, d, log, "serve", ln, cfg, o.idpTimeout, func() error { return nil })
-}
-
-// serveApp runs the web app on ln until ctx ends, fetching discovery in
-// the background (/readyz tells when it is done). An issuer mismatch (C9)
-// stops it with a configuration error.
-func serveApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, cfg *config.Config, idpTimeout time.Duration, closeFn func() error) error {
-	if idpTimeout <= 0 {
-		return usageErrorf("%s: --idp-timeout must be positive", name)
-	}
-	app, err := webapp.New(webapp.Options{Config: cfg, HTTPClient: oidcx.NewHTTPClient(nil, idpTimeout), Logger: log, Now: d.Now})
-	if err != nil {
-		return &usageError{fmt.Errorf("%s: %w", name, err)}
-	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	go app.Run(runCtx)
-	log.Info(name+" ready", "addr", ln.Addr().String(), "redirect_uri", cfg.RedirectURI, "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID)
-	return serveUntilDone(ctx, d, log, name, ln, newAppServer(app.Handler()), closeFn, app.Fatal)
+	app, err := newApp(runCtx, d, log, "serve", ln, cfg, o.idpTimeout)
+	if err != nil {
+		return err
+	}
+	return serveAll(ctx, d, log, app)
+}
+
+// newApp returns the web app's server on ln, calling the IdP through
+// d.Transport. It fetches discovery in the background until ctx ends
+// (/readyz tells when it is done); an issuer mismatch (C9) is its fatal
+// error, a configuration error.
+func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, cfg *config.Config, idpTimeout time.Duration) (*server, error) {
+	if idpTimeout <= 0 {
+		return nil, usageErrorf("%s: --idp-timeout must be positive", name)
+	}
+	app, err := webapp.New(webapp.Options{Config: cfg, HTTPClient: d.client(idpTimeout), Logger: log, Now: d.Now})
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("%s: %w", name, err)}
+	}
+	go app.Run(ctx)
+	return &server{
+		name: name, ln: ln, hs: newAppServer(app.Handler()), fatal: app.Fatal,
+		readyAttrs: []any{"redirect_uri", cfg.RedirectURI, "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID},
+	}, nil
 }
 
 // newAppServer returns the http.Server of the web app, with the limits of

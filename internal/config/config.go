@@ -15,46 +15,6 @@ import (
 	"github.com/joho/godotenv"
 )
 
-// The settings, named as in Scalekit's guide where it has them.
-const (
-	EnvEnvironmentURL = "SCALEKIT_ENVIRONMENT_URL"
-	EnvClientID       = "SCALEKIT_CLIENT_ID"
-	EnvClientSecret   = "SCALEKIT_CLIENT_SECRET"
-	EnvRedirectURI    = "SCALEKIT_REDIRECT_URI"
-	EnvPostLogoutURI  = "SCALEKIT_POST_LOGOUT_REDIRECT_URI"
-	EnvCookieSecret   = "SKCTL_COOKIE_SECRET"
-	EnvAddr           = "SKCTL_ADDR"
-	EnvUserinfo       = "SKCTL_USERINFO"
-	EnvTokenAuth      = "SKCTL_TOKEN_AUTH_METHOD"
-)
-
-// Setting describes one setting: its variable, flag, default and meaning.
-type Setting struct {
-	Env, Flag, Default, Meaning string
-	Secret                      bool
-}
-
-// Settings lists every setting `serve` reads, in the order of the README's
-// table.
-var Settings = []Setting{
-	{EnvEnvironmentURL, "environment-url", "", "the Scalekit environment URL, e.g. https://acme.scalekit.dev (no trailing slash)", false},
-	{EnvClientID, "client-id", "", "the app's client ID (skc_…)", false},
-	{EnvClientSecret, "client-secret", "", "the app's client secret (prefer the environment or .env to the flag)", true},
-	{EnvRedirectURI, "redirect-uri", DefaultRedirectURI, "the callback URL registered in Scalekit; its path must be " + CallbackPath, false},
-	{EnvPostLogoutURI, "post-logout-redirect-uri", "the redirect URI's origin + /", "where Scalekit sends the browser after logout; register it as a Post logout URL", false},
-	{EnvCookieSecret, "", "derived from the client secret", "cookie encryption keys: base64 of 32 bytes, comma-separated, the first encrypts (rotation)", true},
-	{EnvAddr, "addr", DefaultAddr, "the address the app listens on", false},
-	{EnvUserinfo, "userinfo", "false", "call the userinfo endpoint at sign-in and check its sub (C10; OpenID certification needs it, Scalekit's flow does not)", false},
-	{EnvTokenAuth, "token-auth-method", "client_secret_post", "how the app authenticates to the token endpoint: client_secret_post (every Scalekit client) or client_secret_basic", false},
-}
-
-// Defaults of the guide.
-const (
-	DefaultRedirectURI = "http://localhost:4321/api/auth/callback"
-	DefaultAddr        = "localhost:4321"
-	CallbackPath       = "/api/auth/callback"
-)
-
 // Config is a validated configuration.
 type Config struct {
 	EnvironmentURL        string
@@ -102,15 +62,16 @@ func Load(src Sources) (*Config, error) {
 	return build(get)
 }
 
-// Resolve returns the raw value of every setting that is set anywhere,
-// with no validation: check-config judges the values itself.
+// Resolve returns the raw (trimmed) value of every setting that is set
+// anywhere, with no validation: check-config reports on each value itself,
+// with the settings' own validators.
 func Resolve(src Sources) (map[string]string, error) {
 	get, err := src.resolver()
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
-	for _, s := range Settings {
+	for _, s := range Settings() {
 		if v, ok := get(s.Env); ok {
 			out[s.Env] = strings.TrimSpace(v)
 		}
@@ -168,46 +129,4 @@ func readEnvFile(path string, explicit bool) (map[string]string, error) {
 		return nil, &FileError{path, err}
 	}
 	return m, nil
-}
-
-// Problem is one invalid or missing setting.
-type Problem struct {
-	Env, Flag string
-	Message   string // what is wrong
-	Hint      string // what to do
-}
-
-func (p Problem) Error() string {
-	name := p.Env
-	if p.Flag != "" {
-		name += " (--" + p.Flag + ")"
-	}
-	s := name + ": " + p.Message
-	if p.Hint != "" {
-		s += ": " + p.Hint
-	}
-	return s
-}
-
-// Problems is every problem of a configuration.
-type Problems []Problem
-
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.Error()
-	}
-	if len(ps) == 1 {
-		return "configuration: " + lines[0]
-	}
-	return fmt.Sprintf("configuration has %d problems:\n  %s", len(ps), strings.Join(lines, "\n  "))
-}
-
-func flagOf(env string) string {
-	for _, s := range Settings {
-		if s.Env == env {
-			return s.Flag
-		}
-	}
-	return ""
 }

@@ -1,108 +1,159 @@
 package config
 
 import (
-	"crypto/hkdf"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// build reads each setting through get and validates it, collecting every
-// problem rather than stopping at the first (CI wants them all at once).
-func build(get func(string) (string, bool)) (*Config, error) {
-	var ps Problems
-	bad := func(env, msg, hint string) { ps = append(ps, Problem{env, flagOf(env), msg, hint}) }
-	value := func(env, def string) string {
-		v, ok := get(env)
-		if !ok {
-			return def
-		}
-		return strings.TrimSpace(v)
-	}
+// Where the Scalekit dashboard shows each value, for hints.
+const (
+	DashCredentials = "Scalekit dashboard > Developers > API credentials"
+	DashRedirects   = "Scalekit dashboard > Developers > Redirects"
+)
 
-	c := &Config{ClockSkew: 90 * time.Second}
-	c.EnvironmentURL = value(EnvEnvironmentURL, "")
-	if msg, hint := CheckEnvironmentURL(c.EnvironmentURL); msg != "" {
-		bad(EnvEnvironmentURL, msg, hint)
+// ValidateEnvironmentURL applies Scalekit's issuer rule (contract §1):
+// absolute, https unless loopback, no trailing slash.
+func ValidateEnvironmentURL(raw string) *Fault {
+	if raw == "" {
+		return fault("is not set", "copy the environment URL from the "+DashCredentials+", e.g. https://acme.scalekit.dev")
 	}
-	c.ClientID = value(EnvClientID, "")
+	u, err := url.Parse(raw)
 	switch {
-	case c.ClientID == "":
-		bad(EnvClientID, "is not set", "copy the client ID from the Scalekit dashboard (Developers > API credentials)")
-	case strings.ContainsAny(c.ClientID, " \t/?#"):
-		bad(EnvClientID, "contains spaces or URL characters", "paste the client ID alone, e.g. skc_59615193906741387")
+	case err != nil || !u.IsAbs() || u.Host == "":
+		return fault("is not an absolute URL", "use the form https://acme.scalekit.dev")
+	case u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname())):
+		return fault("is not https", "Scalekit environments are https; plain http is only for a local mock on loopback")
+	case strings.HasSuffix(u.Path, "/"):
+		return fault("ends with a slash", "remove it: the SDKs would build "+strings.TrimSuffix(raw, "/")+"//oauth/authorize, and the issuer in tokens has no slash")
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return fault("has a query, fragment or user", "the environment URL is the scheme and host, e.g. https://acme.scalekit.dev")
 	}
-	c.ClientSecret = Secret(value(EnvClientSecret, ""))
-	if c.ClientSecret == "" {
-		bad(EnvClientSecret, "is not set", "copy the client secret from the Scalekit dashboard (Developers > API credentials); it is shown once when created")
-	}
+	// A path is allowed: Scalekit's own URLs have none, but the mock's
+	// scenario environments and other OIDC providers (mockoidc's /oidc) do.
+	return nil
+}
 
-	c.RedirectURI = value(EnvRedirectURI, DefaultRedirectURI)
-	redirect, msg, hint := CheckAppURL(c.RedirectURI, true)
-	if msg == "" && redirect.Path != CallbackPath {
-		msg, hint = "has the path "+redirect.Path, "the app's callback is "+CallbackPath+": use "+redirect.Scheme+"://"+redirect.Host+CallbackPath+" and register it in Scalekit under Redirects"
+func validateClientID(id string) *Fault {
+	switch {
+	case id == "":
+		return fault("is not set", "copy the client ID from the "+DashCredentials)
+	case strings.ContainsAny(id, " \t/?#"):
+		return fault("contains spaces or URL characters", "paste the client ID alone, e.g. skc_59615193906741387")
 	}
-	if msg != "" {
-		bad(EnvRedirectURI, msg, hint)
-	} else {
-		c.Secure = redirect.Scheme == "https"
-	}
+	return nil
+}
 
-	c.PostLogoutRedirectURI = value(EnvPostLogoutURI, "")
-	if c.PostLogoutRedirectURI == "" && redirect != nil && msg == "" {
-		c.PostLogoutRedirectURI = redirect.Scheme + "://" + redirect.Host + "/"
-	} else if c.PostLogoutRedirectURI != "" {
-		if _, msg, hint := CheckAppURL(c.PostLogoutRedirectURI, false); msg != "" {
-			bad(EnvPostLogoutURI, msg, hint)
+func validateClientSecret(secret string) *Fault {
+	if secret == "" {
+		return fault("is not set", "copy the client secret from the "+DashCredentials+" (it is shown once when created; create a new one if lost)")
+	}
+	return nil
+}
+
+func validateRedirectURI(raw string) *Fault {
+	u, f := ParseAppURL(raw, true)
+	if f == nil && u.Path != CallbackPath {
+		// The app serves its callback at one path only.
+		f = fault("has the path "+u.Path+", not the app's callback "+CallbackPath,
+			"use "+u.Scheme+"://"+u.Host+CallbackPath+" and register it under Redirects in the "+DashRedirects)
+	}
+	return f
+}
+
+func validatePostLogoutURI(raw string) *Fault {
+	if raw == "" {
+		return nil // the default is derived from the redirect URI
+	}
+	_, f := ParseAppURL(raw, false)
+	return f
+}
+
+func validateCookieSecret(raw string) *Fault {
+	if raw == "" {
+		return nil // the key is derived from the client secret
+	}
+	if _, bad := ParseCookieKeys(raw); len(bad) > 0 {
+		names := make([]string, len(bad))
+		for i, n := range bad {
+			names[i] = strconv.Itoa(n)
 		}
+		msg := "key " + names[0] + " is not base64 of 32 bytes"
+		if len(bad) > 1 {
+			msg = "keys " + strings.Join(names, ", ") + " are not base64 of 32 bytes"
+		}
+		return fault(msg, "make one with: openssl rand -base64 32")
 	}
+	return nil
+}
 
-	switch v := strings.ToLower(value(EnvUserinfo, "false")); v {
+func validateAddr(addr string) *Fault {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fault("is not host:port", "e.g. localhost:4321, or :4321 for every interface")
+	}
+	return nil
+}
+
+func validateUserinfo(v string) *Fault {
+	if _, ok := parseBool(v); !ok {
+		return fault("is "+v, "use true or false")
+	}
+	return nil
+}
+
+func validateTokenAuth(v string) *Fault {
+	if v != "client_secret_post" && v != "client_secret_basic" {
+		return fault("is "+v, "use client_secret_post (Scalekit) or client_secret_basic")
+	}
+	return nil
+}
+
+// parseBool reads a yes/no setting; "" is no.
+func parseBool(v string) (value, ok bool) {
+	switch strings.ToLower(v) {
 	case "true", "1", "yes":
-		c.Userinfo = true
+		return true, true
 	case "false", "0", "no", "":
-	default:
-		bad(EnvUserinfo, "is "+v, "use true or false")
+		return false, true
 	}
-	switch v := value(EnvTokenAuth, "client_secret_post"); v {
-	case "client_secret_post":
-	case "client_secret_basic":
-		c.TokenAuthBasic = true
-	default:
-		bad(EnvTokenAuth, "is "+v, "use client_secret_post (Scalekit) or client_secret_basic")
-	}
-	c.Addr = value(EnvAddr, DefaultAddr)
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		bad(EnvAddr, "is not host:port", "e.g. localhost:4321, or :4321 for every interface")
-	}
+	return false, false
+}
 
-	if raw := value(EnvCookieSecret, ""); raw != "" {
-		for i, part := range strings.Split(raw, ",") {
-			key, err := DecodeCookieKey(part)
-			if err != nil {
-				bad(EnvCookieSecret, "key "+strconv.Itoa(i+1)+" is not base64 of 32 bytes", "make one with: openssl rand -base64 32")
-				continue
-			}
-			c.CookieKeys = append(c.CookieKeys, key)
-		}
-	} else if c.ClientSecret != "" {
-		// Derived so that a newcomer needs no extra setting; a deployment
-		// sets its own so that rotating the client secret does not sign
-		// every user out.
-		key, err := hkdf.Key(sha256.New, []byte(c.ClientSecret.Reveal()), nil, "skctl serve cookie key v1", 32)
-		if err == nil {
-			c.CookieKeys = [][]byte{key}
-		}
+// ParseAppURL checks a URL of the app itself: absolute http(s), https
+// unless loopback, no fragment, at most 256 characters; a redirect URI also
+// has no query.
+func ParseAppURL(raw string, redirect bool) (*url.URL, *Fault) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		return nil, fault("is not an absolute http(s) URL", "e.g. https://app.example.com"+CallbackPath)
+	case u.Scheme == "http" && !IsLoopback(u.Hostname()):
+		return nil, fault("is plain http on a host other than loopback", "use https: browsers send the session cookies only over https there")
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, fault("has a fragment", "remove the #… part")
+	case redirect && u.RawQuery != "":
+		return nil, fault("has a query", "remove the ?… part: Scalekit matches redirect URIs exactly")
+	case len(raw) > 256:
+		return nil, fault("is longer than 256 characters", "use a shorter URL")
 	}
-	if len(ps) > 0 {
-		return nil, ps
+	return u, nil
+}
+
+// ParseCookieKeys decodes SKCTL_COOKIE_SECRET: comma-separated keys. bad
+// holds the 1-based positions of the keys that do not decode.
+func ParseCookieKeys(raw string) (keys [][]byte, bad []int) {
+	for i, part := range strings.Split(raw, ",") {
+		key, err := DecodeCookieKey(part)
+		if err != nil {
+			bad = append(bad, i+1)
+			continue
+		}
+		keys = append(keys, key)
 	}
-	return c, nil
+	return keys, bad
 }
 
 // DecodeCookieKey decodes one SKCTL_COOKIE_SECRET key: base64 (standard
@@ -118,49 +169,6 @@ func DecodeCookieKey(s string) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("not base64")
-}
-
-// CheckEnvironmentURL applies Scalekit's issuer rule (scalekit-contract.md
-// §1): absolute, https unless loopback, no trailing slash. It returns
-// what is wrong and how to fix it, or "" when the URL is good.
-func CheckEnvironmentURL(raw string) (msg, hint string) {
-	if raw == "" {
-		return "is not set", "copy the environment URL from the Scalekit dashboard (Developers > API credentials), e.g. https://acme.scalekit.dev"
-	}
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "":
-		return "is not an absolute URL", "use the form https://acme.scalekit.dev"
-	case u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname())):
-		return "is not https", "Scalekit environments are https; plain http is only for a local mock on loopback"
-	case strings.HasSuffix(u.Path, "/"):
-		return "ends with a slash", "remove it: the SDKs would build " + strings.TrimSuffix(raw, "/") + "//oauth/authorize, and the issuer in tokens has no slash"
-	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-		return "has a query, fragment or user", "the environment URL is the scheme and host, e.g. https://acme.scalekit.dev"
-	}
-	// A path is allowed: Scalekit's own URLs have none, but the mock's
-	// scenario environments and other OIDC providers (mockoidc's /oidc) do.
-	return "", ""
-}
-
-// CheckAppURL checks a URL of the app itself: absolute http(s), https
-// unless loopback, no fragment, at most 256 characters; a redirect URI also
-// has no query. It returns the parsed URL, or what is wrong and the fix.
-func CheckAppURL(raw string, redirect bool) (*url.URL, string, string) {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		return nil, "is not an absolute http(s) URL", "e.g. https://app.example.com" + CallbackPath
-	case u.Scheme == "http" && !IsLoopback(u.Hostname()):
-		return nil, "is plain http on a host other than loopback", "use https: browsers send the session cookies only over https there"
-	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, "has a fragment", "remove the #… part"
-	case redirect && u.RawQuery != "":
-		return nil, "has a query", "remove the ?… part: Scalekit matches redirect URIs exactly"
-	case len(raw) > 256:
-		return nil, "is longer than 256 characters", "use a shorter URL"
-	}
-	return u, "", ""
 }
 
 // IsLoopback reports whether host is localhost or a loopback address.

@@ -29,7 +29,7 @@ type Metadata struct {
 type Provider struct {
 	*oidc.Provider
 	Meta   Metadata
-	KeySet *oidc.RemoteKeySet
+	KeySet *KeySet
 }
 
 // JWKSReloadInterval is the least time between forced JWKS reloads after
@@ -52,10 +52,8 @@ func Discover(ctx context.Context, client *http.Client, issuer string, now func(
 		return nil, err
 	}
 	jwksClient := &http.Client{Timeout: client.Timeout, Transport: RateLimitJWKS(RequireKeys(client.Transport), JWKSReloadInterval, now)}
-	// RemoteKeySet keeps the context's client for every reload and drops
-	// its cancellation, so the client's own timeout bounds each reload.
-	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), jwksClient), meta.JWKSURI)
-	return &Provider{Provider: p, Meta: meta, KeySet: keys}, nil
+	// The client's own timeout bounds each reload.
+	return &Provider{Provider: p, Meta: meta, KeySet: NewKeySet(jwksClient, meta.JWKSURI)}, nil
 }
 
 // EndpointError is a discovery document whose endpoints the app must not

@@ -1,5 +1,5 @@
 // Package webapp is `skctl serve`: Scalekit's "Scalekit & Astro" guide as a
-// Go web app, with the security of shared/serve-security.md (cited by row
+// Go web app, with the security of docs/serve-security.md (cited by row
 // ID in comments). It is the relying party; it never imports the mock.
 package webapp
 

@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
@@ -86,11 +87,14 @@ func safeReason(err error) string {
 		}
 		return "token endpoint " + strconv.Itoa(status) + " " + code
 	}
+	var cert *tls.CertificateVerificationError
 	switch {
 	case err == nil:
 		return ""
 	case isTimeout(err):
 		return "timeout"
+	case errors.As(err, &cert): // never retried into trust: say why
+		return "TLS: the IdP certificate did not verify"
 	case isNetwork(err):
 		var oe *net.OpError
 		if errors.As(err, &oe) {
@@ -102,7 +106,7 @@ func safeReason(err error) string {
 	// prefix and one clause, never what follows (a body, a token).
 	parts := strings.SplitN(err.Error(), ": ", 3)
 	msg := parts[0]
-	if len(parts) > 1 && (msg == "oidc" || msg == "oidcx" || msg == "discovery" || msg == "webapp") {
+	if len(parts) > 1 && (msg == "oidc" || msg == "oidcx" || msg == "discovery" || msg == "webapp" || msg == "refresh") {
 		msg += ": " + parts[1]
 	}
 	if i := strings.IndexAny(msg, "\"{<'"); i >= 0 {

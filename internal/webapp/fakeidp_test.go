@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -155,6 +156,12 @@ func newTestApp(t *testing.T, f *fakeIdP, now func() time.Time, redirect ...stri
 	if len(redirect) > 0 {
 		redirectURI = redirect[0]
 	}
+	return newTestAppWith(t, f, redirectURI, Options{Now: now})
+}
+
+// newTestAppWith is newTestApp with more options (Config is filled in).
+func newTestAppWith(t *testing.T, f *fakeIdP, redirectURI string, opts Options) *App {
+	t.Helper()
 	cfg, err := config.Load(config.Sources{LookupEnv: func(k string) (string, bool) {
 		v, ok := map[string]string{
 			config.EnvEnvironmentURL: f.srv.URL, config.EnvClientID: testClientID, config.EnvClientSecret: "secret",
@@ -165,11 +172,12 @@ func newTestApp(t *testing.T, f *fakeIdP, now func() time.Time, redirect ...stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Options{Config: cfg, Now: now})
+	opts.Config = cfg
+	a, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	a.Run(ctx)
 	if !a.Ready() {
@@ -221,3 +229,43 @@ func (j *recorderJar) login(t *testing.T, a *App) (state, nonce string) {
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// logBuffer collects an App's JSON log lines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// find returns the first log line whose attributes have the given
+// values (pairs of key, value), or nil.
+func (l *logBuffer) find(kv ...string) map[string]any {
+	l.mu.Lock()
+	text := l.b.String()
+	l.mu.Unlock()
+	for _, line := range strings.Split(text, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil {
+			continue
+		}
+		match := true
+		for i := 0; i+1 < len(kv); i += 2 {
+			if m[kv[i]] != kv[i+1] {
+				match = false
+			}
+		}
+		if match {
+			return m
+		}
+	}
+	return nil
+}

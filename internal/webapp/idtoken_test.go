@@ -16,7 +16,8 @@ import (
 func TestCallbackTokenChecks(t *testing.T) {
 	f := startFakeIdP(t)
 	now := time.Now()
-	a := newTestApp(t, f, func() time.Time { return now })
+	logs := &logBuffer{}
+	a := newTestAppWith(t, f, "http://127.0.0.1:9/api/auth/callback", Options{Now: func() time.Time { return now }, Logger: logs.logger()})
 
 	type mutate func(id, at map[string]any, resp map[string]any)
 	cases := []struct {
@@ -47,7 +48,8 @@ func TestCallbackTokenChecks(t *testing.T) {
 		{"unknown kid (C11)", func(id, at, r map[string]any) {}, jose.RS256, "snk_99999999999999999", false},
 		{"no id_token (B7)", func(id, at, r map[string]any) { delete(r, "id_token") }, jose.RS256, "", false},
 		{"token_type mac (B7)", func(id, at, r map[string]any) { r["token_type"] = "mac" }, jose.RS256, "", false},
-		{"ID token as access token (D2)", func(id, at, r map[string]any) { r["access_token"] = r["id_token"] }, jose.RS256, "", false},
+		// No at_hash: it would refuse the pair before D2 is reached.
+		{"ID token as access token (D2)", func(id, at, r map[string]any) { delete(id, "at_hash") }, jose.RS256, "", false},
 		{"access token for another audience (D1)", func(id, at, r map[string]any) { at["aud"] = []string{"skc_other"} }, jose.RS256, "", false},
 	}
 	for _, tc := range cases {
@@ -89,8 +91,39 @@ func TestCallbackTokenChecks(t *testing.T) {
 			if !tc.ok && (rec.Code < 400 || rec.Code >= 500 && rec.Code != http.StatusBadGateway && rec.Code != http.StatusServiceUnavailable) {
 				t.Errorf("refusal status %d", rec.Code)
 			}
+			if !tc.ok {
+				line := logs.find("request_id", rec.Header().Get("X-Request-Id"), "msg", "request failed")
+				if line == nil || line["reason"] != refusalReasons[tc.name] {
+					t.Errorf("logged %v, want the reason %q", line, refusalReasons[tc.name])
+				}
+			}
 		})
 	}
+}
+
+// refusalReasons are the reasons serve logs for TestCallbackTokenChecks's
+// refusals: each names what failed.
+var refusalReasons = map[string]string{
+	"sub missing (C2)":                       "ID token sub missing or malformed",
+	"sub not ASCII (C2)":                     "ID token sub missing or malformed",
+	"iat missing (C3)":                       "ID token iat missing",
+	"iat in the future (C3)":                 "ID token iat in the future",
+	"iat too old (C3)":                       "ID token iat too old",
+	"nonce wrong (C4)":                       "ID token nonce mismatch",
+	"nonce missing (C4)":                     "ID token nonce mismatch",
+	"two audiences, no azp (C5)":             "ID token has several audiences and no azp",
+	"azp another client (C5)":                "ID token azp is another client",
+	"untrusted extra audience (C5)":          "ID token trusts an untrusted audience",
+	"at_hash wrong (C6)":                     "ID token at_hash",
+	"iss wrong (C1)":                         "ID token issuer mismatch",
+	"aud wrong (C1)":                         "ID token audience mismatch",
+	"expired (C1)":                           "ID token expired",
+	"HS256 (C1)":                             "ID token algorithm not allowed",
+	"unknown kid (C11)":                      "ID token signature invalid",
+	"no id_token (B7)":                       "token response without Bearer type, id_token or a positive expires_in",
+	"token_type mac (B7)":                    "token response without Bearer type, id_token or a positive expires_in",
+	"ID token as access token (D2)":          "access token has ID-token claims or lacks jti",
+	"access token for another audience (D1)": "access token audience mismatch",
 }
 
 // TestRefreshChecks: a refreshed ID token must keep the subject and

@@ -94,7 +94,7 @@ func (st *mockStack) newApp(tb testing.TB, extra map[string]string) *webapp.App 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	app.Run(ctx) // returns once discovery has succeeded
 	if !app.Ready() {

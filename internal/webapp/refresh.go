@@ -41,8 +41,10 @@ func (rf *refresher) init() { rf.calls = map[[32]byte]*refreshCall{} }
 
 // do runs redeem once per refresh token. A transient failure is not kept,
 // so the next request tries again; anything else is kept for
-// refreshResultTTL. A waiter gives up when its own request ends.
-func (rf *refresher) do(ctx context.Context, refreshToken string, now func() time.Time, redeem func() (*tokens, error)) (*tokens, error) {
+// refreshResultTTL. A waiter gives up when its own request ends. A panic
+// in redeem is a transient failure (errUnverifiable) for the caller and
+// every waiter alike: none of them gets a nil result without an error.
+func (rf *refresher) do(ctx context.Context, refreshToken string, now func() time.Time, redeem func() (*tokens, error)) (result *tokens, err error) {
 	key := sha256.Sum256([]byte(refreshToken))
 	rf.mu.Lock()
 	if c, ok := rf.calls[key]; ok && (c.expires.IsZero() || now().Before(c.expires)) {
@@ -65,6 +67,8 @@ func (rf *refresher) do(ctx context.Context, refreshToken string, now func() tim
 
 	// However redeem ends, even by a panic, the waiters are released and
 	// the entry settles: a stuck entry would block this session forever.
+	// The leader's own results are set here too, so that after a panic it
+	// returns the error rather than (nil, nil).
 	defer func() {
 		if v := recover(); v != nil {
 			c.result, c.err = nil, fmt.Errorf("refresh panicked: %v: %w", v, errUnverifiable)
@@ -77,8 +81,12 @@ func (rf *refresher) do(ctx context.Context, refreshToken string, now func() tim
 		}
 		rf.mu.Unlock()
 		close(c.done)
+		result, err = c.result, c.err
 	}()
 	c.result, c.err = redeem()
+	if c.result == nil && c.err == nil {
+		c.err = fmt.Errorf("refresh returned no tokens: %w", errUnverifiable)
+	}
 	return c.result, c.err
 }
 

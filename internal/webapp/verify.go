@@ -58,7 +58,7 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 func (a *App) verifyIDToken(ctx context.Context, p *idp, raw, wantNonce, accessToken string) (*oidc.IDToken, *idClaims, error) {
 	tok, err := p.idVerifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, nil, fmt.Errorf("ID token: %w", classify(err))
+		return nil, nil, fmt.Errorf("ID token %w", classify(err))
 	}
 	var c idClaims
 	if err := tok.Claims(&c); err != nil {
@@ -117,7 +117,7 @@ func (a *App) verifyAccessToken(ctx context.Context, p *idp, raw string) (*atCla
 	}
 	tok, err := p.atVerifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("access token: %w", classify(err))
+		return nil, time.Time{}, fmt.Errorf("access token %w", classify(err))
 	}
 	var c atClaims
 	if err := tok.Claims(&c); err != nil {
@@ -156,16 +156,39 @@ func decodeSegment(seg string, v any) error {
 }
 
 // classify sorts a go-oidc error into the classes of D4: expired, cannot
-// verify now (the key set could not be fetched), or invalid.
+// verify now (the key set could not be fetched), or invalid. The error it
+// returns says what failed in fixed words, for the log: go-oidc's own
+// text quotes the token's claims.
 func classify(err error) error {
 	var expired *oidc.TokenExpiredError
+	msg := err.Error()
 	switch {
 	case errors.As(err, &expired):
-		return errExpired
-	case isTimeout(err) || isNetwork(err) || strings.Contains(err.Error(), "fetching keys"):
-		return errUnverifiable
+		return fmt.Errorf("expired: %w", errExpired)
+	case isTimeout(err) || isNetwork(err) || strings.Contains(msg, "fetching keys"):
+		return fmt.Errorf("keys unavailable: %w", errUnverifiable)
 	}
-	return errInvalid
+	problem := "invalid"
+	for _, p := range oidcProblems {
+		if strings.Contains(msg, p.text) {
+			problem = p.problem
+			break
+		}
+	}
+	return fmt.Errorf("%s: %w", problem, errInvalid)
+}
+
+// oidcProblems name go-oidc's (and go-jose's) refusals, first match wins.
+var oidcProblems = []struct{ text, problem string }{
+	{"unexpected signature algorithm", "algorithm not allowed"},
+	{"issued by a different provider", "issuer mismatch"},
+	{"expected audience", "audience mismatch"},
+	{"failed to verify signature", "signature invalid"},
+	{"before the nbf", "not yet valid"},
+	{"malformed", "malformed"},
+	{"failed to unmarshal claims", "malformed"},
+	{"multiple signatures", "malformed"},
+	{"not signed", "malformed"},
 }
 
 func isASCII(s string) bool {
