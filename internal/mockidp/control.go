@@ -2,9 +2,9 @@ package mockidp
 
 import (
 	"encoding/json"
+	"mime"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp/wire"
@@ -128,13 +128,21 @@ func (p *plane) rotateKeys(w http.ResponseWriter, overlap string) {
 // endpoints change what every app sees, so they answer loopback clients
 // only, addressed by a loopback name (a DNS-rebound page carries another
 // Host), not through a proxy or tunnel, and not from a browser page (an
-// Origin header): a web page cannot arm faults behind the developer's back.
+// Origin header or fetch metadata): a web page cannot arm faults behind
+// the developer's back.
 // --allow-remote-control lifts the first three.
 func (p *plane) controlRefusal(r *http.Request) string {
 	if r.Header.Get("Origin") != "" {
 		return "the /__mock endpoints do not answer browser pages (the request has an Origin)"
 	}
-	if (r.Method == http.MethodPost || r.Method == http.MethodPut) && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+	// A page's navigation carries no Origin, but the browser's fetch
+	// metadata says a page started it; a typed URL says none.
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "none" {
+		return "the /__mock endpoints do not answer browser pages (Sec-Fetch-Site: " + site + ")"
+	}
+	// Exactly application/json: a page can send a simple content type such
+	// as text/plain across sites without asking first, never this one.
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); (r.Method == http.MethodPost || r.Method == http.MethodPut) && mt != "application/json" {
 		return "send the body as application/json"
 	}
 	if p.env.opts.AllowRemoteControl {

@@ -34,7 +34,11 @@ type loginUser struct {
 // select_account prompt), it lists that user's organizations alone.
 func (s *Server) showLogin(w http.ResponseWriter, req store.AuthRequest, app *fixture.App, only *fixture.User, email, problem string) {
 	handle := ids.Token()
-	s.store.AddPending(handle, &store.PendingLogin{Request: req, Expires: s.now().Add(s.life.Code)})
+	pending := &store.PendingLogin{Request: req, Expires: s.now().Add(s.life.Code)}
+	if only != nil {
+		pending.Only = only.ID
+	}
+	s.store.AddPending(handle, pending)
 	data := loginData{
 		Issuer: s.issuer, Title: "Sign in", AppName: app.Name, Action: s.issuer + "/oauth/login",
 		Handle: handle, Email: email, Problem: problem, SignUp: req.Prompts("create"),
@@ -87,6 +91,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	case r.PostForm.Get("user") != "":
 		u, ok := s.store.User(r.PostForm.Get("user"))
 		org := r.PostForm.Get("org")
+		// The page lists the routed organization's members only (and one
+		// user under select_account): a choice it did not offer is a forged
+		// form, which would sign a user in to one organization through
+		// another's connection.
+		if (req.OrgID != "" && org != req.OrgID) || (p.Only != "" && u.ID != p.Only) {
+			s.showLogin(w, req, app, nil, "", "That choice was not offered on this page. Pick one of the users listed.")
+			return
+		}
 		if _, member := u.Membership(org); !ok || !member {
 			s.showLogin(w, req, app, nil, "", "That user is not in that organization. Pick another.")
 			return

@@ -28,8 +28,12 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	sid := ""
 	if hint != "" {
 		// An expired hint is still good for logout (RP-Initiated Logout §4).
+		// Only an ID token of this environment is a hint: an access token
+		// also verifies, but carries a scope and no at_hash.
 		claims, err := s.keys.Verify(hint, s.issuer)
-		if err != nil {
+		_, hasAtHash := claims["at_hash"]
+		_, hasScope := claims["scope"]
+		if err != nil || !hasAtHash || hasScope {
 			s.logoutError(w, "The id_token_hint is not an ID token of this environment.")
 			return
 		}

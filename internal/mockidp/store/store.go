@@ -63,6 +63,8 @@ type RefreshGrant struct {
 
 type PendingLogin struct {
 	Request AuthRequest
+	// Only is the one user the page offers (select_account), if any.
+	Only    string
 	Expires time.Time
 }
 

@@ -1,0 +1,93 @@
+package mockidp_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/skctl/skctl/internal/mockidp"
+)
+
+// The findings of a hostile probe of the mock, each a test that failed
+// before its fix.
+
+// TestSignInPageOffersOnlyTheRoutedOrganization: a sign-in page for a
+// request routed to Globex lists Globex's members only; a forged post
+// choosing Ada in Acme is refused, rather than signing her in to Acme
+// through Globex's connection (an oid and an amr that disagree).
+func TestSignInPageOffersOnlyTheRoutedOrganization(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	b := newBrowser(t)
+	v := validParams()
+	v.Set("organization_id", globexOrg)
+	page := b.get(authorizeURL(env.URL, v))
+	if strings.Contains(page.body, "Ada Lovelace") {
+		t.Fatalf("the page for Globex offers Ada, who is not a member: %.300s", page.body)
+	}
+	p := b.pick(env, page, url.Values{"user": {ada}, "org": {acmeOrg}})
+	if p.status != http.StatusOK || !strings.Contains(p.body, "not offered") {
+		t.Fatalf("a choice the page did not offer: %d %v %.300s", p.status, p.location, p.body)
+	}
+	// The page still signs in whom it offers: Hank, in Globex.
+	p = b.pick(env, p, url.Values{"user": {hank}, "org": {globexOrg}})
+	if p.status != http.StatusFound || p.location.Query().Get("code") == "" {
+		t.Fatalf("Hank in Globex: %d %v %.300s", p.status, p.location, p.body)
+	}
+}
+
+// TestControlRefusesCrossSiteNavigation: a cross-site page can make the
+// browser navigate to a control endpoint without an Origin header; the
+// browser's Sec-Fetch-Site says where it came from, and the mock refuses
+// it. A JSON body must be sent as exactly application/json.
+func TestControlRefusesCrossSiteNavigation(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	get := func(site string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, env.URL+"/__mock/idp-initiated?client_id="+app1ID+"&email=ada@acme.test", nil)
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		p := newBrowser(t).do(req)
+		return p.status, p.body
+	}
+	for _, site := range []string{"cross-site", "same-site", "same-origin"} {
+		if status, body := get(site); status != http.StatusForbidden || !strings.Contains(body, "Sec-Fetch-Site") {
+			t.Errorf("Sec-Fetch-Site: %s: %d %.200s, want 403 naming the header", site, status, body)
+		}
+	}
+	// A typed URL (none) or a tool without fetch metadata is the developer.
+	for _, site := range []string{"none", ""} {
+		if status, _ := get(site); status == http.StatusForbidden {
+			t.Errorf("Sec-Fetch-Site %q: refused", site)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/__mock/faults", strings.NewReader(`{"mode":"token.hang"}`))
+	req.Header.Set("Content-Type", "application/jsonp")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("Content-Type application/jsonp: %d, want 403", resp.StatusCode)
+	}
+}
+
+// TestLogoutHintIsAnIDToken: an access token of the environment is no
+// id_token_hint: logout refuses it and the session lives on.
+func TestLogoutHintIsAnIDToken(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	tok := a.login(newBrowser(t), "ada@acme.test")
+	p := newBrowser(t).get(env.URL + "/oidc/logout?" + url.Values{"id_token_hint": {tok.AccessToken}}.Encode())
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "not an ID token") {
+		t.Fatalf("an access token as id_token_hint: %d %.300s", p.status, p.body)
+	}
+	r := postToken(t, env.URL, refreshForm(tok.RefreshToken, app1ID, app1Secret), nil)
+	if r.status != http.StatusOK {
+		t.Errorf("the session ended anyway: refresh %d %v", r.status, r.body)
+	}
+}
