@@ -119,6 +119,7 @@ func (s *Server) codeGrant(app *fixture.App, form url.Values) (*wire.TokenRespon
 		s.store.AddRefresh(resp.RefreshToken, &store.RefreshGrant{Grant: store.Grant{ClientID: app.ClientID, Scope: scope, SessionID: ses.ID}})
 	}
 	s.store.MarkRedeemed(code, resp.RefreshToken, c.Expires)
+	s.persist()
 	return resp, nil
 }
 
@@ -180,6 +181,7 @@ func (s *Server) refreshGrant(app *fixture.App, form url.Values) (*wire.TokenRes
 	})
 	if e != nil {
 		if grace, use, on := s.drills.ReuseDetection(app.ClientID); on && s.store.RevokeFamily(old, now, grace, use) {
+			s.persist()
 			return nil, wire.InvalidGrant("The refresh token was already used, so every refresh token of its family is revoked: sign in again (refresh.reuse_detection).")
 		}
 		return nil, e
@@ -191,6 +193,7 @@ func (s *Server) refreshGrant(app *fixture.App, form url.Values) (*wire.TokenRes
 	if !keepOld {
 		resp.RefreshToken = next
 	}
+	s.persist()
 	return resp, nil
 }
 
@@ -222,4 +225,18 @@ func asOAuthError(err error) *wire.Error {
 		return e
 	}
 	return &wire.Error{Code: "server_error", Description: "The mock could not sign the token."}
+}
+
+// persist saves the state before a grant is answered, when the
+// environment keeps it in a directory: a crash right after the answer must
+// not revive the code or refresh token the grant spent, nor forget the
+// refresh token it issued. Other changes (sessions touched, pages) are
+// saved on the background tick.
+func (s *Server) persist() {
+	if s.opts.StateDir == "" {
+		return
+	}
+	if err := s.store.Save(s.opts.StateDir); err != nil {
+		s.log.Error("saving state", "err", err)
+	}
 }

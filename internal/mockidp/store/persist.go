@@ -64,8 +64,12 @@ func (s *Store) Load(dir string) error {
 	return nil
 }
 
-// Save writes the Store to dir/state.json when it has changed.
+// Save writes the Store to dir/state.json when it has changed. Saves are
+// serialised, so that a snapshot taken earlier never overwrites a later one
+// on disk: a refresh token rotated out stays spent.
 func (s *Store) Save(dir string) error {
+	s.saving.Lock()
+	defer s.saving.Unlock()
 	s.mu.Lock()
 	if !s.dirty {
 		s.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 // signature that follows. Secrets are indexed by tokenKey, never stored.
 type Store struct {
 	dir      *Directory // the fixtures, which never change
+	saving   sync.Mutex // held across a whole Save, taken before mu
 	mu       sync.Mutex
 	sessions map[string]*Session       // by ids.Key(cookie value)
 	bySID    map[string]string         // ses_… → ids.Key(cookie value)
