@@ -66,10 +66,10 @@ func (p *plane) handleControl(w http.ResponseWriter, r *http.Request) {
 		withLog := r.URL.Query().Get("log") != ""
 		wire.WriteJSON(w, http.StatusOK, p.eachEnv(func(e *plane) any {
 			if !withLog {
-				return e.counts.Snapshot()
+				return e.counters()
 			}
 			entries, violations := e.log.Snapshot()
-			return map[string]any{"counters": e.counts.Snapshot(), "log": entries, "violations": violations}
+			return map[string]any{"counters": e.counters(), "log": entries, "violations": violations}
 		}))
 	case "/__mock/requests DELETE":
 		env.counts.Reset()

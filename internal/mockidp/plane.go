@@ -98,11 +98,21 @@ func (s *Server) Arm(mode string, count int, client string) error {
 // ClearFaults switches every mode off, as DELETE /__mock/faults does.
 func (s *Server) ClearFaults() { s.plane.faults.Clear() }
 
+// evictedCounter counts the IdP sessions evicted for the cap.
+const evictedCounter observe.Counter = "sessions.evicted"
+
+// counters are the request counters, and the sessions evicted.
+func (p *plane) counters() map[observe.Counter]int64 {
+	c := p.counts.Snapshot()
+	c[evictedCounter] = p.env.store.Stats().Evicted
+	return c
+}
+
 // Requests returns the environment's request counters, by name
 // ("token.requests"), as GET /__mock/requests shows them.
 func (s *Server) Requests() map[string]int64 {
 	out := map[string]int64{}
-	for name, n := range s.plane.counts.Snapshot() {
+	for name, n := range s.plane.counters() {
 		out[string(name)] = n
 	}
 	return out

@@ -91,3 +91,28 @@ func TestLogoutHintIsAnIDToken(t *testing.T) {
 		t.Errorf("the session ended anyway: refresh %d %v", r.status, r.body)
 	}
 }
+
+// TestSessionCap: past MaxSessions, the longest-idle IdP sessions are
+// evicted with their refresh tokens, and /__mock/requests counts them; the
+// newest sessions keep working.
+func TestSessionCap(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{MaxSessions: 8})
+	var refresh []string
+	for range 20 {
+		refresh = append(refresh, exchangeFor(t, env.URL).body["refresh_token"].(string))
+	}
+	st := env.Stats()
+	if st.Sessions > 8 || st.RefreshTokens > 8 {
+		t.Errorf("after 20 sign-ins with a cap of 8: %+v", st)
+	}
+	counters, _ := getJSON(t, env.URL+"/__mock/requests")
+	evicted := counters["root"].(map[string]any)["sessions.evicted"]
+	if evicted != float64(20-st.Sessions) {
+		t.Errorf("sessions.evicted = %v, want %d", evicted, 20-st.Sessions)
+	}
+	postToken(t, env.URL, refreshForm(refresh[0], app1ID, app1Secret), nil).wantError(t, http.StatusBadRequest, "invalid_grant")
+	if r := postToken(t, env.URL, refreshForm(refresh[19], app1ID, app1Secret), nil); r.status != http.StatusOK {
+		t.Errorf("the newest session's refresh: %d %v", r.status, r.body)
+	}
+}

@@ -60,6 +60,9 @@ type Options struct {
 	// AllowRemoteControl lets clients other than loopback use the
 	// /__mock control endpoints (for a mock bound to another address).
 	AllowRemoteControl bool
+	// MaxSessions caps the IdP sessions kept; past it the longest idle
+	// are evicted, with their refresh tokens. Zero means 10,000.
+	MaxSessions int
 	// Strict makes the environment check the app's requests as the OpenID
 	// conformance suite does; violations show in /__mock/requests?log=1.
 	Strict bool
@@ -176,6 +179,7 @@ func New(opts Options) (*Server, error) {
 	drills := fault.New(fault.Config{Issuer: issuer, Start: start, Keys: s.keys, Log: s.log, Stop: s.stop})
 	s.drills = drills
 	s.store = store.New(fx, s.now)
+	s.store.SetMaxSessions(opts.MaxSessions)
 	s.dir = s.store.Directory()
 	if s.autoLogin != "" {
 		if _, ok := s.dir.UserByEmail(s.autoLogin); !ok {

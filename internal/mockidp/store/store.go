@@ -26,7 +26,10 @@ type Store struct {
 	families map[string]*refreshFamily // by the tokenKey of the family's first token
 	familyOf map[string]string         // ids.Key(refresh token) → its family, once rotated
 	pending  map[string]*PendingLogin  // by ids.Key(request handle)
-	users    []fixture.User            // created at sign-in (just-in-time)
+	users    []fixture.User
+	// maxSessions caps sessions (cap.go); evicted counts those dropped.
+	maxSessions int
+	evicted     int64            // created at sign-in (just-in-time)
 	dirty    bool                      // changed since the last save
 	clock    func() time.Time          // the environment's clock, for RotatedAt
 }
@@ -126,6 +129,7 @@ func (s *Store) AddSession(cookie string, ses *Session) {
 	s.sessions[k] = ses
 	s.bySID[ses.ID] = k
 	s.dirty = true
+	s.evictIdle()
 }
 
 // EndSession ends an IdP Session. Its refresh tokens die with it: the
@@ -169,6 +173,7 @@ func (s *Store) AddPending(handle string, p *PendingLogin) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pending[ids.Key(handle)] = p
+	s.evictPending()
 }
 
 // TakePending removes and returns a sign-in page's request: each page can be
@@ -260,25 +265,13 @@ func (s *Store) Sweep(now time.Time, idle time.Duration) {
 			delete(s.codes, k)
 		}
 	}
-	for k, g := range s.refresh {
-		if _, ok := s.bySID[g.SessionID]; !ok {
-			delete(s.refresh, k)
-		}
-	}
 	for k, rc := range s.redeemed {
 		if !now.Before(rc.Expires) {
 			delete(s.redeemed, k)
 		}
 	}
-	for f, fam := range s.families { // swept with their session
-		if _, ok := s.bySID[fam.SessionID]; !ok {
-			for _, k := range fam.Retired {
-				delete(s.familyOf, k)
-			}
-			delete(s.familyOf, fam.Live)
-			delete(s.families, f)
-		}
-	}
+	// Refresh tokens and families are swept with their session.
+	s.dropOrphans(func(sid string) bool { _, ok := s.bySID[sid]; return !ok })
 	for k, p := range s.pending {
 		if !now.Before(p.Expires) {
 			delete(s.pending, k)
@@ -316,11 +309,13 @@ func shrunk[K comparable, V any](m map[K]V, before int) map[K]V {
 // Stats counts what the Store holds, for tests and benchmarks.
 type Stats struct {
 	Sessions, Codes, RefreshTokens, PendingLogins, Users int
+	// Evicted counts the sessions dropped for the cap, not for expiry.
+	Evicted int64
 }
 
 // Stats counts what the store holds now.
 func (s *Store) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{len(s.sessions), len(s.codes), len(s.refresh), len(s.pending), len(s.users)}
+	return Stats{len(s.sessions), len(s.codes), len(s.refresh), len(s.pending), len(s.users), s.evicted}
 }
