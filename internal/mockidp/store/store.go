@@ -30,8 +30,8 @@ type Store struct {
 	// maxSessions caps sessions (cap.go); evicted counts those dropped.
 	maxSessions int
 	evicted     int64            // created at sign-in (just-in-time)
-	dirty    bool                      // changed since the last save
-	clock    func() time.Time          // the environment's clock, for RotatedAt
+	dirty       bool             // changed since the last save
+	clock       func() time.Time // the environment's clock, for RotatedAt
 }
 
 // Session is an IdP Session, shared by every app of the environment
