@@ -1,10 +1,14 @@
 package mockidp_test
 
 import (
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skctl/skctl/internal/mockidp"
 )
@@ -114,5 +118,39 @@ func TestSessionCap(t *testing.T) {
 	postToken(t, env.URL, refreshForm(refresh[0], app1ID, app1Secret), nil).wantError(t, http.StatusBadRequest, "invalid_grant")
 	if r := postToken(t, env.URL, refreshForm(refresh[19], app1ID, app1Secret), nil); r.status != http.StatusOK {
 		t.Errorf("the newest session's refresh: %d %v", r.status, r.body)
+	}
+}
+
+// TestServerLimits: the environment's HTTP server cuts a client that
+// drips its request body, and refuses headers past 64 KiB.
+func TestServerLimits(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{ReadTimeout: 300 * time.Millisecond})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(env.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A token request whose body never comes in full.
+	fmt.Fprintf(conn, "POST /oauth/token HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=", strings.TrimPrefix(env.URL, "http://"))
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // the happy bound: far past the server's
+	_, err = io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("the dripping client was not cut by the server: %v", err)
+	}
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Errorf("the connection closed after %v, before the read timeout", took)
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, env.URL+"/.well-known/openid-configuration", nil)
+	req.Header.Set("X-Padding", strings.Repeat("x", 100<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("100 KiB of headers: %d, want 431", resp.StatusCode)
 	}
 }

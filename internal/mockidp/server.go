@@ -60,6 +60,9 @@ type Options struct {
 	// AllowRemoteControl lets clients other than loopback use the
 	// /__mock control endpoints (for a mock bound to another address).
 	AllowRemoteControl bool
+	// ReadTimeout bounds how long a client may take to send a whole
+	// request to HTTPServer's server; zero means 30 s.
+	ReadTimeout time.Duration
 	// MaxSessions caps the IdP sessions kept; past it the longest idle
 	// are evicted, with their refresh tokens. Zero means 10,000.
 	MaxSessions int

@@ -76,7 +76,7 @@ func Start(t testing.TB, o Options) *Env {
 	}
 	app := srv.DefaultApp()
 	e := &Env{URL: url, ClientID: app.ClientID, ClientSecret: app.ClientSecret, srv: srv,
-		hs: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}}
+		hs: srv.HTTPServer()}
 	go e.hs.Serve(ln)
 	t.Cleanup(e.stop)
 	return e

@@ -103,14 +103,14 @@ func (e *Env) on(m Mode, client string) bool {
 	return ok
 }
 
-// maxHang bounds every *.hang mode: a hung request ends when the client
+// MaxHang bounds every *.hang mode: a hung request ends when the client
 // goes away, when the environment closes, or after this long.
-const maxHang = 10 * time.Minute
+const MaxHang = 10 * time.Minute
 
 // hang blocks until the client goes away or the environment closes, at
-// most maxHang.
+// most MaxHang.
 func (e *Env) hang(ctx context.Context) {
-	t := time.NewTimer(maxHang)
+	t := time.NewTimer(MaxHang)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

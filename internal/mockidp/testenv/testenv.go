@@ -43,7 +43,7 @@ func Start(t testing.TB, opts mockidp.Options) *Env {
 		ln.Close()
 		t.Fatalf("mockidptest: %v", err)
 	}
-	e := &Env{Server: srv, URL: opts.Issuer, ln: ln, hs: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}}
+	e := &Env{Server: srv, URL: opts.Issuer, ln: ln, hs: srv.HTTPServer()}
 	go e.hs.Serve(ln)
 	t.Cleanup(e.Stop)
 	return e
