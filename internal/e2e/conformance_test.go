@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,13 +16,17 @@ import (
 )
 
 // conformanceCase is one row of the OpenID RP certification mapping in
-// shared/mock-idp-scenarios.md: serve signs in against a scenario
+// the mock's scenario design: serve signs in against a scenario
 // environment of the mock, and must refuse or succeed as the
 // certification test asserts.
 type conformanceCase struct {
 	id, scenario string
 	expect       string // "signed in", "refused", "either", "stopped"
-	args         []string
+	// reason is what serve logs when it refuses (for "refused", and for
+	// "either" when it refuses): a refusal counts only with its page and
+	// this reason, never as any failure (a timeout is no refusal).
+	reason string
+	args   []string
 	// after runs extra steps on a signed-in session (refresh, logout,
 	// a second login) and returns what happened.
 	after func(t *testing.T, c *conformanceRun) string
@@ -34,23 +39,24 @@ type conformanceRun struct {
 	idp    *testIdP
 	b      *browser
 	scName string
+	reason string // the row's
 }
 
 var conformanceCases = []conformanceCase{
 	{id: "rp-response_type-code", scenario: "", expect: "signed in"},
-	{id: "rp-id_token-issuer-mismatch", scenario: "idt.iss_wrong", expect: "refused"},
-	{id: "rp-id_token-sub", scenario: "idt.sub_missing", expect: "refused"},
-	{id: "rp-id_token-aud", scenario: "idt.aud_wrong", expect: "refused"},
-	{id: "rp-id_token-iat", scenario: "idt.iat_missing", expect: "refused"},
+	{id: "rp-id_token-issuer-mismatch", scenario: "idt.iss_wrong", expect: "refused", reason: "ID token issuer mismatch"},
+	{id: "rp-id_token-sub", scenario: "idt.sub_missing", expect: "refused", reason: "ID token sub missing or malformed"},
+	{id: "rp-id_token-aud", scenario: "idt.aud_wrong", expect: "refused", reason: "ID token audience mismatch"},
+	{id: "rp-id_token-iat", scenario: "idt.iat_missing", expect: "refused", reason: "ID token iat missing"},
 	{id: "rp-id_token-kid-absent-single-jwks", scenario: "idt.kid_absent_single", expect: "signed in"},
-	{id: "rp-id_token-kid-absent-multiple-jwks", scenario: "idt.kid_absent_multi", expect: "either"},
+	{id: "rp-id_token-kid-absent-multiple-jwks", scenario: "idt.kid_absent_multi", expect: "either", reason: "ID token signature invalid"},
 	{id: "rp-id_token-sig-rs256", scenario: "", expect: "signed in"},
-	{id: "rp-id_token-sig-none", scenario: "idt.alg_none", expect: "refused"},
-	{id: "rp-id_token-bad-sig-rs256", scenario: "idt.sig_bad_rs256", expect: "refused"},
-	{id: "rp-userinfo-bad-sub-claim", scenario: "userinfo.sub_mismatch", expect: "refused"},
-	{id: "rp-nonce-invalid", scenario: "idt.nonce_wrong", expect: "refused"},
+	{id: "rp-id_token-sig-none", scenario: "idt.alg_none", expect: "refused", reason: "ID token algorithm not allowed"},
+	{id: "rp-id_token-bad-sig-rs256", scenario: "idt.sig_bad_rs256", expect: "refused", reason: "ID token signature invalid"},
+	{id: "rp-userinfo-bad-sub-claim", scenario: "userinfo.sub_mismatch", expect: "refused", reason: "userinfo sub differs from the ID token sub"},
+	{id: "rp-nonce-invalid", scenario: "idt.nonce_wrong", expect: "refused", reason: "ID token nonce mismatch"},
 	{id: "rp-scope-userinfo-claims", scenario: "", expect: "signed in", after: func(t *testing.T, c *conformanceRun) string {
-		q := c.b.get(c.app.URL+"/api/auth/login", "Sec-Fetch-Site", "same-origin").location.Query()
+		q := c.b.loc(c.b.get(c.app.URL+"/api/auth/login", "Sec-Fetch-Site", "same-origin")).Query()
 		if q.Get("scope") != "openid profile email offline_access" {
 			return "scope " + q.Get("scope")
 		}
@@ -68,16 +74,16 @@ var conformanceCases = []conformanceCase{
 		}
 		return "signed in"
 	}},
-	{id: "oidcc-client-test-missing-aud", scenario: "idt.aud_missing", expect: "refused"},
-	{id: "rp-id_token-bad-sig-hs256", scenario: "idt.alg_hs256", expect: "refused"},
-	{id: "rp-id_token-bad-sig-hs256 (public key as secret)", scenario: "idt.alg_hs256=pubkey", expect: "refused"},
-	{id: "rp-id_token-bad-sig-es256", scenario: "idt.sig_bad_es256", expect: "refused"},
-	{id: "malformed ID token", scenario: "idt.malformed=json", expect: "refused"},
-	{id: "rp-id_token-bad-at_hash", scenario: "idt.at_hash_wrong", expect: "refused"},
+	{id: "oidcc-client-test-missing-aud", scenario: "idt.aud_missing", expect: "refused", reason: "ID token audience mismatch"},
+	{id: "rp-id_token-bad-sig-hs256", scenario: "idt.alg_hs256", expect: "refused", reason: "ID token algorithm not allowed"},
+	{id: "rp-id_token-bad-sig-hs256 (public key as secret)", scenario: "idt.alg_hs256=pubkey", expect: "refused", reason: "ID token algorithm not allowed"},
+	{id: "rp-id_token-bad-sig-es256", scenario: "idt.sig_bad_es256", expect: "refused", reason: "ID token algorithm not allowed"},
+	{id: "malformed ID token", scenario: "idt.malformed=json", expect: "refused", reason: "ID token signature invalid"},
+	{id: "rp-id_token-bad-at_hash", scenario: "idt.at_hash_wrong", expect: "refused", reason: "ID token at_hash"},
 	{id: "oidcc-client-test-ignores-unparseable-key-in-jwks", scenario: "jwks.unparseable_extra_key", expect: "signed in"},
 	{id: "oidcc-client-test-refresh-token", scenario: "at.exp_short=10s", expect: "signed in", after: refreshStep("signed in")},
-	{id: "oidcc-client-test-refresh-token-invalid-issuer", scenario: "refresh-iss-changed", expect: "refused", after: refreshStep("refused")},
-	{id: "oidcc-client-test-refresh-token-invalid-sub", scenario: "refresh-sub-changed", expect: "refused", after: refreshStep("refused")},
+	{id: "oidcc-client-test-refresh-token-invalid-issuer", scenario: "refresh-iss-changed", expect: "refused", reason: "refresh: ID token issuer mismatch", after: refreshStep("refused")},
+	{id: "oidcc-client-test-refresh-token-invalid-sub", scenario: "refresh-sub-changed", expect: "refused", reason: "refresh: the new ID token is for another subject or audience", after: refreshStep("refused")},
 	{id: "rp-init-logout", scenario: "", expect: "signed in", after: logoutStep("")},
 	{id: "rp-init-logout-other-state", scenario: "logout.change_state", expect: "signed in", after: logoutStep("state-the-app-never-sent")},
 	{id: "rp-init-logout-no-state", scenario: "logout.drop_state", expect: "signed in", after: logoutStep("-")},
@@ -85,7 +91,8 @@ var conformanceCases = []conformanceCase{
 
 // refreshStep makes the expired access token refresh (the scenario makes
 // access tokens live 10 s, which serve refreshes at once) and reports
-// whether the session survived.
+// whether the session survived: "refused" only when serve signed the user
+// out and logged the row's reason for it.
 func refreshStep(want string) func(*testing.T, *conformanceRun) string {
 	return func(t *testing.T, c *conformanceRun) string {
 		p := c.b.get(c.app.URL + "/dashboard")
@@ -96,6 +103,9 @@ func refreshStep(want string) func(*testing.T, *conformanceRun) string {
 		case p.status == http.StatusOK:
 			return "signed in"
 		case p.status == http.StatusFound && sessionCleared(p):
+			if reason := c.app.requestLog(t, p, "session ended")["reason"]; reason != c.reason {
+				return fmt.Sprintf("signed out for %q", reason)
+			}
 			return "refused"
 		}
 		return fmt.Sprintf("dashboard %d", p.status)
@@ -112,7 +122,7 @@ func logoutStep(wantState string) func(*testing.T, *conformanceRun) string {
 		}
 		sent := out.location.Query().Get("state")
 		back := c.b.follow(out)
-		got := back.location.Query().Get("state")
+		got := c.b.loc(back).Query().Get("state")
 		switch {
 		case wantState == "" && got != sent, wantState == "-" && got != "", wantState != "" && wantState != "-" && got != wantState:
 			return "state " + got
@@ -124,21 +134,11 @@ func logoutStep(wantState string) func(*testing.T, *conformanceRun) string {
 	}
 }
 
-// counter reads one of the scenario environment's counters.
+// counter reads one of the scenario environment's counters; an answer
+// that does not decode fails the test (mockCounter).
 func (c *conformanceRun) counter(t *testing.T, name string) int64 {
 	t.Helper()
-	resp, err := http.Get(c.idp.URL + "/__mock/requests")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var all map[string]map[string]int64
-	json.NewDecoder(resp.Body).Decode(&all)
-	key := c.scName
-	if key == "" {
-		key = "root"
-	}
-	return all[key][name]
+	return mockCounter(t, c.idp, c.scName, name)
 }
 
 // TestConformance runs the RP certification mapping against serve and
@@ -150,6 +150,7 @@ func TestConformance(t *testing.T) {
 	var urls []string
 	for i := range lns {
 		ln, u := listenApp(t)
+		t.Cleanup(func() { ln.Close() }) // in case a row ends before serving it
 		lns[i], urls = ln, append(urls, u)
 	}
 	fx, err := fixture.Default()
@@ -173,19 +174,20 @@ func TestConformance(t *testing.T) {
 
 	var mu sync.Mutex
 	rows := make([][4]string, len(conformanceCases))
-	var wg sync.WaitGroup
-	for i, tc := range conformanceCases {
-		wg.Go(func() {
-			got := runConformance(t, tc, idp, lns[i], canary)
-			mu.Lock()
-			rows[i] = [4]string{tc.id, tc.scenario, tc.expect, got}
-			mu.Unlock()
-			if got != tc.expect && !(tc.expect == "either" && (got == "signed in" || got == "refused")) {
-				t.Errorf("%s (%s): expected %s, got %s", tc.id, tc.scenario, tc.expect, got)
-			}
-		})
-	}
-	wg.Wait()
+	t.Run("rows", func(t *testing.T) {
+		for i, tc := range conformanceCases {
+			t.Run(tc.id, func(t *testing.T) {
+				t.Parallel()
+				got := runConformance(t, tc, idp, lns[i], canary)
+				mu.Lock()
+				rows[i] = [4]string{tc.id, tc.scenario, tc.expect, got}
+				mu.Unlock()
+				if got != tc.expect && !(tc.expect == "either" && (got == "signed in" || got == "refused")) {
+					t.Errorf("%s (%s): expected %s, got %s", tc.id, tc.scenario, tc.expect, got)
+				}
+			})
+		}
+	})
 	var table strings.Builder
 	fmt.Fprintf(&table, "\n%-52s %-30s %-10s %s\n", "test ID", "scenario", "expected", "got")
 	for _, r := range rows {
@@ -196,14 +198,9 @@ func TestConformance(t *testing.T) {
 	}
 	t.Log(table.String())
 
-	resp, err := http.Get(idp.URL + "/__mock/requests?log=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var envs map[string]struct{ Violations []string }
-	if err := json.NewDecoder(resp.Body).Decode(&envs); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(mockControl(t, idp, http.MethodGet, "/__mock/requests?log=1", nil), &envs); err != nil {
+		t.Fatalf("GET /__mock/requests?log=1: %v", err)
 	}
 	if len(envs) < 10 {
 		t.Errorf("only %d environments in the request log", len(envs))
@@ -216,11 +213,12 @@ func TestConformance(t *testing.T) {
 }
 
 // runConformance signs in to serve against the row's scenario environment
-// and says what happened: "signed in", "refused" (no session, no
-// dashboard, no userinfo call), or "stopped" (serve refused the
-// environment before any authorization request).
+// and says what happened: "signed in", "refused" (serve's refusal page
+// and the row's logged reason, no session, no userinfo call), or
+// "stopped" (serve refused the environment before any authorization
+// request).
 func runConformance(t *testing.T, tc conformanceCase, idp *testIdP, ln net.Listener, canary string) string {
-	c := &conformanceRun{b: newBrowser(t)}
+	c := &conformanceRun{b: newBrowser(t), reason: tc.reason}
 	got, stderr := runConformanceFlow(t, tc, idp, ln, c)
 	if c.app != nil {
 		stderr += c.app.run.stderr.String()
@@ -251,38 +249,52 @@ func runConformanceFlow(t *testing.T, tc conformanceCase, idp *testIdP, ln net.L
 		}
 		return fmt.Sprintf("exit %d", code), stderr
 	}
+	preloadKeys(t, env)
 	c.app = startServe(t, ln, &testIdP{URL: env}, nil, app1ID, app1Secret, nil, args...)
 	cb := c.b.signIn(c.app, &testIdP{URL: env}, adaID, acmeOrgID)
-	signedIn := cb.status == http.StatusFound && cb.location.Path == "/" && c.b.cookie(c.app.URL, "skctl_session") != nil
-	if signedIn && tc.after != nil {
+	if cb.status != http.StatusFound || cb.location.Path != "/" {
+		return c.refusal(t, cb), ""
+	}
+	if c.b.cookie(c.app.URL, "skctl_session") == nil {
+		return "302 home without a session cookie", ""
+	}
+	if tc.after != nil {
 		return tc.after(t, c), ""
 	}
-	if signedIn {
-		dash := c.b.get(c.app.URL + "/dashboard")
-		signedIn = dash.status == http.StatusOK && strings.Contains(dash.body, "Welcome, Ada Lovelace")
-	}
-	if !signedIn {
-		if cb.status >= 500 && cb.status != 502 && cb.status != 503 && cb.status != 504 {
-			return fmt.Sprintf("status %d", cb.status), ""
-		}
-		for _, sc := range (&http.Response{Header: cb.header}).Cookies() {
-			if sc.Name == "skctl_session" && sc.MaxAge >= 0 {
-				return "session cookie set", ""
-			}
-		}
-		if tc.scenario != "userinfo.sub_mismatch" && c.counter(t, "userinfo.requests") != 0 {
-			return "userinfo called after a bad ID token", ""
-		}
-		return "refused", ""
+	if dash := c.b.get(c.app.URL + "/dashboard"); dash.status != http.StatusOK || !strings.Contains(dash.body, "Welcome, Ada Lovelace") {
+		return fmt.Sprintf("signed in, but the dashboard answers %d", dash.status), ""
 	}
 	return "signed in", ""
+}
+
+// refusal says what a callback that did not sign in shows: "refused" only
+// for serve's refusal page with the row's logged reason, no session
+// cookie, and (unless the row is about userinfo) no userinfo call.
+// Anything else, such as a gateway timeout, is reported as what it is.
+func (c *conformanceRun) refusal(t *testing.T, cb page) string {
+	t.Helper()
+	if cb.status != http.StatusBadRequest || !strings.Contains(cb.body, "could not be verified") {
+		return fmt.Sprintf("callback %d, not the refusal page", cb.status)
+	}
+	for _, sc := range (&http.Response{Header: cb.header}).Cookies() {
+		if sc.Name == "skctl_session" && sc.MaxAge >= 0 {
+			return "session cookie set"
+		}
+	}
+	if reason := c.app.requestLog(t, cb, "request failed")["reason"]; reason != c.reason {
+		return fmt.Sprintf("refused for %q", reason)
+	}
+	if c.scName != "userinfo.sub_mismatch" && c.counter(t, "userinfo.requests") != 0 {
+		return "userinfo called after a bad ID token"
+	}
+	return "refused"
 }
 
 // runServeOnce runs serve expecting it to stop by itself.
 func runServeOnce(t *testing.T, ln net.Listener, env string, args []string) (int, string, string) {
 	t.Helper()
-	all := append([]string{"serve", "--env-file", "", "--environment-url", env, "--client-id", app1ID, "--client-secret", app1Secret,
-		"--redirect-uri", "http://" + ln.Addr().String() + "/api/auth/callback", "--addr", "127.0.0.1:0"}, args...)
+	all := slices.Concat([]string{"serve", "--env-file", "", "--environment-url", env, "--client-id", app1ID, "--client-secret", app1Secret,
+		"--redirect-uri", "http://" + ln.Addr().String() + "/api/auth/callback", "--addr", "127.0.0.1:0"}, happyServeArgs, args)
 	ln.Close()
 	return run(t, all...)
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestRotateKeysCommand: `skctl mock-idp rotate-keys` rotates a running
@@ -19,7 +18,9 @@ func TestRotateKeysCommand(t *testing.T) {
 	keys := func() []string {
 		resp := httpGet(t, issuer+"/keys")
 		var set struct{ Keys []struct{ Kid string } }
-		json.NewDecoder(resp.Body).Decode(&set)
+		if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+			t.Fatalf("GET /keys: %d %v", resp.StatusCode, err)
+		}
 		var kids []string
 		for _, k := range set.Keys {
 			kids = append(kids, k.Kid)
@@ -54,20 +55,28 @@ func TestTLSSelfSigned(t *testing.T) {
 	if !errors.As(err, &unknown) {
 		t.Errorf("GET over TLS: %v, want an unknown-authority error", err)
 	}
-	ln, appURL := listenApp(t)
-	env := map[string]string{"SCALEKIT_ENVIRONMENT_URL": issuer, "SCALEKIT_CLIENT_ID": app1ID, "SCALEKIT_CLIENT_SECRET": app1Secret,
-		"SCALEKIT_REDIRECT_URI": appURL + "/api/auth/callback"}
-	startCmdWith(t, func(d *cliDeps) {
-		d.LookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-		d.Listen = listenerOnce(ln)
-	}, "serve", "--env-file", "", "--idp-timeout", "1s")
-	time.Sleep(300 * time.Millisecond)
+	ln, _ := listenApp(t)
+	app := startServeUnready(t, ln, issuer)
+	// Serve has met the certificate once it logs the failed discovery,
+	// with the certificate as its reason (not a timeout: its IdP timeout
+	// is the generous one).
+	e, ok := app.waitLog(hangDeadline, func(e logEntry) bool { return e["msg"] == "discovery failed, retrying" })
+	if !ok {
+		t.Fatalf("serve logged no failed discovery; stderr:\n%s", app.run.stderr)
+	}
+	if e["reason"] != "TLS: the IdP certificate did not verify" {
+		t.Errorf("the failed discovery's reason: %q, want the untrusted certificate", e["reason"])
+	}
 	b := newBrowser(t)
-	if p := b.get(appURL + "/readyz"); p.status != http.StatusServiceUnavailable {
+	if p := b.get(app.URL + "/readyz"); p.status != http.StatusServiceUnavailable {
 		t.Errorf("/readyz against an untrusted certificate: %d", p.status)
 	}
-	if p := b.get(appURL + "/api/auth/login"); p.status != http.StatusServiceUnavailable {
-		t.Errorf("login against an untrusted certificate: %d", p.status)
+	p := b.get(app.URL + "/api/auth/login")
+	if p.status != http.StatusServiceUnavailable {
+		t.Fatalf("login against an untrusted certificate: %d %.300s", p.status, p.body)
+	}
+	if e := app.requestLog(t, p, "request failed"); e["reason"] != "discovery not done" {
+		t.Errorf("serve logged %q for the login, want %q", e["reason"], "discovery not done")
 	}
 }
 
@@ -84,7 +93,7 @@ func TestServeDropOldKey(t *testing.T) {
 	first.signIn(app, &testIdP{URL: env}, adaID, acmeOrgID)
 	second := newBrowser(t)
 	if p := second.signIn(app, &testIdP{URL: env}, "usr_59615193906610315", acmeOrgID); p.status != 302 || p.location.Path != "/" {
-		t.Fatalf("a sign-in after the key was dropped: %d %v", p.status, p.location)
+		t.Fatalf("a sign-in after the key was dropped: %d %v %.300s", p.status, p.location, p.body)
 	}
 	for _, b := range []*browser{first, second} {
 		if p := b.get(app.URL + "/dashboard"); p.status != 200 {

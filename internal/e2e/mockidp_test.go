@@ -82,7 +82,8 @@ func TestMockIDPRestartKeepsSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := verifier.Verify(ctx, tok.Extra("id_token").(string)); err != nil {
+		rawID, _ := tok.Extra("id_token").(string)
+		if _, err := verifier.Verify(ctx, rawID); err != nil {
 			t.Fatalf("verify: %v", err)
 		}
 		return tok
@@ -114,7 +115,8 @@ func TestMockIDPRestartKeepsSessions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("refresh after restart: %v", err)
 	}
-	if _, err := verifier.Verify(ctx, refreshed.Extra("id_token").(string)); err != nil {
+	rawID, _ := refreshed.Extra("id_token").(string)
+	if _, err := verifier.Verify(ctx, rawID); err != nil {
 		t.Fatalf("a token signed after the restart fails the app's cached keys: %v", err)
 	}
 	// The browser's IdP session survived too: no page, no hint.
@@ -164,20 +166,42 @@ func TestCLIUsage(t *testing.T) {
 	}
 }
 
-// TestCustomFixtures: a JSON fixtures file replaces the default seed.
+// TestCustomFixtures: a JSON fixtures file replaces the default seed: its
+// app is the one printed, and its user signs in to it, with the claims
+// the file gives them.
 func TestCustomFixtures(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "fx.json")
-	os.WriteFile(path, []byte(`{
+	if err := os.WriteFile(path, []byte(`{
   "organizations": [{"id": "org_10000000000000001", "name": "Initech", "domains": ["initech.test"]}],
   "users": [{"email": "peter@initech.test", "name": "Peter Gibbons",
              "memberships": [{"organization": "org_10000000000000001"}]}],
   "apps": [{"client_id": "webc_1", "client_secret": "x", "redirect_uris": ["http://127.0.0.1:1/cb"]}]
-}`), 0o600)
+}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r := startCmd(t, "mock-idp", "--addr", "127.0.0.1:0", "--fixtures", path, "--auto-login", "peter@initech.test")
 	env := envLines(t, r.stdout.String())
-	if env["SCALEKIT_CLIENT_ID"] != "webc_1" {
-		t.Errorf("client ID %s, want webc_1", env["SCALEKIT_CLIENT_ID"])
+	if env["SCALEKIT_CLIENT_ID"] != "webc_1" || env["SCALEKIT_CLIENT_SECRET"] != "x" || env["SCALEKIT_REDIRECT_URI"] != "http://127.0.0.1:1/cb" {
+		t.Errorf("the printed app is not the file's: %v", env)
+	}
+	// The file's app, with the file's secret and redirect URI; the
+	// auto-login user is the file's.
+	_, idt := standardLogin(t, env["SCALEKIT_ENVIRONMENT_URL"], "webc_1", "x", "http://127.0.0.1:1/cb", []string{"openid", "email", "profile"})
+	var claims struct {
+		Email string   `json:"email"`
+		Name  string   `json:"name"`
+		OID   string   `json:"oid"`
+		Aud   []string `json:"aud"`
+	}
+	if err := idt.Claims(&claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims.Email != "peter@initech.test" || claims.Name != "Peter Gibbons" || claims.OID != "org_10000000000000001" || len(claims.Aud) != 1 || claims.Aud[0] != "webc_1" {
+		t.Errorf("signed in as %+v, want Peter Gibbons of org_10000000000000001 to webc_1", claims)
+	}
+	if !strings.HasPrefix(idt.Subject, "usr_") {
+		t.Errorf("sub %q, want a usr_ ID", idt.Subject)
 	}
 	resp := httpGet(t, env["SCALEKIT_ENVIRONMENT_URL"]+"/keys")
 	var jwks struct{ Keys []map[string]any }

@@ -24,7 +24,7 @@ import (
 // provider this project did not write.
 func standardLogin(t *testing.T, issuer, clientID, secret, redirect string, scopes []string, extra ...oauth2.AuthCodeOption) (*oauth2.Token, *oidc.IDToken) {
 	t.Helper()
-	ctx := oidc.ClientContext(t.Context(), &http.Client{Timeout: 10 * time.Second})
+	ctx := oidc.ClientContext(t.Context(), &http.Client{Timeout: hangDeadline})
 	provider, err := oidc.NewProvider(ctx, issuer)
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
@@ -32,7 +32,7 @@ func standardLogin(t *testing.T, issuer, clientID, secret, redirect string, scop
 	cfg := oauth2.Config{ClientID: clientID, ClientSecret: secret, RedirectURL: redirect, Endpoint: provider.Endpoint(), Scopes: scopes}
 	state, nonce, pkce := oauth2.GenerateVerifier(), oauth2.GenerateVerifier(), oauth2.GenerateVerifier()
 	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	browser := &http.Client{Jar: jar, Timeout: hangDeadline, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := browser.Get(cfg.AuthCodeURL(state, append(extra, oidc.Nonce(nonce), oauth2.S256ChallengeOption(pkce))...))
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,11 @@ func standardLogin(t *testing.T, issuer, clientID, secret, redirect string, scop
 	if err != nil {
 		t.Fatalf("exchange: %v", err)
 	}
-	idt, err := provider.Verifier(&oidc.Config{ClientID: clientID}).Verify(ctx, tok.Extra("id_token").(string))
+	rawID, ok := tok.Extra("id_token").(string)
+	if !ok {
+		t.Fatalf("the token response has no id_token")
+	}
+	idt, err := provider.Verifier(&oidc.Config{ClientID: clientID}).Verify(ctx, rawID)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -117,8 +121,11 @@ func TestStandardClientAgainstBothProviders(t *testing.T) {
 // no at_hash, and its discovery has no end_session_endpoint.
 func TestServeAgainstMockoidc(t *testing.T) {
 	// Not parallel: mockoidc's ScopesSupported and NowFunc are globals.
-	if !slices.Contains(mockoidc.ScopesSupported, "offline_access") {
-		mockoidc.ScopesSupported = append(mockoidc.ScopesSupported, "offline_access")
+	// The global is put back afterwards, and never shares its array.
+	saved := mockoidc.ScopesSupported
+	t.Cleanup(func() { mockoidc.ScopesSupported = saved })
+	if !slices.Contains(saved, "offline_access") {
+		mockoidc.ScopesSupported = append(slices.Clone(saved), "offline_access")
 	}
 	m, err := mockoidc.NewServer(nil)
 	if err != nil {
@@ -138,7 +145,7 @@ func TestServeAgainstMockoidc(t *testing.T) {
 	app := startServe(t, ln, &testIdP{URL: m.Issuer()}, nil, m.ClientID, m.ClientSecret, nil)
 	b := newBrowser(t)
 	authorize := b.get(app.URL + "/api/auth/login")
-	if !strings.HasPrefix(authorize.location.String(), m.AuthorizationEndpoint()) {
+	if !strings.HasPrefix(b.loc(authorize).String(), m.AuthorizationEndpoint()) {
 		t.Fatalf("login went to %v", authorize.location)
 	}
 	cb := b.follow(b.follow(authorize)) // mockoidc signs in without a page

@@ -16,15 +16,20 @@ import (
 )
 
 // syncBuffer is a bytes.Buffer safe for a command writing while the test
-// reads.
+// reads, which a test can wait on for a line to appear.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed and replaced by every Write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.written != nil {
+		close(s.written)
+		s.written = nil
+	}
 	return s.b.Write(p)
 }
 
@@ -33,6 +38,40 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// waitFor waits until the output holds a line for which match is true,
+// and returns it; it gives up after timeout and returns "", false. It
+// waits on the writes themselves, never on a clock.
+func (s *syncBuffer) waitFor(timeout time.Duration, match func(line string) bool) (string, bool) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		text := s.b.String()
+		if s.written == nil {
+			s.written = make(chan struct{})
+		}
+		written := s.written
+		s.mu.Unlock()
+		for _, line := range strings.Split(text, "\n") {
+			if match(line) {
+				return line, true
+			}
+		}
+		select {
+		case <-written:
+		case <-deadline.C:
+			return "", false
+		}
+	}
+}
+
+// Deadlines that only guard against a hang: generous, so that a busy
+// machine never reaches them. A test that waits on an event waits until
+// the event, not this long.
+const (
+	hangDeadline = 60 * time.Second
+)
 
 // running is a command started by startCmd.
 type running struct {
@@ -68,9 +107,9 @@ func startCmdWith(t *testing.T, deps func(*cli.Deps), args ...string) *running {
 	case code := <-r.exit:
 		cancel()
 		t.Fatalf("skctl %s exited with %d before serving:\n%s", strings.Join(args, " "), code, r.stderr)
-	case <-time.After(10 * time.Second):
+	case <-time.After(hangDeadline):
 		cancel()
-		t.Fatalf("skctl %s did not become ready", strings.Join(args, " "))
+		t.Fatalf("skctl %s did not become ready in %v; stderr:\n%s", strings.Join(args, " "), hangDeadline, r.stderr)
 	}
 	t.Cleanup(func() { r.stop(t) })
 	return r
@@ -87,8 +126,8 @@ func (r *running) stop(t *testing.T) {
 			if code != 0 {
 				t.Errorf("exit code %d after shutdown; stderr:\n%s", code, r.stderr)
 			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("no exit 15 s after shutdown")
+		case <-time.After(hangDeadline):
+			t.Errorf("no exit %v after shutdown", hangDeadline)
 		}
 	})
 }
@@ -100,7 +139,7 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	var out, errOut syncBuffer
 	d := cli.SystemDeps()
 	d.Stdout, d.Stderr = &out, &errOut
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), hangDeadline)
 	defer cancel()
 	code := cli.Run(ctx, args, d)
 	return code, out.String(), errOut.String()

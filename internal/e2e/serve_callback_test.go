@@ -8,47 +8,44 @@ import (
 	"time"
 )
 
-// startLogin runs the app's login up to the IdP's redirect back and
+// callbackURL runs the app's login up to the IdP's redirect back and
 // returns the callback URL, without visiting it.
 func (b *browser) callbackURL(app *appUnderTest, idp *testIdP) *url.URL {
 	b.t.Helper()
 	p := b.follow(b.get(app.URL + "/api/auth/login"))
 	if p.status == http.StatusOK { // no IdP session yet: pick a user
-		m := handleRE.FindStringSubmatch(p.body)
-		if m == nil {
-			b.t.Fatalf("no sign-in page: %.200s", p.body)
-		}
-		p = b.post(idp.URL+"/oauth/login", url.Values{"handle": {m[1]}, "user": {adaID}, "org": {acmeOrgID}})
+		p = b.post(idp.URL+"/oauth/login", url.Values{"handle": {b.handle(p)}, "user": {adaID}, "org": {acmeOrgID}})
 	}
-	if p.location == nil {
-		b.t.Fatalf("no redirect to the callback: %d", p.status)
-	}
-	return p.location
+	return b.loc(p)
 }
 
 // TestServeCallbackErrors covers every way a callback fails (B1–B7, C4):
-// each gets an error page with the right status and no session, never a
-// 500, and the failures before the code is redeemed make no token request.
+// each gets an error page with the right status, the logged reason and no
+// session, never a 500, and the failures before the code is redeemed make
+// no token request. Only the hanging token endpoint meets a tight IdP
+// timeout (I1); every other case has a generous one.
 func TestServeCallbackErrors(t *testing.T) {
 	t.Parallel()
-	ln, appURL := listenApp(t)
-	idp := startIdP(t, nil, appURL)
-	app := startServe(t, ln, idp, nil, app1ID, app1Secret, nil, "--idp-timeout", "1s")
+	idp, lns := startFailureIdP(t, 2, nil)
+	preloadKeys(t, idp.URL)
+	app := startServe(t, lns[0], idp, nil, app1ID, app1Secret, nil)
+	tight := startServe(t, lns[1], idp, nil, app1ID, app1Secret, nil, failServeArgs...)
 	codeRequests := func() int { return idp.count("POST /oauth/token authorization_code") }
 
 	cases := []struct {
 		name      string
-		callback  func(b *browser) string // the URL the browser ends up at
+		tight     bool                                       // against the instance with the tight IdP timeout
+		callback  func(b *browser, app *appUnderTest) string // the URL the browser ends up at
 		status    int
 		inBody    string
-		noRequest bool // no token request may happen
+		reason    string // what serve logs
+		noRequest bool   // no token request may happen
 	}{
-		{"cancelled at the IdP", func(b *browser) string {
+		{"cancelled at the IdP", false, func(b *browser, app *appUnderTest) string {
 			p := b.follow(b.get(app.URL + "/api/auth/login"))
-			m := handleRE.FindStringSubmatch(p.body)
-			return b.post(idp.URL+"/oauth/login", url.Values{"handle": {m[1]}, "cancel": {"1"}}).location.String()
-		}, http.StatusForbidden, "Sign-in was cancelled", true},
-		{"IdP error with script", func(b *browser) string {
+			return b.loc(b.post(idp.URL+"/oauth/login", url.Values{"handle": {b.handle(p)}, "cancel": {"1"}})).String()
+		}, http.StatusForbidden, "Sign-in was cancelled", "IdP error access_denied", true},
+		{"IdP error with script", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			q := u.Query()
 			q.Del("code")
@@ -56,63 +53,66 @@ func TestServeCallbackErrors(t *testing.T) {
 			q.Set("error_description", "<script>alert(1)</script>")
 			u.RawQuery = q.Encode()
 			return u.String()
-		}, http.StatusBadGateway, "Sign-in failed", true},
-		{"temporarily unavailable", func(b *browser) string {
+		}, http.StatusBadGateway, "Sign-in failed", "IdP error server_error", true},
+		{"temporarily unavailable", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			u.RawQuery = url.Values{"state": {u.Query().Get("state")}, "error": {"temporarily_unavailable"}}.Encode()
 			return u.String()
-		}, http.StatusServiceUnavailable, "busy", true},
-		{"no transaction cookie", func(b *browser) string {
-			u := b.callbackURL(app, idp)
-			return newBrowser(t).get(u.String()).location.String() // never reached: see below
-		}, 0, "", true},
-		{"wrong state", func(b *browser) string {
+		}, http.StatusServiceUnavailable, "busy", "IdP error temporarily_unavailable", true},
+		{"wrong state", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			q := u.Query()
 			q.Set("state", "forged-state-value")
 			u.RawQuery = q.Encode()
 			return u.String()
-		}, http.StatusBadRequest, "Sign-in expired", true},
-		{"no state", func(b *browser) string {
+		}, http.StatusBadRequest, "Sign-in expired", "no transaction for this state", true},
+		{"no state", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			q := u.Query()
 			q.Del("state")
 			u.RawQuery = q.Encode()
 			return u.String()
-		}, http.StatusBadRequest, "Sign-in expired", true},
-		{"no code", func(b *browser) string {
+		}, http.StatusBadRequest, "Sign-in expired", "no transaction for this state", true},
+		{"no code", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			q := u.Query()
 			q.Del("code")
 			u.RawQuery = q.Encode()
 			return u.String()
-		}, http.StatusBadRequest, "malformed", true},
-		{"repeated code", func(b *browser) string {
+		}, http.StatusBadRequest, "malformed", "no code", true},
+		{"repeated code", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			u.RawQuery += "&code=again"
 			return u.String()
-		}, http.StatusBadRequest, "malformed", true},
-		{"oversize code", func(b *browser) string {
+		}, http.StatusBadRequest, "malformed", "repeated parameter code", true},
+		{"oversize code", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			q := u.Query()
 			q.Set("code", strings.Repeat("c", 5000))
 			u.RawQuery = q.Encode()
 			return u.String()
-		}, http.StatusBadRequest, "malformed", true},
-		{"wrong iss", func(b *browser) string {
+		}, http.StatusBadRequest, "malformed", "oversize parameter", true},
+		{"wrong iss", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			u.RawQuery += "&iss=" + url.QueryEscape("https://evil.example")
 			return u.String()
-		}, http.StatusBadRequest, "could not be verified", true},
-		{"code already redeemed", func(b *browser) string {
+		}, http.StatusBadRequest, "could not be verified", "iss parameter mismatch", true},
+		{"code already redeemed", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			// Someone else redeems the code first (without the verifier,
 			// which burns it).
-			http.PostForm(idp.URL+"/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
+			resp, err := http.PostForm(idp.URL+"/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
 				"redirect_uri": {app.URL + "/api/auth/callback"}, "client_id": {app1ID}, "client_secret": {app1Secret}})
+			if err != nil {
+				b.t.Fatalf("redeeming the code first: %v", err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				b.t.Fatalf("redeeming the code without its verifier: %d, want 400", resp.StatusCode)
+			}
 			return u.String()
-		}, http.StatusBadRequest, "Sign-in expired", false},
-		{"token endpoint fails", func(b *browser) string {
+		}, http.StatusBadRequest, "Sign-in expired", "token endpoint 400 invalid_grant", false},
+		{"token endpoint fails", false, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			idp.fault("/oauth/token", func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/html")
@@ -120,51 +120,52 @@ func TestServeCallbackErrors(t *testing.T) {
 				w.Write([]byte("<html>upstream exploded</html>"))
 			})
 			return u.String()
-		}, http.StatusBadGateway, "Sign-in failed", false},
-		{"token endpoint hangs", func(b *browser) string {
+		}, http.StatusBadGateway, "Sign-in failed", "token endpoint 500 no error code", false},
+		{"token endpoint hangs", true, func(b *browser, app *appUnderTest) string {
 			u := b.callbackURL(app, idp)
 			idp.fault("/oauth/token", func(w http.ResponseWriter, r *http.Request) {
 				select {
 				case <-r.Context().Done():
-				case <-time.After(5 * time.Second):
+				case <-time.After(hangDeadline):
 				}
 			})
 			return u.String()
-		}, http.StatusGatewayTimeout, "took too long", false},
-		{"ID token with another nonce", func(b *browser) string {
+		}, http.StatusGatewayTimeout, "took too long", "timeout", false},
+		{"ID token with another nonce", false, func(b *browser, app *appUnderTest) string {
 			// The IdP is given another nonce than the app sent, so the ID
 			// token carries a nonce the app never issued (C4).
-			login := b.get(app.URL + "/api/auth/login").location
+			login := b.loc(b.get(app.URL + "/api/auth/login"))
 			q := login.Query()
 			q.Set("nonce", "attacker-chosen-nonce")
 			login.RawQuery = q.Encode()
 			p := b.get(login.String())
-			m := handleRE.FindStringSubmatch(p.body)
-			return b.post(idp.URL+"/oauth/login", url.Values{"handle": {m[1]}, "user": {adaID}, "org": {acmeOrgID}}).location.String()
-		}, http.StatusBadRequest, "could not be verified", false},
+			return b.loc(b.post(idp.URL+"/oauth/login", url.Values{"handle": {b.handle(p)}, "user": {adaID}, "org": {acmeOrgID}})).String()
+		}, http.StatusBadRequest, "could not be verified", "ID token nonce mismatch", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := newBrowser(t)
-			if tc.name == "no transaction cookie" {
-				u := b.callbackURL(app, idp)
-				before := codeRequests()
-				p := newBrowser(t).get(u.String()) // another browser: no transaction cookie
-				if p.status != http.StatusBadRequest || codeRequests() != before {
-					t.Errorf("callback in another browser: %d, token requests %d→%d", p.status, before, codeRequests())
-				}
-				return
+			app := app
+			if tc.tight {
+				app = tight
 			}
-			target := tc.callback(b)
+			b := newBrowser(t)
+			target := tc.callback(b, app)
 			defer idp.fault("/oauth/token", nil)
 			before := codeRequests()
 			start := time.Now()
 			p := b.get(target)
+			took := time.Since(start)
+			if tc.noRequest && codeRequests() != before {
+				t.Errorf("a token request was made (B2)")
+			}
+			if !tc.noRequest && codeRequests() == before {
+				t.Errorf("no token request was made: the failure is not the one under test")
+			}
 			if p.status != tc.status || !strings.Contains(p.body, tc.inBody) {
 				t.Errorf("got %d, want %d with %q: %.400s", p.status, tc.status, tc.inBody, p.body)
 			}
-			if tc.noRequest && codeRequests() != before {
-				t.Errorf("a token request was made (B2)")
+			if e := app.requestLog(t, p, "request failed"); e["reason"] != tc.reason {
+				t.Errorf("serve logged the reason %q, want %q", e["reason"], tc.reason)
 			}
 			if strings.Contains(p.body, "<script>") || strings.Contains(p.body, "upstream exploded") {
 				t.Errorf("the page reflects the IdP's text")
@@ -172,8 +173,8 @@ func TestServeCallbackErrors(t *testing.T) {
 			if !strings.Contains(p.body, "Reference: ") || p.header.Get("X-Request-Id") == "" || !strings.Contains(p.body, p.header.Get("X-Request-Id")) {
 				t.Errorf("no correlation ID on the page (J1)")
 			}
-			if time.Since(start) > 4*time.Second {
-				t.Errorf("the callback took %v with a 1s IdP timeout (I1)", time.Since(start))
+			if tc.tight && took > failBound {
+				t.Errorf("the callback took %v with a %v IdP timeout (I1)", took.Round(time.Millisecond), failIdPTimeout)
 			}
 			assertNoSessionCookie(t, p)
 			neverServerError(t, p)
@@ -183,37 +184,50 @@ func TestServeCallbackErrors(t *testing.T) {
 		})
 	}
 
+	t.Run("no transaction cookie", func(t *testing.T) {
+		u := newBrowser(t).callbackURL(app, idp)
+		before := codeRequests()
+		p := newBrowser(t).get(u.String()) // another browser: no transaction cookie
+		if p.status != http.StatusBadRequest || codeRequests() != before {
+			t.Errorf("callback in another browser: %d, token requests %d→%d", p.status, before, codeRequests())
+		}
+		if e := app.requestLog(t, p, "request failed"); e["reason"] != "no transaction for this state" {
+			t.Errorf("serve logged the reason %q", e["reason"])
+		}
+	})
 	t.Run("replayed callback", func(t *testing.T) {
 		b := newBrowser(t)
 		u := b.callbackURL(app, idp)
 		if p := b.get(u.String()); p.status != http.StatusFound {
-			t.Fatalf("first callback: %d", p.status)
+			t.Fatalf("first callback: %d %.300s", p.status, p.body)
 		}
 		before := codeRequests()
 		p := b.get(u.String())
 		if p.status != http.StatusBadRequest || codeRequests() != before {
 			t.Errorf("replay: %d, token requests %d→%d (B3)", p.status, before, codeRequests())
 		}
+		if e := app.requestLog(t, p, "request failed"); e["reason"] != "no transaction for this state" {
+			t.Errorf("serve logged the reason %q for the replay", e["reason"])
+		}
 	})
 	t.Run("return_to", func(t *testing.T) {
 		for target, want := range map[string]string{"/dashboard?tab=1": "/dashboard?tab=1", "//evil.example": "/", "https://evil.example/": "/", "/\\evil.example": "/"} {
 			b := newBrowser(t)
 			login := b.get(app.URL + "/api/auth/login?return_to=" + url.QueryEscape(target))
-			if strings.Contains(login.location.String(), "evil") {
+			if strings.Contains(b.loc(login).String(), "evil") {
 				t.Errorf("return_to leaked into the authorize URL")
 			}
 			p := b.follow(login)
-			m := handleRE.FindStringSubmatch(p.body)
-			cb := b.follow(b.post(idp.URL+"/oauth/login", url.Values{"handle": {m[1]}, "user": {adaID}, "org": {acmeOrgID}}))
-			if cb.location.String() != app.URL+want {
-				t.Errorf("return_to %q: landed on %q, want %q", target, cb.location, want)
+			cb := b.follow(b.post(idp.URL+"/oauth/login", url.Values{"handle": {b.handle(p)}, "user": {adaID}, "org": {acmeOrgID}}))
+			if got := b.loc(cb).String(); got != app.URL+want {
+				t.Errorf("return_to %q: landed on %q, want %q", target, got, want)
 			}
 		}
 	})
 	t.Run("routing hints pass through", func(t *testing.T) {
 		b := newBrowser(t)
 		login := b.get(app.URL + "/api/auth/login?organization_id=" + acmeOrgID + "&login_hint=ada%40acme.test&domain_hint=acme.test&provider=google&connection_id=conn_1&evil=1")
-		q := login.location.Query()
+		q := b.loc(login).Query()
 		for k, v := range map[string]string{"organization_id": acmeOrgID, "login_hint": "ada@acme.test", "domain_hint": "acme.test", "domain": "acme.test", "provider": "google", "connection_id": "conn_1"} {
 			if q.Get(k) != v {
 				t.Errorf("%s = %q, want %q", k, q.Get(k), v)
@@ -229,10 +243,10 @@ func TestServeCallbackErrors(t *testing.T) {
 		// The second login replaced the first's IdP session cookie, but
 		// both transactions are alive (A5).
 		if p := b.get(second.String()); p.status != http.StatusFound {
-			t.Errorf("second tab: %d", p.status)
+			t.Errorf("second tab: %d %.300s", p.status, p.body)
 		}
 		if p := b.get(first.String()); p.status != http.StatusFound {
-			t.Errorf("first tab: %d", p.status)
+			t.Errorf("first tab: %d %.300s", p.status, p.body)
 		}
 	})
 }

@@ -17,18 +17,14 @@ func (b *browser) signIn(app *appUnderTest, idp *testIdP, user, org string) page
 	b.t.Helper()
 	login := b.get(app.URL + "/api/auth/login")
 	if login.status != http.StatusFound || !strings.HasPrefix(login.location.String(), idp.URL+"/oauth/authorize?") {
-		b.t.Fatalf("login: %d %v", login.status, login.location)
+		b.t.Fatalf("login: %d %v %.300s", login.status, login.location, login.body)
 	}
 	p := b.follow(login)
 	if p.status == http.StatusOK {
-		m := handleRE.FindStringSubmatch(p.body)
-		if m == nil {
-			b.t.Fatalf("no sign-in page: %.300s", p.body)
-		}
-		p = b.post(idp.URL+"/oauth/login", url.Values{"handle": {m[1]}, "user": {user}, "org": {org}})
+		p = b.post(idp.URL+"/oauth/login", url.Values{"handle": {b.handle(p)}, "user": {user}, "org": {org}})
 	}
 	if p.location == nil || !strings.HasPrefix(p.location.String(), app.URL+"/api/auth/callback?") {
-		b.t.Fatalf("IdP did not redirect to the callback: %d %v", p.status, p.location)
+		b.t.Fatalf("IdP did not redirect to the callback: %d %v %.300s", p.status, p.location, p.body)
 	}
 	return b.follow(p)
 }

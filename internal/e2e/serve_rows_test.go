@@ -27,12 +27,12 @@ func TestServeSessionReplacement(t *testing.T) {
 	if !sessionCleared(login) {
 		t.Errorf("starting a login kept the previous session (A8)")
 	}
-	if got := login.location.Query().Get("redirect_uri"); got != app.URL+"/api/auth/callback" {
+	if got := b.loc(login).Query().Get("redirect_uri"); got != app.URL+"/api/auth/callback" {
 		t.Errorf("redirect_uri %q follows the request's headers (A6)", got)
 	}
 	req, _ := http.NewRequest(http.MethodGet, app.URL+"/api/auth/login", nil)
 	req.Host = "evil.example"
-	if p := b.do(req); p.location.Query().Get("redirect_uri") != app.URL+"/api/auth/callback" {
+	if p := b.do(req); b.loc(p).Query().Get("redirect_uri") != app.URL+"/api/auth/callback" {
 		t.Errorf("redirect_uri follows Host (A6)")
 	}
 	// Grace signs in on the same browser: the dashboard is hers.
@@ -43,9 +43,10 @@ func TestServeSessionReplacement(t *testing.T) {
 	}
 }
 
-// TestServeDiscoveryOutageAtStart: with the IdP down at start, serve runs,
-// /readyz says not ready and sign-in answers 503; once the IdP is back,
-// it becomes ready without a restart (I3).
+// TestServeDiscoveryOutageAtStart: with the IdP down at start, serve runs;
+// once its discovery has met the outage, /readyz says not ready and
+// sign-in answers 503 for that reason; once the IdP is back, it becomes
+// ready without a restart (I3).
 func TestServeDiscoveryOutageAtStart(t *testing.T) {
 	t.Parallel()
 	ln, appURL := listenApp(t)
@@ -53,33 +54,30 @@ func TestServeDiscoveryOutageAtStart(t *testing.T) {
 	idp.fault("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "maintenance", http.StatusInternalServerError)
 	})
-	env := map[string]string{
-		"SCALEKIT_ENVIRONMENT_URL": idp.URL, "SCALEKIT_CLIENT_ID": app1ID, "SCALEKIT_CLIENT_SECRET": app1Secret,
-		"SCALEKIT_REDIRECT_URI": appURL + "/api/auth/callback",
+	app := startServeUnready(t, ln, idp.URL)
+	if _, ok := app.waitLog(hangDeadline, func(e logEntry) bool { return e["msg"] == "discovery failed, retrying" }); !ok {
+		t.Fatalf("serve logged no failed discovery; stderr:\n%s", app.run.stderr)
 	}
-	r := startCmdWith(t, func(d *cliDeps) {
-		d.LookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-		d.Listen = listenerOnce(ln)
-	}, "serve", "--env-file", "")
+	if n := idp.count("GET /.well-known/openid-configuration"); n == 0 {
+		t.Fatalf("serve logged a failed discovery, but no discovery request reached the IdP")
+	}
 	b := newBrowser(t)
 	if p := b.get(appURL + "/readyz"); p.status != http.StatusServiceUnavailable {
 		t.Errorf("/readyz during the outage: %d", p.status)
 	}
-	if p := b.get(appURL + "/api/auth/login"); p.status != http.StatusServiceUnavailable {
-		t.Errorf("login during the outage: %d, want 503", p.status)
+	p := b.get(appURL + "/api/auth/login")
+	if p.status != http.StatusServiceUnavailable {
+		t.Fatalf("login during the outage: %d, want 503: %.300s", p.status, p.body)
+	}
+	if e := app.requestLog(t, p, "request failed"); e["reason"] != "discovery not done" {
+		t.Errorf("serve logged %q for the login, want %q", e["reason"], "discovery not done")
 	}
 	if p := b.get(appURL + "/healthz"); p.status != 200 {
 		t.Errorf("/healthz: %d", p.status)
 	}
 	idp.fault("/.well-known/openid-configuration", nil)
-	deadline := time.Now().Add(5 * time.Second)
-	for b.get(appURL+"/readyz").status != 200 {
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready 5 s after the IdP came back; logs:\n%s", r.stderr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if strings.Contains(r.stderr.String(), "maintenance") {
+	app.waitDiscovery(t)
+	if strings.Contains(app.run.stderr.String(), "maintenance") {
 		t.Errorf("the IdP's error body reached the logs")
 	}
 }
@@ -91,12 +89,12 @@ func TestServeLogsNoSecrets(t *testing.T) {
 	c := &clock{}
 	ln, appURL := listenApp(t)
 	idp := startIdP(t, c, appURL)
-	app := startServe(t, ln, idp, c, app1ID, app1Secret, nil, "--log-level", "debug")
+	// Text logs, the default: the other tests read serve's JSON ones.
+	app := startServe(t, ln, idp, c, app1ID, app1Secret, nil, "--log-level", "debug", "--log-format", "text")
 	b := newBrowser(t)
 	login := b.follow(b.get(app.URL + "/api/auth/login"))
-	m := handleRE.FindStringSubmatch(login.body)
-	toApp := b.post(idp.URL+"/oauth/login", map[string][]string{"handle": {m[1]}, "user": {adaID}, "org": {acmeOrgID}})
-	code, state := toApp.location.Query().Get("code"), toApp.location.Query().Get("state")
+	toApp := b.post(idp.URL+"/oauth/login", map[string][]string{"handle": {b.handle(login)}, "user": {adaID}, "org": {acmeOrgID}})
+	code, state := b.loc(toApp).Query().Get("code"), b.loc(toApp).Query().Get("state")
 	b.follow(toApp)
 	cookie := b.cookie(app.URL, "skctl_session").Value
 	c.Advance(6 * time.Minute)

@@ -133,8 +133,12 @@ func TestServeRefreshFailures(t *testing.T) {
 		b.signIn(app, idp, adaID, acmeOrgID)
 		c.Advance(6 * time.Minute)
 		idp.fault("/oauth/token", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
+		before := idp.count("POST /oauth/token refresh_token")
 		p := b.get(app.URL + "/dashboard")
 		idp.fault("/oauth/token", nil)
+		if idp.count("POST /oauth/token refresh_token") == before {
+			t.Fatalf("no refresh request reached the IdP (dashboard %d): the answer is not the outage's", p.status)
+		}
 		if p.status != http.StatusServiceUnavailable || sessionCleared(p) || !strings.Contains(p.body, "not been signed out") {
 			t.Errorf("during the outage: %d cleared=%v", p.status, sessionCleared(p))
 		}

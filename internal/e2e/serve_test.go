@@ -19,10 +19,10 @@ func TestServeSignInAndOut(t *testing.T) {
 
 	home := b.get(app.URL + "/")
 	if home.status != 200 || !strings.Contains(home.body, "Sign in") {
-		t.Fatalf("home: %d", home.status)
+		t.Fatalf("home: %d %.300s", home.status, home.body)
 	}
 	login := b.get(app.URL + "/api/auth/login")
-	q := login.location.Query()
+	q := b.loc(login).Query()
 	if len(q.Get("state")) < 43 || len(q.Get("nonce")) < 43 || q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 {
 		t.Errorf("authorize request lacks state, nonce or S256 PKCE: %v", q)
 	}
@@ -30,7 +30,7 @@ func TestServeSignInAndOut(t *testing.T) {
 		t.Errorf("authorize request: %v", q)
 	}
 	second := b.get(app.URL + "/api/auth/login")
-	if second.location.Query().Get("state") == q.Get("state") || second.location.Query().Get("nonce") == q.Get("nonce") {
+	if sq := b.loc(second).Query(); sq.Get("state") == q.Get("state") || sq.Get("nonce") == q.Get("nonce") {
 		t.Errorf("two logins share a state or nonce (A1, A2)")
 	}
 

@@ -2,11 +2,13 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,8 +149,15 @@ func listenApp(t *testing.T) (net.Listener, string) {
 	return ln, "http://" + ln.Addr().String()
 }
 
+// happyServeArgs come first on every serve's command line: a generous IdP
+// timeout, so that only a test that puts a timeout under test (by giving
+// --idp-timeout again, which wins) ever meets one, and JSON logs, which
+// tests read by request ID (logLine).
+var happyServeArgs = []string{"--idp-timeout", "30s", "--log-format", "json"}
+
 // startServe runs `skctl serve` on ln with settings in its environment
-// (never a file) and waits until it is ready.
+// (never a file) and waits until it is ready: until it logs that discovery
+// is done.
 func startServe(t *testing.T, ln net.Listener, idp *testIdP, c *clock, clientID, secret string, extra map[string]string, args ...string) *appUnderTest {
 	t.Helper()
 	appURL := "http://" + ln.Addr().String()
@@ -168,21 +177,98 @@ func startServe(t *testing.T, ln net.Listener, idp *testIdP, c *clock, clientID,
 		if c != nil {
 			d.Now = c.Now
 		}
-	}, append([]string{"serve", "--env-file", ""}, args...)...)
+	}, slices.Concat([]string{"serve", "--env-file", ""}, happyServeArgs, args)...)
 	a := &appUnderTest{URL: appURL, run: r}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(appURL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return a
-			}
+	a.waitDiscovery(t)
+	return a
+}
+
+// waitDiscovery waits for serve's "discovery done" log line, then checks
+// that /readyz agrees.
+func (a *appUnderTest) waitDiscovery(t *testing.T) {
+	t.Helper()
+	done := func(line string) bool {
+		var e logEntry
+		if json.Unmarshal([]byte(line), &e) == nil {
+			return e["msg"] == "discovery done"
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve not ready; stderr:\n%s", r.stderr)
+		return strings.Contains(line, `msg="discovery done"`) // --log-format text
+	}
+	if _, ok := a.run.stderr.waitFor(hangDeadline, done); !ok {
+		t.Fatalf("serve did not finish discovery in %v; stderr:\n%s", hangDeadline, a.run.stderr)
+	}
+	resp, err := http.Get(a.URL + "/readyz")
+	if err != nil {
+		t.Fatalf("/readyz after discovery: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz after discovery: %d", resp.StatusCode)
+	}
+}
+
+// logEntry is one line of serve's JSON log.
+type logEntry map[string]any
+
+// waitLog waits for a line of serve's JSON log for which match is true.
+// Serve logs a request's failure before it answers, so a line about a
+// request already answered is found at once.
+func (a *appUnderTest) waitLog(timeout time.Duration, match func(logEntry) bool) (logEntry, bool) {
+	var found logEntry
+	_, ok := a.run.stderr.waitFor(timeout, func(line string) bool {
+		var e logEntry
+		if json.Unmarshal([]byte(line), &e) != nil || !match(e) {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
+		found = e
+		return true
+	})
+	return found, ok
+}
+
+// requestLog returns serve's log line with this msg for the request that
+// answered p (by its X-Request-Id), failing the test if there is none.
+func (a *appUnderTest) requestLog(t *testing.T, p page, msg string) logEntry {
+	t.Helper()
+	id := p.header.Get("X-Request-Id")
+	if id == "" {
+		t.Fatalf("the answer (%d) has no X-Request-Id: %.300s", p.status, p.body)
+	}
+	e, ok := a.waitLog(hangDeadline, func(e logEntry) bool { return e["msg"] == msg && e["request_id"] == id })
+	if !ok {
+		t.Fatalf("serve logged no %q line for request %s (%d); stderr:\n%s", msg, id, p.status, a.run.stderr)
+	}
+	return e
+}
+
+// preloadKeys makes the environment at envURL load (or make) its signing
+// key now, through its discovery's jwks_uri, so that no request under a
+// tight timeout waits for an RSA key to be generated. It bypasses any
+// fault switched on later; run it before arming one.
+func preloadKeys(t *testing.T, envURL string) {
+	t.Helper()
+	client := &http.Client{Timeout: hangDeadline}
+	get := func(u string) []byte {
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatalf("preloading keys: %v", err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("preloading keys: GET %s: %d %v %.200s", u, resp.StatusCode, err, body)
+		}
+		return body
+	}
+	var doc struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.Unmarshal(get(envURL+"/.well-known/openid-configuration"), &doc); err != nil || doc.JWKSURI == "" {
+		t.Fatalf("preloading keys: discovery of %s: %v, jwks_uri %q", envURL, err, doc.JWKSURI)
+	}
+	var set struct{ Keys []json.RawMessage }
+	if err := json.Unmarshal(get(doc.JWKSURI), &set); err != nil || len(set.Keys) == 0 {
+		t.Fatalf("preloading keys: %s holds no key (%v)", doc.JWKSURI, err)
 	}
 }
 
@@ -202,7 +288,7 @@ type browser struct {
 func newBrowser(t *testing.T) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, jar: jar, client: &http.Client{
-		Jar: jar, Timeout: 20 * time.Second,
+		Jar: jar, Timeout: hangDeadline,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
@@ -225,6 +311,13 @@ func (b *browser) do(req *http.Request) page {
 	p := page{status: resp.StatusCode, header: resp.Header, body: string(body)}
 	if loc, err := resp.Location(); err == nil {
 		p.location = loc
+	}
+	switch p.status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		if p.location == nil {
+			// Tests read a redirect's Location without checking it.
+			b.t.Fatalf("%s %s: %d without a usable Location: %.300s", req.Method, req.URL.Path, p.status, p.body)
+		}
 	}
 	b.mu.Lock()
 	b.seen.WriteString(p.body)
@@ -257,10 +350,28 @@ func (b *browser) post(u string, form url.Values, headers ...string) page {
 // follow GETs p's Location.
 func (b *browser) follow(p page) page {
 	b.t.Helper()
+	return b.get(b.loc(p).String())
+}
+
+// loc returns p's Location, failing the test with p's status and body if
+// p is not a redirect.
+func (b *browser) loc(p page) *url.URL {
+	b.t.Helper()
 	if p.location == nil {
 		b.t.Fatalf("want a redirect, got %d: %.300s", p.status, p.body)
 	}
-	return b.get(p.location.String())
+	return p.location
+}
+
+// handle returns the sign-in page's form handle, failing the test with the
+// page's status and body if p is not that page.
+func (b *browser) handle(p page) string {
+	b.t.Helper()
+	m := handleRE.FindStringSubmatch(p.body)
+	if m == nil {
+		b.t.Fatalf("want the IdP's sign-in page, got %d: %.300s", p.status, p.body)
+	}
+	return m[1]
 }
 
 // cookie returns the jar's cookie of that name for u, or nil.

@@ -156,7 +156,7 @@ func (a *App) checkUserinfo(ctx context.Context, p *idp, idt *oidc.IDToken, tok 
 	case err != nil:
 		return fmt.Errorf("userinfo: %w", errInvalid)
 	case info.Subject != idt.Subject:
-		return fmt.Errorf("userinfo sub differs from the ID token's: %w", errInvalid)
+		return fmt.Errorf("userinfo sub differs from the ID token sub: %w", errInvalid)
 	}
 	return nil
 }

@@ -106,7 +106,7 @@ func safeReason(err error) string {
 	// prefix and one clause, never what follows (a body, a token).
 	parts := strings.SplitN(err.Error(), ": ", 3)
 	msg := parts[0]
-	if len(parts) > 1 && (msg == "oidc" || msg == "oidcx" || msg == "discovery" || msg == "webapp" || msg == "refresh") {
+	if len(parts) > 1 && (msg == "oidc" || msg == "oidcx" || msg == "oauth2" || msg == "discovery" || msg == "webapp" || msg == "refresh") {
 		msg += ": " + parts[1]
 	}
 	if i := strings.IndexAny(msg, "\"{<'"); i >= 0 {

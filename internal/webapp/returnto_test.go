@@ -41,6 +41,7 @@ func TestSafeReason(t *testing.T) {
 		fmt.Errorf("500 Internal Server Error: %s", canary),
 		fmt.Errorf("oidc: failed to decode provider discovery object: invalid character %q", canary),
 		fmt.Errorf("oidc: get keys failed: 500 %s", canary),
+		fmt.Errorf("oauth2: cannot parse json: invalid character %q", canary),
 		&url.Error{Op: "Get", URL: "http://idp/?code=" + canary, Err: errors.New("connection refused")},
 	}
 	for _, err := range errs {
