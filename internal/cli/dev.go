@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -74,7 +73,7 @@ func runDev(ctx context.Context, d *Deps, o *devOptions) error {
 	if err != nil {
 		return &usageError{fmt.Errorf("dev: %w", err)}
 	}
-	idpServer := &server{name: "dev-idp", ln: idpLn, hs: &http.Server{Handler: idp.Handler()},
+	idpServer := &server{name: "dev-idp", ln: idpLn, hs: idp.HTTPServer(),
 		readyAttrs: []any{"issuer", idp.Issuer(), "state_dir", o.stateDir}, fatal: idp.LoadKey, close: idp.Close}
 
 	mockApp := idp.DefaultApp()

@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp"
 	"github.com/skctl/skctl/internal/mockidp/fault"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/spf13/cobra"
 )
 
@@ -22,6 +22,7 @@ type mockIDPOptions struct {
 	clientID, clientSecret                      string
 	redirectURIs, postLogoutURIs, scenarios     []string
 	strict, remoteControl                       bool
+	maxSessions                                 int
 	canary                                      string
 	lifetimes                                   mockidp.Lifetimes
 	global                                      *globalOptions
@@ -75,6 +76,7 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.StringArrayVar(&o.postLogoutURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI of the default app, replacing the fixtures' (repeatable)")
 	f.StringVar(&o.canary, "canary", "", "a marker put in every token, code, refresh token and error description, to prove an app never logs or shows them")
 	f.BoolVar(&o.remoteControl, "allow-remote-control", false, "let clients other than loopback use the /__mock control endpoints")
+	f.IntVar(&o.maxSessions, "max-sessions", store.DefaultMaxSessions, "IdP sessions kept at most; past it the longest idle are evicted with their refresh tokens (counted as sessions.evicted in /__mock/requests)")
 	f.BoolVar(&o.strict, "strict", false, "check the app's requests as the OpenID conformance suite does (violations in /__mock/requests?log=1)")
 	f.StringArrayVar(&o.scenarios, "scenario", nil, "a mode (e.g. idt.nonce_wrong, token.slow=3s) or named set of the fixtures to switch on at the root (repeatable; see mock-idp scenarios)")
 	f.DurationVar(&o.lifetimes.AccessToken, "access-token-ttl", 5*time.Minute, "access token lifetime")
@@ -119,7 +121,7 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	}
 	srv, err := mockidp.New(mockidp.Options{
 		Issuer: issuer, Fixtures: fx, StateDir: o.stateDir, AutoLogin: o.autoLogin,
-		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios, Strict: o.strict, Canary: o.canary, AllowRemoteControl: o.remoteControl,
+		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios, Strict: o.strict, MaxSessions: o.maxSessions, Canary: o.canary, AllowRemoteControl: o.remoteControl,
 	})
 	if err != nil {
 		return &usageError{fmt.Errorf("mock-idp: %w", err)}
@@ -133,7 +135,7 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	// go to stderr. The secret is the mock's own, printed on purpose.
 	fmt.Fprintf(d.Stdout, "SCALEKIT_ENVIRONMENT_URL=%s\nSCALEKIT_CLIENT_ID=%s\nSCALEKIT_CLIENT_SECRET=%s\nSCALEKIT_REDIRECT_URI=%s\n",
 		srv.Issuer(), app.ClientID, app.ClientSecret, redirect)
-	return serveAll(ctx, d, log, &server{name: "mock-idp", ln: ln, hs: &http.Server{Handler: srv.Handler()},
+	return serveAll(ctx, d, log, &server{name: "mock-idp", ln: ln, hs: srv.HTTPServer(),
 		readyAttrs: []any{"issuer", srv.Issuer(), "state_dir", o.stateDir}, fatal: srv.LoadKey, close: srv.Close})
 }
 
