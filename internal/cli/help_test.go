@@ -10,7 +10,7 @@ import (
 
 // rowID matches what user-facing text must not cite: a requirement row
 // ("C10", "F1"), a contract section, or the documents they live in.
-var rowID = regexp.MustCompile(`\b[A-K][0-9]{1,2}\b|§|serve-security|contract|shared/`)
+var rowID = regexp.MustCompile(`\b[A-K][0-9]{1,2}\b|§|serve-security|contract|shared\/`)
 
 // TestHelpCitesNoRows: no --help text (descriptions, examples, flag
 // usages) cites a row ID or a document; it says the reason in words.

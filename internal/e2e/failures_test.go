@@ -18,7 +18,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
-// The fault groups of shared/mock-idp-scenarios.md that concern transport
+// The fault groups of docs/failure-modes.md that concern transport
 // and availability (network, JWKS, token, refresh), run against serve:
 // every fault leaves serve answering with the right page and status within
 // its timeouts (never a 500, never a hang), and a transient IdP failure
