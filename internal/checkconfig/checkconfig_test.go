@@ -50,7 +50,8 @@ func TestResult(t *testing.T) {
 
 // TestChecksDeclared: IDs are unique, a check needs only checks declared
 // before it, and every setting serve reads has exactly one settings check
-// (so check-config judges every value serve would refuse).
+// (so check-config judges every value serve would refuse); the check of
+// stray variables, like the settings checks, needs no network.
 func TestChecksDeclared(t *testing.T) {
 	seen := map[CheckID]bool{}
 	bySetting := map[string]int{}
@@ -64,7 +65,11 @@ func TestChecksDeclared(t *testing.T) {
 			}
 		}
 		seen[c.id] = true
-		if c.setting != "" {
+		if c.strays {
+			if c.setting != "" || c.network || len(c.needs) > 0 {
+				t.Errorf("the stray variables' check %s judges a setting or needs the network or another check", c.id)
+			}
+		} else if c.setting != "" {
 			bySetting[c.setting]++
 			if c.network || len(c.needs) > 0 {
 				t.Errorf("settings check %s needs the network or another check", c.id)
@@ -152,8 +157,8 @@ func TestOfflineSettings(t *testing.T) {
 			t.Errorf("%s = %s %q, want skipped for --offline", c.ID, c.Status, c.Message)
 		}
 	}
-	if got := ids(r); !slices.Equal(got, IDs(settings)) {
-		t.Errorf("reported %v, want %v", got, IDs(settings))
+	if got, want := ids(r), IDs(Options{Settings: settings}); !slices.Equal(got, want) {
+		t.Errorf("reported %v, want %v", got, want)
 	}
 	if _, ok := r.Find(SettingsPostLogoutURI); ok {
 		t.Errorf("an unset optional setting was reported")

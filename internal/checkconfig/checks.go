@@ -21,6 +21,7 @@ const (
 	SettingsAddr           CheckID = "settings.addr"
 	SettingsUserinfo       CheckID = "settings.userinfo"
 	SettingsTokenAuth      CheckID = "settings.token_auth_method"
+	SettingsUnknown        CheckID = "settings.unknown_variables"
 
 	DiscoveryFetch      CheckID = "discovery.fetch"
 	DiscoveryIssuer     CheckID = "discovery.issuer"
@@ -45,6 +46,9 @@ type check struct {
 	// one that must be registered).
 	setting string
 	always  bool
+	// strays is the check of the variables that are not settings
+	// (Options.Strays): left out of the report when there are none.
+	strays bool
 	// network checks need the environment: skipped with --offline or an
 	// unusable SCALEKIT_ENVIRONMENT_URL.
 	network bool
@@ -67,15 +71,16 @@ const noDiscovery = "no discovery document"
 // (TestChecksDeclared).
 func checks() []check {
 	return []check{
-		settingCheck(SettingsEnvironmentURL, config.EnvEnvironmentURL, true, adviseEnvironmentURL),
-		settingCheck(SettingsClientID, config.EnvClientID, true, adviseClientID),
-		settingCheck(SettingsClientSecret, config.EnvClientSecret, true, adviseClientSecret),
-		settingCheck(SettingsRedirectURI, config.EnvRedirectURI, true, nil),
-		settingCheck(SettingsPostLogoutURI, config.EnvPostLogoutURI, false, nil),
-		settingCheck(SettingsCookieSecret, config.EnvCookieSecret, false, nil),
-		settingCheck(SettingsAddr, config.EnvAddr, false, nil),
-		settingCheck(SettingsUserinfo, config.EnvUserinfo, false, nil),
-		settingCheck(SettingsTokenAuth, config.EnvTokenAuth, false, nil),
+		settingCheck(SettingsEnvironmentURL, config.EnvEnvironmentURL, true, adviseEnvironmentURL, nil),
+		settingCheck(SettingsClientID, config.EnvClientID, true, adviseClientID, mockClientIDHint),
+		settingCheck(SettingsClientSecret, config.EnvClientSecret, true, adviseClientSecret, mockClientSecretHint),
+		settingCheck(SettingsRedirectURI, config.EnvRedirectURI, true, nil, mockRedirectURIHint),
+		settingCheck(SettingsPostLogoutURI, config.EnvPostLogoutURI, false, nil, nil),
+		settingCheck(SettingsCookieSecret, config.EnvCookieSecret, false, nil, nil),
+		settingCheck(SettingsAddr, config.EnvAddr, false, nil, nil),
+		settingCheck(SettingsUserinfo, config.EnvUserinfo, false, nil, nil),
+		settingCheck(SettingsTokenAuth, config.EnvTokenAuth, false, nil, nil),
+		{id: SettingsUnknown, strays: true, run: (*state).checkStrays},
 
 		{id: DiscoveryFetch, network: true, run: (*state).discover, blocks: noDiscovery},
 		{id: DiscoveryIssuer, network: true, needs: []CheckID{DiscoveryFetch}, run: (*state).checkIssuer},
@@ -97,22 +102,26 @@ func checks() []check {
 	}
 }
 
-// applies reports whether c belongs in a report on settings s.
-func (c check) applies(s Settings) bool {
-	if c.setting == "" || c.always {
+// applies reports whether c belongs in the report of a run with o.
+func (c check) applies(o Options) bool {
+	switch {
+	case c.strays:
+		return len(o.Strays) > 0
+	case c.setting == "" || c.always:
 		return true
 	}
-	_, set := s[c.setting]
+	_, set := o.Settings[c.setting]
 	return set
 }
 
-// IDs returns the checks a run reports on settings s, in order: every
-// check but the settings checks of optional settings left unset. Tests
-// compute expected counts from it.
-func IDs(s Settings) []CheckID {
+// IDs returns the checks a run with o reports, in order: every check but
+// the settings checks of optional settings left unset, and the check of
+// stray variables when there are none. Tests compute expected counts from
+// it.
+func IDs(o Options) []CheckID {
 	var ids []CheckID
 	for _, c := range checks() {
-		if c.applies(s) {
+		if c.applies(o) {
 			ids = append(ids, c.id)
 		}
 	}

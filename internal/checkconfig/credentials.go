@@ -28,13 +28,16 @@ func (st *state) checkCredentials(ctx context.Context) result {
 		return pass("the client ID and secret are valid (a client_credentials token was issued)")
 	case answer.Error == "invalid_client" || resp.StatusCode == http.StatusUnauthorized:
 		return fail("the client secret does not match this client ID in this environment",
-			"copy "+config.EnvClientID+" and "+config.EnvClientSecret+" again from the "+config.DashCredentials+" of this environment (development and production differ)")
+			"copy "+config.EnvClientID+" and "+config.EnvClientSecret+" again from the "+config.DashCredentials+" of this environment (development and production differ)").
+			onMock(mockCredentialsHint)
 	case answer.Error == "unauthorized_client":
 		return warn("the credentials are valid but the client_credentials grant is not enabled for this client",
-			"the secret could not be fully verified this way: sign in once with skctl serve, or enable the grant in the Scalekit dashboard")
+			"the secret could not be fully verified this way: sign in once with skctl serve, or enable the grant in the "+config.Dashboard).
+			onMock(mockGrantHint)
 	case answer.Error == "unsupported_grant_type":
 		return warn("this environment does not support client_credentials, so the secret was not verified",
 			"sign in once with skctl serve to verify the secret")
 	}
-	return fail(fmt.Sprintf("the token endpoint answered %d %s", resp.StatusCode, answer.Error), "try again; if it persists, contact Scalekit support")
+	return fail(fmt.Sprintf("the token endpoint answered %d %s", resp.StatusCode, answer.Error), "try again; if it persists, contact Scalekit support").
+		onMock(mockFaultHint)
 }

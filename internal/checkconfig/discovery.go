@@ -16,8 +16,11 @@ func (st *state) discover(ctx context.Context) result {
 	u := st.env + "/.well-known/openid-configuration"
 	resp, body, err := st.do(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		r := fail("could not fetch "+u+": "+describe(err),
-			"check that "+config.EnvEnvironmentURL+" is the environment URL shown in the "+config.DashCredentials+", and that this machine can reach it")
+		reason, hint := diagnose(err)
+		if hint == "" {
+			hint = "check that " + config.EnvEnvironmentURL + " is the environment URL shown in the " + config.DashCredentials + ", and that this machine can reach it"
+		}
+		r := fail("could not fetch "+u+": "+reason, hint)
 		r.unreachable = isUnreachable(err)
 		return r
 	}
@@ -30,6 +33,7 @@ func (st *state) discover(ctx context.Context) result {
 		return fail(u+" is not an OpenID discovery document",
 			"check "+config.EnvEnvironmentURL+": it should be the environment URL shown in the "+config.DashCredentials)
 	}
+	st.mock = st.isMockIDP(ctx)
 	return pass("fetched " + u)
 }
 
@@ -69,7 +73,7 @@ func (st *state) checkEndpoints(context.Context) result {
 	switch {
 	case len(problems) > 0:
 		return fail(strings.Join(problems, "; "),
-			"the environment's discovery document is wrong or "+config.EnvEnvironmentURL+" points at another server")
+			"the environment's discovery document is wrong or "+config.EnvEnvironmentURL+" points at another server").onMock(mockFaultHint)
 	case st.doc.EndSessionEndpoint == "":
 		return warn("no end_session_endpoint: logout cannot end the IdP session",
 			"Scalekit environments have one at /oidc/logout; check that "+config.EnvEnvironmentURL+" is a Scalekit environment")
@@ -79,14 +83,14 @@ func (st *state) checkEndpoints(context.Context) result {
 
 func (st *state) checkPKCE(context.Context) result {
 	if !slices.Contains(st.doc.CodeChallengeMethodsSupported, "S256") {
-		return fail("code_challenge_methods_supported lacks S256", "serve sends PKCE S256; this IdP does not advertise it")
+		return fail("code_challenge_methods_supported lacks S256", "serve sends PKCE S256; this IdP does not advertise it").onMock(mockFaultHint)
 	}
 	return pass("PKCE S256 is supported")
 }
 
 func (st *state) checkSigningAlg(context.Context) result {
 	if !slices.Contains(st.doc.IDTokenSigningAlgs, "RS256") {
-		return fail("id_token_signing_alg_values_supported lacks RS256", "Scalekit signs with RS256; check that "+config.EnvEnvironmentURL+" is a Scalekit environment")
+		return fail("id_token_signing_alg_values_supported lacks RS256", "Scalekit signs with RS256; check that "+config.EnvEnvironmentURL+" is a Scalekit environment").onMock(mockFaultHint)
 	}
 	return pass("ID tokens are signed with RS256")
 }

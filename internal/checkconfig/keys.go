@@ -14,13 +14,13 @@ func (st *state) checkKeys(ctx context.Context) result {
 		if err == nil {
 			reason = fmt.Sprintf("status %d", resp.StatusCode)
 		}
-		return fail("could not fetch the keys at "+st.doc.JWKSURI+": "+reason, "the environment's jwks_uri must serve its signing keys; try again, or contact Scalekit support")
+		return fail("could not fetch the keys at "+st.doc.JWKSURI+": "+reason, "the environment's jwks_uri must serve its signing keys; try again, or contact Scalekit support").onMock(mockFaultHint)
 	}
 	var set struct {
 		Keys []map[string]any `json:"keys"`
 	}
 	if err := json.Unmarshal(body, &set); err != nil {
-		return fail(st.doc.JWKSURI+" is not a JSON Web Key Set", "the environment's jwks_uri must serve a JWKS")
+		return fail(st.doc.JWKSURI+" is not a JSON Web Key Set", "the environment's jwks_uri must serve a JWKS").onMock(mockFaultHint)
 	}
 	usable := 0
 	for _, k := range set.Keys {
@@ -36,7 +36,7 @@ func (st *state) checkKeys(ctx context.Context) result {
 		}
 	}
 	if usable == 0 {
-		return fail(fmt.Sprintf("the JWKS has %d keys and no RS256 key with a kid", len(set.Keys)), "tokens cannot be verified; the environment's keys are missing or unusable")
+		return fail(fmt.Sprintf("the JWKS has %d keys and no RS256 key with a kid", len(set.Keys)), "tokens cannot be verified; the environment's keys are missing or unusable").onMock(mockFaultHint)
 	}
 	return pass(fmt.Sprintf("%d RS256 signing key(s) with a kid", usable))
 }

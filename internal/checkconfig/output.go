@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/skctl/skctl/internal/config"
 )
 
 // Formats are the values of --output.
@@ -33,6 +35,18 @@ func (r *Report) summary() string {
 	return fmt.Sprintf("checks: %d pass, %d warn, %d fail, %d skipped", n[Pass], n[Warn], n[Fail], n[Skipped])
 }
 
+// environment is what the text output's header says the run was
+// against.
+func (r *Report) environment() string {
+	switch {
+	case r.EnvironmentURL == "":
+		return "no environment URL set (" + config.EnvEnvironmentURL + ")"
+	case r.MockIDP:
+		return r.EnvironmentURL + " (a local skctl mock-idp)"
+	}
+	return r.EnvironmentURL
+}
+
 // color is the ANSI colour of a status label.
 func color(s Status) string {
 	switch s {
@@ -51,7 +65,7 @@ func (r *Report) writeText(w io.Writer, colored bool) error {
 	for _, c := range r.Checks {
 		width = max(width, len(string(c.ID)))
 	}
-	fmt.Fprintf(w, "skctl check-config: %s\n", r.EnvironmentURL)
+	fmt.Fprintln(w, "skctl check-config: "+r.environment())
 	for _, c := range r.Checks {
 		label := strings.ToUpper(string(c.Status))
 		if c.Status == Skipped {

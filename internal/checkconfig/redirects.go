@@ -34,12 +34,15 @@ func (st *state) checkRedirect(ctx context.Context) result {
 		// An IdP may show a page, or send the browser to one, for a
 		// registered URI and an unregistered one alike.
 		return warn("the environment did not redirect back to "+redirect+", so its registration is unconfirmed",
-			"check that "+redirect+" is listed exactly under Redirects in the "+config.DashRedirects+", or sign in once with skctl serve")
+			"check that "+redirect+" is listed exactly under Redirects in the "+config.DashRedirects+", or sign in once with skctl serve").
+			onMock(mockRegisterHint(redirect, "--redirect-uri", "redirect_uris"))
 	case strings.Contains(string(body), "invalid_client"):
-		return fail("the environment does not know the client ID "+id, "copy "+config.EnvClientID+" from the "+config.DashCredentials+" of this environment")
+		return fail("the environment does not know the client ID "+id, "copy "+config.EnvClientID+" from the "+config.DashCredentials+" of this environment").
+			onMock(mockUnknownClientHint(id))
 	}
 	return fail(redirect+" is not registered for this client (the authorization endpoint answered "+fmt.Sprint(resp.StatusCode)+")",
-		"add "+redirect+" exactly (scheme, host, port, path) under Redirects in the "+config.DashRedirects)
+		"add "+redirect+" exactly (scheme, host, port, path) under Redirects in the "+config.DashRedirects).
+		onMock(mockRegisterHint(redirect, "--redirect-uri", "redirect_uris"))
 }
 
 // checkPostLogout asks the end-session endpoint to send the browser to the
@@ -65,7 +68,8 @@ func (st *state) checkPostLogout(ctx context.Context) result {
 		return pass("the environment redirects to " + target + " after logout")
 	}
 	return fail(target+" is not registered as a post-logout URL (the end-session endpoint answered "+fmt.Sprint(resp.StatusCode)+")",
-		"add "+target+" exactly under Post logout URLs in the "+config.DashRedirects)
+		"add "+target+" exactly under Post logout URLs in the "+config.DashRedirects).
+		onMock(mockRegisterHint(target, "--post-logout-redirect-uri", "post_logout_redirect_uris"))
 }
 
 // sameEndpoint reports whether location is target with, at most, a query

@@ -26,8 +26,11 @@ type Check struct {
 
 // Report is every check of one run.
 type Report struct {
-	EnvironmentURL string  `json:"environment_url"`
-	Checks         []Check `json:"checks"`
+	EnvironmentURL string `json:"environment_url"`
+	// MockIDP is set when the environment is a local skctl mock-idp; the
+	// hints then say what to change in the mock.
+	MockIDP bool    `json:"mock_idp"`
+	Checks  []Check `json:"checks"`
 	// Unreachable is set when the environment could not be reached at
 	// all.
 	Unreachable bool `json:"unreachable"`
@@ -88,6 +91,10 @@ func (r *Report) add(id CheckID, res result) {
 type result struct {
 	status        Status
 	message, hint string
+	// mockHint replaces hint when the environment is skctl mock-idp: what
+	// to change in the mock (its flags, its fixtures) rather than in the
+	// Scalekit dashboard.
+	mockHint string
 	// unreachable: the environment could not be reached at all (DNS,
 	// connection refused, a timeout).
 	unreachable bool
@@ -99,3 +106,10 @@ func pass(msg string) result       { return result{status: Pass, message: msg} }
 func warn(msg, hint string) result { return result{status: Warn, message: msg, hint: hint} }
 func fail(msg, hint string) result { return result{status: Fail, message: msg, hint: hint} }
 func skip(why string) result       { return result{status: Skipped, message: "skipped: " + why, why: why} }
+
+// onMock returns r with the hint to give instead when the environment is
+// skctl mock-idp.
+func (r result) onMock(hint string) result {
+	r.mockHint = hint
+	return r
+}

@@ -17,6 +17,9 @@ type Settings map[string]string
 // Options configure a run.
 type Options struct {
 	Settings Settings
+	// Strays are the variables of skctl's namespaces that are not settings
+	// (config.Strays): probably misspelt ones.
+	Strays []config.Stray
 	// Offline runs only the checks that need no network.
 	Offline bool
 	// Client makes every request; it must not follow redirects, and
@@ -38,6 +41,9 @@ type state struct {
 	doc oidcx.Metadata // the same fields serve reads
 	// date is the IdP's Date header on the discovery response.
 	date time.Time
+	// mock is set when the environment is skctl mock-idp (isMockIDP):
+	// hints then say what to change in the mock, which has no dashboard.
+	mock bool
 }
 
 // Run runs the declared checks in order, skipping those whose needs are
@@ -47,10 +53,10 @@ func Run(ctx context.Context, o Options) *Report {
 		o.Now = time.Now
 	}
 	st := &state{o: o, env: usableEnvironment(o.Settings[config.EnvEnvironmentURL])}
-	r := &Report{EnvironmentURL: o.Settings[config.EnvEnvironmentURL]}
 	done := map[CheckID]result{}
+	var ran []CheckID
 	for _, c := range checks() {
-		if !c.applies(o.Settings) {
+		if !c.applies(o) {
 			continue
 		}
 		var res result
@@ -60,7 +66,17 @@ func Run(ctx context.Context, o Options) *Report {
 			res = c.run(st, ctx)
 		}
 		done[c.id] = res
-		r.add(c.id, res)
+		ran = append(ran, c.id)
+	}
+	// Only discovery tells whether the environment is the mock, and the
+	// settings checks report before it: every hint is chosen at the end.
+	r := &Report{EnvironmentURL: o.Settings[config.EnvEnvironmentURL], MockIDP: st.mock}
+	for _, id := range ran {
+		res := done[id]
+		if st.mock && res.mockHint != "" {
+			res.hint = res.mockHint
+		}
+		r.add(id, res)
 	}
 	return r
 }

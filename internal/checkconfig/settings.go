@@ -16,13 +16,22 @@ type advice func(value string) *result
 
 // settingCheck declares the check of one setting: serve's own validator
 // first (config.Setting.Validate, so check-config fails whatever serve
-// refuses), then advice, if any.
-func settingCheck(id CheckID, env string, always bool, adv advice) check {
+// refuses), then advice, if any. onMock, when set, is the hint to give
+// instead of a validator's that sends the user to the Scalekit dashboard,
+// when the environment is skctl mock-idp.
+func settingCheck(id CheckID, env string, always bool, adv advice, onMock func(value string) string) check {
 	return check{id: id, setting: env, always: always, run: func(st *state, _ context.Context) result {
 		s, _ := config.Lookup(env)
 		v := s.Value(func(k string) (string, bool) { v, ok := st.o.Settings[k]; return v, ok })
 		if f := s.Validate(v); f != nil {
-			return fail(env+" "+f.Message, f.Hint)
+			r := fail(env+" "+f.Message, f.Hint)
+			if onMock != nil && strings.Contains(f.Hint, config.Dashboard) {
+				r = r.onMock(onMock(v))
+			}
+			if _, set := st.o.Settings[env]; !set {
+				r.hint, r.mockHint = strayHint(r.hint, st.o.Strays, env), strayHint(r.mockHint, st.o.Strays, env)
+			}
+			return r
 		}
 		if adv != nil {
 			if r := adv(v); r != nil {
@@ -31,6 +40,53 @@ func settingCheck(id CheckID, env string, always bool, adv advice) check {
 		}
 		return pass(describeSetting(s, v))
 	}}
+}
+
+// strayHint leads hint with the strays that were probably meant to be
+// the unset setting env, as serve's problem does.
+func strayHint(hint string, strays []config.Stray, env string) string {
+	if hint == "" {
+		return ""
+	}
+	return config.WithStrays(&config.Fault{Hint: hint}, strays, env).Hint
+}
+
+// checkStrays reports the variables of skctl's namespaces that are not
+// settings: a warning when one is probably a misspelt setting, which then
+// silently stays unset or at its default.
+func (st *state) checkStrays(context.Context) result {
+	var msgs, renames []string
+	for _, s := range st.o.Strays {
+		msgs = append(msgs, s.String())
+		if s.Likely {
+			renames = append(renames, "rename "+s.Name+" to "+s.Nearest+" in "+s.In)
+		}
+	}
+	if len(renames) == 0 {
+		// Far from every setting: most likely another program's.
+		return pass(strings.Join(msgs, "; "))
+	}
+	return warn(strings.Join(msgs, "; "), strings.Join(renames, ", and "))
+}
+
+// The hints against skctl mock-idp for the settings it defines: the mock
+// prints the default app's settings when it starts, and its flags and
+// fixtures file are where they change.
+func mockClientIDHint(string) string {
+	return "skctl mock-idp prints SCALEKIT_CLIENT_ID when it starts: the first app of its fixtures file (apps[].client_id), or the one given with --client-id"
+}
+
+func mockClientSecretHint(string) string {
+	return "skctl mock-idp prints SCALEKIT_CLIENT_SECRET when it starts: the first app's apps[].client_secret in its fixtures file, or the one given with --client-secret"
+}
+
+func mockRedirectURIHint(v string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		return ""
+	}
+	fixed := u.Scheme + "://" + u.Host + config.CallbackPath
+	return "use " + fixed + ", and register it with the mock: skctl mock-idp --redirect-uri " + fixed + ", or in its fixtures file's apps[].redirect_uris"
 }
 
 // describeSetting is a passing setting's message; a secret's value is
@@ -52,7 +108,8 @@ func describeSetting(s config.Setting, v string) string {
 func adviseEnvironmentURL(v string) *result {
 	if u, err := url.Parse(v); err == nil && u.Path != "" {
 		r := warn(config.EnvEnvironmentURL+" has the path "+u.Path,
-			"Scalekit environment URLs are a scheme and host only; check the value in the "+config.DashCredentials)
+			"Scalekit environment URLs are a scheme and host only; check the value in the "+config.DashCredentials).
+			onMock("on skctl mock-idp a path is a scenario environment, with the failure modes it names switched on: use the mock's root URL for a plain sign-in")
 		return &r
 	}
 	return nil
@@ -67,7 +124,8 @@ func adviseClientID(id string) *result {
 		}
 	}
 	r := warn(config.EnvClientID+" "+id+" has an unknown prefix",
-		"Scalekit client IDs start with skc_ (environment; prd_skc_ in production), webc_, spac_, ntvc_, m2morg_ or m2m_; check the value in the "+config.DashCredentials)
+		"Scalekit client IDs start with skc_ (environment; prd_skc_ in production), webc_, spac_, ntvc_, m2morg_ or m2m_; check the value in the "+config.DashCredentials).
+		onMock("check the value against the mock's: " + mockClientIDHint(id))
 	return &r
 }
 
@@ -77,7 +135,8 @@ func adviseClientSecret(secret string) *result {
 	if !isPlaceholder(secret) {
 		return nil
 	}
-	r := fail(config.EnvClientSecret+" is a placeholder, not a secret", "replace it with the client secret from the "+config.DashCredentials)
+	r := fail(config.EnvClientSecret+" is a placeholder, not a secret", "replace it with the client secret from the "+config.DashCredentials).
+		onMock(mockClientSecretHint(secret))
 	return &r
 }
 

@@ -31,8 +31,11 @@ func newCheckConfigCmd(d *Deps, g *globalOptions, runF func(context.Context, *ch
 .env) and checks, with no browser: the settings; the environment's discovery
 document, issuer and endpoints; its signing keys; the client ID and secret
 (with a client_credentials request); that the redirect URI and post-logout
-URI are registered; and the clock. It runs every check it can and says, for
-each problem, exactly what to change and where.
+URI are registered; and the clock. A SCALEKIT_* or SKCTL_* variable that is
+not a setting is named with the setting it was probably meant to be. It runs
+every check it can and says, for each problem, exactly what to change and
+where: in the Scalekit dashboard, or, against skctl mock-idp, in the mock's
+flags or fixtures file.
 
 ` + fmt.Sprintf(`Exit codes:
   %d  every check passed (warnings allowed, unless --strict)
@@ -65,7 +68,12 @@ each problem, exactly what to change and where.
 }
 
 func runCheckConfig(ctx context.Context, d *Deps, o *checkConfigOptions) error {
-	settings, err := config.Resolve(o.config.sources(d, o.cmd))
+	src := o.config.sources(d, o.cmd)
+	settings, err := config.Resolve(src)
+	if err != nil {
+		return &usageError{err}
+	}
+	strays, err := config.Strays(src)
 	if err != nil {
 		return &usageError{err}
 	}
@@ -74,7 +82,7 @@ func runCheckConfig(ctx context.Context, d *Deps, o *checkConfigOptions) error {
 	// registered?), never followed.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	report := checkconfig.Run(ctx, checkconfig.Options{
-		Settings: settings, Offline: o.offline, Client: client, Now: d.Now, Leeway: 90 * time.Second,
+		Settings: settings, Strays: strays, Offline: o.offline, Client: client, Now: d.Now, Leeway: 90 * time.Second,
 	})
 	colored := o.output == "text" && isTerminal(d.Stdout) && !noColor(d.LookupEnv)
 	if err := report.Write(d.Stdout, o.output, colored); err != nil {

@@ -20,15 +20,21 @@ type Deps struct {
 	Stdout, Stderr io.Writer
 	// LookupEnv reads the environment, keeping unset and empty distinct.
 	LookupEnv func(string) (string, bool)
+	// Environ lists the environment as KEY=value (os.Environ). Only the
+	// names are used, to find misspelt settings, and only those LookupEnv
+	// also finds: a test that replaces LookupEnv alone never sees the
+	// process's variables. nil lists nothing.
+	Environ func() []string
 	// Transport carries every outbound request: serve's and dev's calls to
 	// the IdP, check-config's, rotate-keys'. Each command builds its
 	// client (timeouts, response caps) on it; nil means oidcx's default.
 	Transport http.RoundTripper
 	Now       func() time.Time
 	Listen    func(network, addr string) (net.Listener, error)
-	// Ready is called once a long-running command serves on addr, once
-	// per server (dev has two: "dev" and "dev-idp"); nil in production.
-	// Tests use it to learn a :0 port.
+	// Ready is called once a long-running command listens on addr, once
+	// per server (dev has two: "dev" and "dev-idp"), before the web app
+	// has fetched discovery (its log then says "ready", and /readyz
+	// answers 200); nil in production. Tests use it to learn a :0 port.
 	Ready func(name string, addr net.Addr)
 	// ShutdownTimeout bounds a graceful shutdown: how long requests in
 	// flight may take to finish before their connections are closed.
@@ -47,6 +53,7 @@ func SystemDeps() *Deps {
 		Stdout:    os.Stdout,
 		Stderr:    os.Stderr,
 		LookupEnv: os.LookupEnv,
+		Environ:   os.Environ,
 		Transport: systemTransport(),
 		Now:       time.Now,
 		Listen:    net.Listen,

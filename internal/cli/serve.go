@@ -94,7 +94,7 @@ func (c *configFlags) add(cmd *cobra.Command) {
 // sources are where the settings come from: the flags the user set, the
 // environment, the .env file.
 func (c *configFlags) sources(d *Deps, cmd *cobra.Command) config.Sources {
-	src := config.Sources{LookupEnv: d.LookupEnv, EnvFile: c.envFile, EnvFileExplicit: cmd.Flags().Changed("env-file"), Flags: map[string]string{}}
+	src := config.Sources{LookupEnv: d.LookupEnv, Environ: d.Environ, EnvFile: c.envFile, EnvFileExplicit: cmd.Flags().Changed("env-file"), Flags: map[string]string{}}
 	for _, s := range config.Settings() {
 		if s.Flag != "" && cmd.Flags().Changed(s.Flag) {
 			src.Flags[s.Env] = *c.values[s.Env]
@@ -104,11 +104,20 @@ func (c *configFlags) sources(d *Deps, cmd *cobra.Command) config.Sources {
 }
 
 func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
-	cfg, err := config.Load(o.config.sources(d, o.cmd))
+	src := o.config.sources(d, o.cmd)
+	log := o.global.logger(d)
+	strays, err := config.Strays(src)
 	if err != nil {
 		return &usageError{err}
 	}
-	log := o.global.logger(d)
+	// Before Load, so that a misspelt setting is named even when it leaves
+	// the configuration valid (a misspelt SKCTL_USERINFO falls back to
+	// its default).
+	logStrays(log, strays)
+	cfg, err := config.Load(src)
+	if err != nil {
+		return &usageError{err}
+	}
 	ln, err := d.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return usageErrorf("serve: listen on %s: %w (pick another address with --addr or SKCTL_ADDR)", cfg.Addr, err)
@@ -123,10 +132,24 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 	return serveAll(ctx, d, log, app)
 }
 
+// logStrays warns of each variable that is probably a misspelt setting,
+// and mentions the others of skctl's namespaces, which may belong to
+// another program.
+func logStrays(log *slog.Logger, strays []config.Stray) {
+	for _, s := range strays {
+		if s.Likely {
+			log.Warn("not a setting skctl reads", "variable", s.Name, "in", s.In, "did_you_mean", s.Nearest)
+		} else {
+			log.Info("not a setting skctl reads; ignored", "variable", s.Name, "in", s.In, "nearest", s.Nearest)
+		}
+	}
+}
+
 // newApp returns the web app's server on ln, calling the IdP through
-// d.Transport. It fetches discovery in the background until ctx ends
-// (/readyz tells when it is done); an issuer mismatch (C9) is its fatal
-// error, a configuration error.
+// d.Transport. It fetches discovery in the background until ctx ends; the
+// server is ready (its log says so, /readyz answers 200) once discovery
+// is done. An issuer mismatch (C9) is its fatal error, a configuration
+// error, and then it is never ready.
 func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, cfg *config.Config, idpTimeout time.Duration) (*server, error) {
 	if idpTimeout <= 0 {
 		return nil, usageErrorf("%s: --idp-timeout must be positive", name)
@@ -135,9 +158,17 @@ func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("%s: %w", name, err)}
 	}
-	go app.Run(ctx)
+	discovered := make(chan struct{})
+	go func() {
+		app.Run(ctx)
+		// Run returns once discovery is done, on a fatal error, or when
+		// ctx ends; only the first makes the app ready.
+		if app.Ready() {
+			close(discovered)
+		}
+	}()
 	return &server{
-		name: name, ln: ln, hs: newAppServer(app.Handler()), fatal: app.Fatal,
+		name: name, ln: ln, hs: newAppServer(app.Handler()), fatal: app.Fatal, ready: discovered,
 		readyAttrs: []any{"redirect_uri", cfg.RedirectURI, "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID},
 	}, nil
 }

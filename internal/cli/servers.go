@@ -21,6 +21,12 @@ type server struct {
 	hs   *http.Server
 	// readyAttrs are logged with "<name> ready".
 	readyAttrs []any
+	// ready, when set, is closed once the server can do its job (the web
+	// app: discovery done). Until then the log says only "<name>
+	// listening", so that nothing claims ready for a server that is about
+	// to stop (an issuer mismatch) or cannot sign anyone in yet (the IdP
+	// is down). A server without it is ready as soon as it listens.
+	ready <-chan struct{}
 	// fatal, when set, is called once the server serves; an error it
 	// delivers stops the command with a configuration error.
 	fatal func() <-chan error
@@ -56,8 +62,25 @@ func serveAll(ctx context.Context, d *Deps, log *slog.Logger, servers ...*server
 		s.hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 		go func() { events <- event{s: s, err: s.hs.Serve(s.ln)} }()
 	}
-	for _, s := range servers {
+	// Every "ready" line is logged by this goroutine, in the loop below,
+	// so none comes after serveAll has returned.
+	readied := make(chan *server, len(servers))
+	readyLog := func(s *server) {
 		log.Info(s.name+" ready", append([]any{"addr", s.ln.Addr().String()}, s.readyAttrs...)...)
+	}
+	for _, s := range servers {
+		if s.ready == nil {
+			readyLog(s)
+		} else {
+			log.Info(s.name+" listening", "addr", s.ln.Addr().String())
+			go func() {
+				select {
+				case <-s.ready:
+					readied <- s
+				case <-stopped:
+				}
+			}()
+		}
 		d.ready(s.name, s.ln.Addr())
 		if s.fatal != nil {
 			fatal := s.fatal()
@@ -72,10 +95,17 @@ func serveAll(ctx context.Context, d *Deps, log *slog.Logger, servers ...*server
 	}
 
 	var cause event
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down", "cmd", names(servers))
-	case cause = <-events:
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down", "cmd", names(servers))
+			break wait
+		case cause = <-events:
+			break wait
+		case s := <-readied:
+			readyLog(s)
+		}
 	}
 	shutdownAll(context.WithoutCancel(ctx), d.shutdownTimeout(), log, servers)
 	var closeErrs []error

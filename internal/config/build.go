@@ -8,15 +8,20 @@ import (
 
 // build validates every setting through its own Validate, collecting every
 // problem rather than stopping at the first (CI wants them all at once),
-// and only then turns the values into a Config.
-func build(get func(string) (string, bool)) (*Config, error) {
+// and only then turns the values into a Config. An unset setting's
+// problem names the strays that were probably meant to be it.
+func build(get func(string) (string, bool), strays []Stray) (*Config, error) {
 	values := map[string]string{}
 	var ps Problems
 	for _, s := range Settings() {
 		v := s.Value(get)
 		values[s.Env] = v
-		if p := s.Check(v); p != nil {
-			ps = append(ps, *p)
+		f := s.Validate(v)
+		if _, set := get(s.Env); !set {
+			f = WithStrays(f, strays, s.Env)
+		}
+		if f != nil {
+			ps = append(ps, Problem{Env: s.Env, Flag: s.Flag, Fault: *f})
 		}
 	}
 	if len(ps) > 0 {
@@ -34,7 +39,7 @@ func build(get func(string) (string, bool)) (*Config, error) {
 		ClockSkew:             90 * time.Second,
 		TokenAuthBasic:        values[EnvTokenAuth] == "client_secret_basic",
 	}
-	c.Userinfo, _ = parseBool(values[EnvUserinfo])
+	c.Userinfo, _ = ParseBool(values[EnvUserinfo])
 	redirect, _ := ParseAppURL(c.RedirectURI, true)
 	c.Secure = redirect.Scheme == "https"
 	if c.PostLogoutRedirectURI == "" {

@@ -44,6 +44,10 @@ type Config struct {
 type Sources struct {
 	// LookupEnv reads the process environment.
 	LookupEnv func(string) (string, bool)
+	// Environ lists the process environment as KEY=value (os.Environ),
+	// for the names only: Strays looks through them for misspelt
+	// settings. nil lists nothing.
+	Environ func() []string
 	// EnvFile is the .env path; "" reads none. A missing file is an error
 	// only when EnvFileExplicit (the user named it).
 	EnvFile         string
@@ -54,22 +58,25 @@ type Sources struct {
 
 // Load reads every setting and validates them all. The error is a
 // Problems listing every problem, or a *FileError for an unreadable .env.
+// A setting left unset by a misspelt variable (see Strays) says so in its
+// problem's hint.
 func Load(src Sources) (*Config, error) {
-	get, err := src.resolver()
+	file, err := readEnvFile(src.EnvFile, src.EnvFileExplicit)
 	if err != nil {
 		return nil, err
 	}
-	return build(get)
+	return build(src.lookup(file), src.strays(file))
 }
 
 // Resolve returns the raw (trimmed) value of every setting that is set
 // anywhere, with no validation: check-config reports on each value itself,
 // with the settings' own validators.
 func Resolve(src Sources) (map[string]string, error) {
-	get, err := src.resolver()
+	file, err := readEnvFile(src.EnvFile, src.EnvFileExplicit)
 	if err != nil {
 		return nil, err
 	}
+	get := src.lookup(file)
 	out := map[string]string{}
 	for _, s := range Settings() {
 		if v, ok := get(s.Env); ok {
@@ -79,13 +86,9 @@ func Resolve(src Sources) (map[string]string, error) {
 	return out, nil
 }
 
-// resolver returns a lookup that applies the precedence flag, environment,
-// .env.
-func (src Sources) resolver() (func(string) (string, bool), error) {
-	file, err := readEnvFile(src.EnvFile, src.EnvFileExplicit)
-	if err != nil {
-		return nil, err
-	}
+// lookup returns a lookup that applies the precedence flag, environment,
+// .env (file, parsed).
+func (src Sources) lookup(file map[string]string) func(string) (string, bool) {
 	return func(name string) (string, bool) {
 		if v, ok := src.Flags[name]; ok {
 			return v, true
@@ -97,7 +100,7 @@ func (src Sources) resolver() (func(string) (string, bool), error) {
 		}
 		v, ok := file[name]
 		return v, ok
-	}, nil
+	}
 }
 
 // FileError is a .env file that cannot be read or parsed.

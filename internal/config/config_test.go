@@ -77,7 +77,7 @@ func TestLoadProblems(t *testing.T) {
 		{with(EnvRedirectURI, "https://"+strings.Repeat("a", 250)+".example.com/api/auth/callback"), "longer than 256 characters"},
 		{with(EnvCookieSecret, "c2hvcnQ="), "SKCTL_COOKIE_SECRET: key 1 is not base64 of 32 bytes"},
 		{with(EnvAddr, "4321"), "is not host:port"},
-		{with(EnvUserinfo, "maybe"), "SKCTL_USERINFO (--userinfo): is maybe: use true or false"},
+		{with(EnvUserinfo, "maybe"), `SKCTL_USERINFO (--userinfo): is "maybe", not a yes/no value: use one of true, false, 1, 0, yes, no, on, off (any case)`},
 		{with(EnvTokenAuth, "private_key_jwt"), "use client_secret_post (Scalekit) or client_secret_basic"},
 	}
 	for _, tc := range cases {

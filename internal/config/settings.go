@@ -61,9 +61,9 @@ func Settings() []Setting {
 		{Env: EnvCookieSecret, Secret: true, Derived: "derived from the client secret", Validate: validateCookieSecret,
 			Meaning: "cookie encryption keys: base64 of 32 bytes, comma-separated, the first encrypts (rotation)"},
 		{Env: EnvAddr, Flag: "addr", Default: DefaultAddr, Validate: validateAddr,
-			Meaning: "the address the app listens on"},
-		{Env: EnvUserinfo, Flag: "userinfo", Default: "false", Validate: validateUserinfo,
-			Meaning: "call the userinfo endpoint at sign-in and require its sub to be the ID token's (OpenID certification needs it, Scalekit's flow does not)"},
+			Meaning: "the address the app listens on: host:port, the port a number from 0 to 65535"},
+		{Env: EnvUserinfo, Flag: "userinfo", Default: "false", Validate: validateBool,
+			Meaning: "call the userinfo endpoint at sign-in and require its sub to be the ID token's (OpenID certification needs it, Scalekit's flow does not); true/false, yes/no, on/off or 1/0"},
 		{Env: EnvTokenAuth, Flag: "token-auth-method", Default: DefaultTokenAuth, Validate: validateTokenAuth,
 			Meaning: "how the app authenticates to the token endpoint: client_secret_post (every Scalekit client) or client_secret_basic"},
 	}

@@ -9,10 +9,13 @@ import (
 	"strings"
 )
 
-// Where the Scalekit dashboard shows each value, for hints.
+// Where the Scalekit dashboard shows each value, for hints. A hint that
+// contains Dashboard sends the user there; check-config replaces such
+// hints when the environment is skctl mock-idp, which has no dashboard.
 const (
-	DashCredentials = "Scalekit dashboard > Developers > API credentials"
-	DashRedirects   = "Scalekit dashboard > Developers > Redirects"
+	Dashboard       = "Scalekit dashboard"
+	DashCredentials = Dashboard + " > Developers > API credentials"
+	DashRedirects   = Dashboard + " > Developers > Redirects"
 )
 
 // ValidateEnvironmentURL applies Scalekit's issuer rule (contract §1):
@@ -90,16 +93,32 @@ func validateCookieSecret(raw string) *Fault {
 	return nil
 }
 
+// validateAddr checks the address serve listens on as net.Listen would
+// take it, but only a numeric port: a bad port is then reported with every
+// other problem, not by the listen after them, and a service name
+// (localhost:http-alt) is refused rather than looked up.
 func validateAddr(addr string) *Fault {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
+	_, port, err := net.SplitHostPort(addr)
+	switch {
+	case err != nil:
 		return fault("is not host:port", "e.g. localhost:4321, or :4321 for every interface")
+	case port == "":
+		return fault("has no port", "e.g. localhost:4321 (port 0 picks a free one)")
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		shown := strconv.Quote(port)
+		if errors.Is(err, strconv.ErrRange) {
+			shown = port // a number, only too big
+		}
+		return fault("has the port "+shown+", not a number from 0 to 65535", "e.g. localhost:4321 (port 0 picks a free one)")
 	}
 	return nil
 }
 
-func validateUserinfo(v string) *Fault {
-	if _, ok := parseBool(v); !ok {
-		return fault("is "+v, "use true or false")
+// validateBool checks a yes/no setting's value with ParseBool.
+func validateBool(v string) *Fault {
+	if _, ok := ParseBool(v); !ok {
+		return fault("is "+strconv.Quote(v)+", not a yes/no value", "use one of "+strings.Join(boolWords(), ", ")+" (any case)")
 	}
 	return nil
 }
@@ -111,12 +130,18 @@ func validateTokenAuth(v string) *Fault {
 	return nil
 }
 
-// parseBool reads a yes/no setting; "" is no.
-func parseBool(v string) (value, ok bool) {
+// boolWords are the values a yes/no setting takes, as its error lists
+// them: the words people reach for first (those of strconv.ParseBool,
+// systemd and YAML 1.1). ParseBool takes exactly these.
+func boolWords() []string { return []string{"true", "false", "1", "0", "yes", "no", "on", "off"} }
+
+// ParseBool reads the value of every yes/no setting, whatever its case;
+// "" (unset) is no. ok is false for any other value.
+func ParseBool(v string) (value, ok bool) {
 	switch strings.ToLower(v) {
-	case "true", "1", "yes":
+	case "true", "1", "yes", "on":
 		return true, true
-	case "false", "0", "no", "":
+	case "false", "0", "no", "off", "":
 		return false, true
 	}
 	return false, false

@@ -72,7 +72,7 @@ func reported(t *testing.T, flags map[string]string) int {
 			t.Fatalf("--%s is not a setting's flag", name)
 		}
 	}
-	return len(checkconfig.IDs(s))
+	return len(checkconfig.IDs(checkconfig.Options{Settings: s}))
 }
 
 // statusOf returns the status of check id in text output.
@@ -130,10 +130,13 @@ func TestCheckConfigPasses(t *testing.T) {
 }
 
 // TestCheckConfigMisconfigurations: each mistake a user can make fails the
-// right check with the right hint and exit code.
+// right check with the right hint and exit code. The mock's root page is
+// hidden: that page is what tells the mock apart, so without it the mock
+// passes for a Scalekit environment, and the hints are the dashboard's.
 func TestCheckConfigMisconfigurations(t *testing.T) {
 	t.Parallel()
 	idp := startIdP(t, nil, "http://localhost:4321")
+	idp.fault("/", http.NotFound)
 	base := func(kv ...string) map[string]string {
 		m := map[string]string{"environment-url": idp.URL, "client-id": app1ID, "client-secret": app1Secret,
 			"redirect-uri": "http://localhost:4321/api/auth/callback"}
@@ -364,5 +367,118 @@ func TestCheckConfigServeSettings(t *testing.T) {
 	}
 	if code != 1 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// TestCheckConfigStrayVariables: a misspelt variable, in .env or in the
+// environment, is a warning naming the setting it was probably meant to
+// be, and the setting it left unset says so too.
+func TestCheckConfigStrayVariables(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(file, []byte("SCALEKIT_ENVIRONMENT_URL=https://acme.scalekit.dev\nSCALEKIT_CLIENT_ID=skc_1\nSCALEKIT_CLIENT_SECERT=s3cret-value\n"), 0o600)
+	environ := map[string]string{"SCALEKIT_ENVIRONMENT_URL": "https://acme.scalekit.dev", "SCALEKIT_CLIENT_ID": "skc_1", "SCALEKIT_CLIENT_SECERT": "s3cret-value"}
+	for _, tc := range []struct {
+		name, in string
+		deps     func(*cli.Deps)
+		envFile  string
+	}{
+		{".env", file, func(d *cli.Deps) { d.LookupEnv = func(string) (string, bool) { return "", false } }, file},
+		{"environment", "the environment", func(d *cli.Deps) {
+			d.LookupEnv = func(k string) (string, bool) { v, ok := environ[k]; return v, ok }
+			d.Environ = func() []string {
+				var out []string
+				for k, v := range environ {
+					out = append(out, k+"="+v)
+				}
+				return out
+			}
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out syncBuffer
+			d := cli.SystemDeps()
+			d.Stdout, d.Stderr = &out, io.Discard
+			tc.deps(d)
+			code := cli.Run(t.Context(), []string{"check-config", "--env-file", tc.envFile, "--offline"}, d)
+			text := out.String()
+			if code != 1 || statusOf(text, "settings.unknown_variables") != "WARN" || statusOf(text, "settings.client_secret") != "FAIL" {
+				t.Errorf("exit %d, want 1 with settings.unknown_variables WARN and settings.client_secret FAIL:\n%s", code, text)
+			}
+			for _, want := range []string{
+				"SCALEKIT_CLIENT_SECERT is set in " + tc.in + " but is not a setting skctl reads: did you mean SCALEKIT_CLIENT_SECRET?",
+				"fix: rename SCALEKIT_CLIENT_SECERT to SCALEKIT_CLIENT_SECRET",
+				"SCALEKIT_CLIENT_SECRET is not set",
+				"fix: SCALEKIT_CLIENT_SECERT is set in " + tc.in + ": did you mean SCALEKIT_CLIENT_SECRET? Otherwise,",
+			} {
+				if !strings.Contains(text, want) {
+					t.Errorf("output lacks %q:\n%s", want, text)
+				}
+			}
+			if strings.Contains(text, "s3cret-value") {
+				t.Errorf("the output shows the misspelt variable's value:\n%s", text)
+			}
+		})
+	}
+}
+
+// TestCheckConfigSelfSignedMock: against the mock speaking TLS with a
+// self-signed certificate (net.tls_selfsigned), discovery.fetch names the
+// certificate problem and what to do, and the environment counts as
+// reached (exit 1, not 3).
+func TestCheckConfigSelfSignedMock(t *testing.T) {
+	t.Parallel()
+	mock := startCmd(t, "mock-idp", "--addr", "127.0.0.1:0", "--scenario", "net.tls_selfsigned")
+	env := "https://" + mock.addr.String()
+	code, out := checkConfig(t, map[string]string{"environment-url": env, "client-id": app1ID, "client-secret": app1Secret})
+	want := "TLS: the certificate of " + mock.addr.String() + " is self-signed (skctl mock-idp (self-signed, net.tls_selfsigned))"
+	if code != 1 || statusOf(out, "discovery.fetch") != "FAIL" || !strings.Contains(out, want) || !strings.Contains(out, "SSL_CERT_FILE") {
+		t.Errorf("exit %d (want 1), output lacks %q or the SSL_CERT_FILE hint:\n%s", code, want, out)
+	}
+}
+
+// TestCheckConfigMockHints: against skctl mock-idp, each mistake's hint
+// says what to change in the mock (a flag, or the fixtures file), never
+// the Scalekit dashboard.
+func TestCheckConfigMockHints(t *testing.T) {
+	t.Parallel()
+	idp := startIdP(t, nil, "http://localhost:4321")
+	base := func(kv ...string) map[string]string {
+		m := map[string]string{"environment-url": idp.URL, "client-id": app1ID, "client-secret": app1Secret,
+			"redirect-uri": "http://localhost:4321/api/auth/callback"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	cases := []struct {
+		name     string
+		settings map[string]string
+		id       string
+		hint     []string
+	}{
+		{"wrong secret", base("client-secret", "wrong-secret-value"), "credentials.client_credentials", []string{"skctl mock-idp --client-id", "--client-secret", "apps[].client_secret"}},
+		{"wrong client ID", base("client-id", "skc_99999999999999999"), "redirect.registered", []string{"--client-id", "apps[].client_id"}},
+		{"unregistered redirect URI", base("redirect-uri", "http://localhost:9999/api/auth/callback"), "redirect.registered", []string{"--redirect-uri http://localhost:9999/api/auth/callback", "apps[].redirect_uris"}},
+		{"unregistered post-logout URI", base("post-logout-redirect-uri", "http://localhost:9999/"), "redirect.post_logout", []string{"--post-logout-redirect-uri http://localhost:9999/", "apps[].post_logout_redirect_uris"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out := checkConfig(t, tc.settings)
+			if code != 1 || statusOf(out, tc.id) != "FAIL" {
+				t.Errorf("exit %d, %s = %q; want 1 and FAIL:\n%s", code, tc.id, statusOf(out, tc.id), out)
+			}
+			if first, _, _ := strings.Cut(out, "\n"); first != "skctl check-config: "+idp.URL+" (a local skctl mock-idp)" {
+				t.Errorf("header %q does not say the environment is the mock", first)
+			}
+			for _, w := range tc.hint {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(out, "Scalekit dashboard") {
+				t.Errorf("a hint names the Scalekit dashboard against the mock:\n%s", out)
+			}
+		})
 	}
 }

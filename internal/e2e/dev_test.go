@@ -22,9 +22,11 @@ import (
 // on a hung request, so only the bound can end one in time.
 const devShutdownBound = 2 * time.Second
 
-// TestDev: `skctl dev` serves the app and the mock, both reported ready;
-// a user signs in through both; and Ctrl-C with a request hung in the mock
-// (net.hang) still exits 0 within the shutdown bound, ending that request.
+// TestDev: `skctl dev` serves the app and the mock: the mock is reported
+// ready when it listens, the app listening at once and ready once it has
+// the mock's discovery document; a user signs in through both; and Ctrl-C
+// with a request hung in the mock (net.hang) still exits 0 within the
+// shutdown bound, ending that request.
 func TestDev(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr syncBuffer
@@ -59,10 +61,16 @@ func TestDev(t *testing.T) {
 		return ""
 	}
 	idp, app := addrOf("dev-idp"), addrOf("dev")
-	for _, want := range []string{`msg="dev-idp ready"`, `msg="dev ready"`} {
+	for _, want := range []string{`msg="dev-idp ready"`, `msg="dev listening"`} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("the log lacks %s:\n%s", want, stderr.String())
 		}
+	}
+	if _, ok := stderr.waitFor(30*time.Second, func(line string) bool { return strings.Contains(line, `msg="dev ready"`) }); !ok {
+		t.Fatalf("the app never said ready:\n%s", stderr.String())
+	}
+	if log := stderr.String(); strings.Index(log, `msg="discovery done"`) > strings.Index(log, `msg="dev ready"`) {
+		t.Errorf("the app said ready before discovery was done:\n%s", log)
 	}
 	if !strings.Contains(stdout.String(), "open "+app+"/ and sign in") {
 		t.Errorf("stdout does not name the app's URL %s:\n%s", app, stdout.String())
