@@ -6,7 +6,8 @@
 # Two ways: "handler" calls ServeHTTP with a ResponseWriter that drops the
 # body (no network: the worst case), "loopback" goes over HTTP/1.1 on a
 # keep-alive connection (what a user sees). The logic is in
-# internal/webapp/bench_test.go; this only runs it and prints the ratios.
+# internal/webapp/bench_test.go; this only runs it and prints the ratios,
+# and exits non-zero when a ratio is below the target.
 #
 #   scripts/bench-serve.sh                      # about 15 s on 2 cores
 #   COUNT=3 BENCHTIME=3s scripts/bench-serve.sh # steadier, slower
@@ -33,4 +34,8 @@ awk -v min="${MIN_RATIO:-0.87}" '
 		if ($(i + 1) == "base-req/s") wo = $i
 	}
 	printf "%-9s with/without = %.3f (%.0f vs %.0f req/s): %s\n", name, r, w, wo, (r >= min ? "meets the target" : "BELOW the target") " of " min
-}' "$out"
+	if (r < min) missed = 1
+	seen = 1
+}
+# A missed target, or no ratio at all, fails the script.
+END { exit (missed || !seen) }' "$out"

@@ -118,7 +118,7 @@ func (s *Server) codeGrant(app *fixture.App, form url.Values) (*wire.TokenRespon
 		resp.RefreshToken = s.secret()
 		s.store.AddRefresh(resp.RefreshToken, &store.RefreshGrant{Grant: store.Grant{ClientID: app.ClientID, Scope: scope, SessionID: ses.ID}})
 	}
-	s.store.MarkRedeemed(code, resp.RefreshToken, c.Expires)
+	s.store.MarkRedeemed(code, ses.ID, resp.RefreshToken, c.Expires)
 	s.persist()
 	return resp, nil
 }

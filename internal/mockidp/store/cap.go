@@ -58,9 +58,14 @@ func (s *Store) evictIdle() {
 	s.dirty = true
 }
 
-// dropOrphans removes the refresh tokens and families of the sessions
-// ended says have ended. The caller holds the lock.
+// dropOrphans removes the refresh tokens, families and redeemed codes of
+// the sessions ended says have ended. The caller holds the lock.
 func (s *Store) dropOrphans(ended func(sid string) bool) {
+	for k, rc := range s.redeemed {
+		if ended(rc.SessionID) {
+			delete(s.redeemed, k)
+		}
+	}
 	for k, g := range s.refresh {
 		if ended(g.SessionID) {
 			delete(s.refresh, k)

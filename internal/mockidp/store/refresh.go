@@ -29,23 +29,25 @@ type refreshFamily struct {
 // token a code was exchanged for, so that a second redemption can revoke
 // what the first one issued (RFC 6749 §4.1.2, code.single_use).
 type redeemedCode struct {
-	Refresh string // tokenKey of the refresh token issued, or ""
-	Expires time.Time
+	Refresh   string // ids.Key of the refresh token issued, or ""
+	SessionID string // goes with its session
+	Expires   time.Time
 }
 
 // maxRetiredPerFamily bounds what a family remembers: a replay of an older
 // token fails alone, as by default.
 const maxRetiredPerFamily = 16
 
-// MarkRedeemed records that code was exchanged for refreshToken.
-func (s *Store) MarkRedeemed(code, refreshToken string, expires time.Time) {
+// MarkRedeemed records that code, of session sid, was exchanged for
+// refreshToken.
+func (s *Store) MarkRedeemed(code, sid, refreshToken string, expires time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rk := ""
 	if refreshToken != "" {
 		rk = ids.Key(refreshToken)
 	}
-	s.redeemed[ids.Key(code)] = redeemedCode{Refresh: rk, Expires: expires}
+	s.redeemed[ids.Key(code)] = redeemedCode{Refresh: rk, SessionID: sid, Expires: expires}
 }
 
 // RevokeRedeemed revokes the refresh token a redeemed code was exchanged

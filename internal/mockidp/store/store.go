@@ -253,7 +253,7 @@ func (s *Store) Sweep(now time.Time, idle time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := len(s.sessions) + len(s.codes) + len(s.refresh)
-	before := [...]int{len(s.sessions), len(s.bySID), len(s.codes), len(s.refresh), len(s.pending), len(s.families), len(s.familyOf)}
+	before := [...]int{len(s.sessions), len(s.bySID), len(s.codes), len(s.refresh), len(s.pending), len(s.families), len(s.familyOf), len(s.redeemed)}
 	for k, ses := range s.sessions {
 		if !ses.alive(now, idle) {
 			delete(s.sessions, k)
@@ -270,7 +270,7 @@ func (s *Store) Sweep(now time.Time, idle time.Duration) {
 			delete(s.redeemed, k)
 		}
 	}
-	// Refresh tokens and families are swept with their session.
+	// Refresh tokens, families and redeemed codes go with their session.
 	s.dropOrphans(func(sid string) bool { _, ok := s.bySID[sid]; return !ok })
 	for k, p := range s.pending {
 		if !now.Before(p.Expires) {
@@ -287,6 +287,7 @@ func (s *Store) Sweep(now time.Time, idle time.Duration) {
 	s.pending = shrunk(s.pending, before[4])
 	s.families = shrunk(s.families, before[5])
 	s.familyOf = shrunk(s.familyOf, before[6])
+	s.redeemed = shrunk(s.redeemed, before[7])
 }
 
 // shrunk returns m, or a copy of it when the sweep has removed at least
