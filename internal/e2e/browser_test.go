@@ -149,7 +149,9 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	// /tmp.
 	profile, tmp, shotDir := t.TempDir(), t.TempDir(), t.TempDir()
 
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	// Deadlines against a hang only, generous for a busy machine: each
+	// step waits for its own event (a page, a selector).
+	ctx, cancel := context.WithTimeout(t.Context(), 3*hangDeadline)
 	defer cancel()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
@@ -171,7 +173,7 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	bl := &browserLog{}
 	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(bl.listen))
 	defer cancelTab()
-	// The first Do starts the browser, bound to the 60 s context.
+	// The first Do starts the browser, bound to that context.
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start %s: %v", exe, err)
 	}
@@ -194,7 +196,7 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	// page that never comes fails fast with the diagnostics above.
 	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, scancel := context.WithTimeout(ctx, 15*time.Second)
+		sctx, scancel := context.WithTimeout(ctx, hangDeadline)
 		defer scancel()
 		if err := chromedp.Do(sctx, actions...); err != nil {
 			fail(step, err)
