@@ -939,21 +939,7 @@ func benchMeasureMemory(b *testing.B) {
 	defer srv.Close()
 	h := srv.Handler()
 
-	logins := func(n int) {
-		var wg sync.WaitGroup
-		var next atomic.Int64
-		for range runtime.GOMAXPROCS(0) {
-			wg.Go(func() {
-				w := newBenchSink(true)
-				for next.Add(1) <= int64(n) {
-					if !benchLogin(b, h, w) {
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-	}
+	logins := func(n int) { benchLogins(b, h, n) }
 	left := 0
 	// measure records the heap before and after moving the clock past the
 	// absolute session lifetime (7 days; the idle one is 24 h) and
@@ -997,21 +983,7 @@ func benchCapped(b *testing.B, _ string) {
 			b.Fatal(err)
 		}
 		h := srv.Handler()
-		logins := func(n int) {
-			var wg sync.WaitGroup
-			var next atomic.Int64
-			for range runtime.GOMAXPROCS(0) {
-				wg.Go(func() {
-					w := newBenchSink(true)
-					for next.Add(1) <= int64(n) {
-						if !benchLogin(b, h, w) {
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-		}
+		logins := func(n int) { benchLogins(b, h, n) }
 		logins(10000)
 		inuse, _ := benchHeap()
 		benchRecord("memory/inuse-10k-capped", inuse)
@@ -1024,4 +996,22 @@ func benchCapped(b *testing.B, _ string) {
 		b.ReportMetric(inuse, "heap-100k-B")
 		srv.Close()
 	}
+}
+
+// benchLogins signs in n times on h, from as many goroutines as there are
+// processors.
+func benchLogins(b *testing.B, h http.Handler, n int) {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			w := newBenchSink(true)
+			for next.Add(1) <= int64(n) {
+				if !benchLogin(b, h, w) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -36,22 +36,13 @@ func (s *Store) evictIdle() {
 	if len(s.sessions) <= max {
 		return
 	}
-	type idle struct {
-		key  string
-		seen time.Time
-	}
-	all := make([]idle, 0, len(s.sessions))
-	for k, ses := range s.sessions {
-		all = append(all, idle{k, ses.LastSeen})
-	}
-	slices.SortFunc(all, func(a, b idle) int { return a.seen.Compare(b.seen) })
-	n := len(s.sessions) - max + max/8
-	gone := make(map[string]bool, n)
-	for _, e := range all[:min(n, len(all))] {
-		ses := s.sessions[e.key]
+	victims := oldest(s.sessions, func(ses *Session) time.Time { return ses.LastSeen }, len(s.sessions)-max+max/8)
+	gone := make(map[string]bool, len(victims))
+	for _, k := range victims {
+		ses := s.sessions[k]
 		gone[ses.ID] = true
 		delete(s.bySID, ses.ID)
-		delete(s.sessions, e.key)
+		delete(s.sessions, k)
 	}
 	s.evicted += int64(len(gone))
 	s.dropOrphans(func(sid string) bool { return gone[sid] })
@@ -92,16 +83,25 @@ func (s *Store) evictPending() {
 	if len(s.pending) <= maxPending {
 		return
 	}
-	type page struct {
-		key     string
-		expires time.Time
+	for _, k := range oldest(s.pending, func(p *PendingLogin) time.Time { return p.Expires }, len(s.pending)-maxPending+maxPending/8) {
+		delete(s.pending, k)
 	}
-	all := make([]page, 0, len(s.pending))
-	for k, p := range s.pending {
-		all = append(all, page{k, p.Expires})
+}
+
+// oldest returns the keys of the n entries of m whose time is earliest.
+func oldest[V any](m map[string]V, at func(V) time.Time, n int) []string {
+	type entry struct {
+		key string
+		at  time.Time
 	}
-	slices.SortFunc(all, func(a, b page) int { return a.expires.Compare(b.expires) })
-	for _, p := range all[:len(all)-maxPending+maxPending/8] {
-		delete(s.pending, p.key)
+	all := make([]entry, 0, len(m))
+	for k, v := range m {
+		all = append(all, entry{k, at(v)})
 	}
+	slices.SortFunc(all, func(a, b entry) int { return a.at.Compare(b.at) })
+	keys := make([]string, 0, min(n, len(all)))
+	for _, e := range all[:min(n, len(all))] {
+		keys = append(keys, e.key)
+	}
+	return keys
 }
