@@ -6,7 +6,7 @@
 # 10,000 vs 100,000 (capped). It exits non-zero when a target is missed.
 # The logic is in internal/mockidp/bench_test.go; this only runs it.
 #
-#   scripts/bench-mockidp.sh                      # about six minutes on 2 cores
+#   scripts/bench-mockidp.sh                      # about three minutes on 2 idle cores
 #   BENCHTIME=5s scripts/bench-mockidp.sh         # steadier, slower
 #   scripts/bench-mockidp.sh -cpuprofile cpu.out  # extra go test flags
 #
