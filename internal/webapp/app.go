@@ -49,6 +49,7 @@ type App struct {
 	verified verifyCache
 	sessions sessionCache
 	refresh  refresher
+	consumed consumedTx // transactions whose callback has run (B3)
 	handler  http.Handler
 }
 
@@ -92,6 +93,7 @@ func New(opts Options) (*App, error) {
 	a.verified.init()
 	a.sessions.init()
 	a.refresh.init()
+	a.consumed.init()
 	a.handler = a.routes()
 	return a, nil
 }

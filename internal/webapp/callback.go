@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -36,8 +37,9 @@ var (
 )
 
 // handleCallback handles GET /api/auth/callback. The order is the point:
-// parameters, then the transaction cookie and state (B2) before the code
-// is redeemed, then the tokens (B7, C), and only then a session.
+// parameters, then the transaction cookie and state (B2), then the
+// transaction is consumed once and for all before the code is redeemed
+// (B3), then the tokens (B7, C), and only then a session.
 func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	q := r.URL.Query()
@@ -52,41 +54,77 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, errBadCallback, "oversize parameter")
 		return
 	}
-	// The transaction is single-use whatever happens next (B3).
+	// The transaction cookie is cleared whatever happens next (B3).
 	var tx transaction
 	raw, txErr := a.codec.TakeTransaction(w, r, txCookie, state, a.txOptions())
 	if txErr == nil && (json.Unmarshal(raw, &tx) != nil || subtle.ConstantTimeCompare([]byte(tx.State), []byte(state)) != 1) {
 		txErr = errors.New("transaction does not match state")
 	}
-	if e := q.Get("error"); e != "" {
-		f, ok := callbackErrors[e]
-		if !ok {
-			f = failure{http.StatusBadRequest, "Sign-in failed", "The sign-in service refused the sign-in. Please try again.", signInAgain}
-		}
-		a.fail(w, r, f, "IdP error "+safeCode(e))
-		return
-	}
 	if state == "" || txErr != nil {
+		if e := q.Get("error"); e != "" { // B1: the IdP's refusal, whatever the transaction
+			a.fail(w, r, callbackError(e), "IdP error "+safeCode(e))
+			return
+		}
 		a.fail(w, r, errSignInExpiry, "no transaction for this state")
 		return
 	}
+	// The cookie alone is not single-use: a browser that sends the
+	// redirect back twice before it reads an answer carries it twice. The
+	// consumed set lets one callback per transaction go on; the others
+	// wait for its outcome.
+	res, replay := a.consumed.once(r.Context(), state, a.now, a.txOptions().MaxAge, func() *callbackResult {
+		return a.finishCallback(r, q, &tx)
+	})
+	switch {
+	case res == nil: // a replay whose browser went away while it waited
+		return
+	case replay:
+		a.replayedCallback(w, r, res, &tx)
+		return
+	case !res.signedIn:
+		a.fail(w, r, res.fail, res.reason)
+		return
+	}
+	// Only now, with every check passed, does the browser get a session
+	// (C4), replacing any it had (A8).
+	if !a.startSession(w, r, res) {
+		return
+	}
+	// The tokens were just verified: the session works from this cache
+	// until the access token is due for refresh, even if the IdP drops
+	// the key meanwhile.
+	a.verified.put(res.tokens.Access, res.user, res.due, a.now())
+	a.log.Info("signed in", "request_id", requestID(r.Context()))
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, tx.ReturnTo, http.StatusFound) // B8
+}
+
+// finishCallback is the part of a callback that runs once per
+// transaction: the IdP's answer, the code's redemption and the tokens'
+// checks. It runs on the request's values but not its cancellation: a
+// browser that drops the first answer to send the redirect again must
+// find the code redeemed, not abandoned half-way, and the timeout still
+// bounds it (I1).
+func (a *App) finishCallback(r *http.Request, q url.Values, tx *transaction) *callbackResult {
+	failed := func(f failure, reason string) *callbackResult { return &callbackResult{fail: f, reason: reason} }
+	if e := q.Get("error"); e != "" {
+		return failed(callbackError(e), "IdP error "+safeCode(e))
+	}
 	p := a.idp.Load()
 	if p == nil {
-		a.fail(w, r, errIdPUnavailable, "discovery not done")
-		return
+		return failed(errIdPUnavailable, "discovery not done")
 	}
 	// RFC 9207: an iss parameter must name our issuer; it must be present
 	// when the IdP says it sends one (B5).
 	if iss, sent := q["iss"]; (sent && iss[0] != p.provider.Meta.Issuer) || (!sent && p.provider.Meta.IssParameterSupported) {
-		a.fail(w, r, errSignInReject, "iss parameter mismatch")
-		return
+		return failed(errSignInReject, "iss parameter mismatch")
 	}
+	code := q.Get("code")
 	if code == "" {
-		a.fail(w, r, errBadCallback, "no code")
-		return
+		return failed(errBadCallback, "no code")
 	}
 
-	ctx, cancel := context.WithTimeout(r.Context(), a.client.Timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), a.client.Timeout)
 	defer cancel()
 	tok, err := p.oauth.Exchange(a.oauthContext(ctx), code, oauth2.VerifierOption(tx.Verifier))
 	if err != nil {
@@ -96,50 +134,75 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		} else if status >= 400 && status < 500 {
 			f = failure{http.StatusBadGateway, "Sign-in failed", "The sign-in service refused this app's request. Tell the app's operators the reference below: its configuration may be wrong.", tryAgain}
 		}
-		a.fail(w, r, f, safeReason(err))
-		return
+		return failed(f, safeReason(err))
 	}
 	rawID, _ := tok.Extra("id_token").(string)
 	// expires_in may be absent (RFC 6749 §5.1), but 0 or less means the
 	// IdP sent tokens that are already dead (B7).
 	expiresIn, hasExpiry := tok.Extra("expires_in").(float64)
 	if !strings.EqualFold(tok.TokenType, "bearer") || rawID == "" || (hasExpiry && expiresIn <= 0) { // B7
-		a.fail(w, r, failure{http.StatusBadGateway, "Sign-in failed", "The sign-in service sent tokens this app cannot use. Please try again.", tryAgain}, "token response without Bearer type, id_token or a positive expires_in")
-		return
+		return failed(failure{http.StatusBadGateway, "Sign-in failed", "The sign-in service sent tokens this app cannot use. Please try again.", tryAgain}, "token response without Bearer type, id_token or a positive expires_in")
 	}
 	idt, idc, err := a.verifyIDToken(ctx, p, rawID, tx.Nonce, tok.AccessToken)
 	if err != nil {
-		a.failToken(w, r, err)
-		return
+		return failed(tokenFailure(err), safeReason(err))
 	}
 	atc, exp, err := a.verifyAccessToken(ctx, p, tok.AccessToken)
 	if err != nil {
-		a.failToken(w, r, err)
-		return
+		return failed(tokenFailure(err), safeReason(err))
 	}
 	if atc.Subject != idc.Subject {
-		a.failToken(w, r, fmt.Errorf("the access token is for another subject: %w", errInvalid))
-		return
+		err := fmt.Errorf("the access token is for another subject: %w", errInvalid)
+		return failed(tokenFailure(err), safeReason(err))
 	}
 	if a.cfg.Userinfo {
 		if err := a.checkUserinfo(ctx, p, idt, tok); err != nil {
-			a.failToken(w, r, err)
-			return
+			return failed(tokenFailure(err), safeReason(err))
 		}
 	}
-	// Only now, with every check passed, does the browser get a session
-	// (C4), replacing any it had (A8).
-	if err := a.writeSession(w, r, &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: rawID}); err != nil {
+	return &callbackResult{signedIn: true, tokens: &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: rawID},
+		user: newUser(atc, idc), due: exp.Add(-refreshEarly)}
+}
+
+// startSession writes the session cookie of a sign-in; on failure it
+// answers the error page and returns false.
+func (a *App) startSession(w http.ResponseWriter, r *http.Request, res *callbackResult) bool {
+	if err := a.writeSession(w, r, res.tokens); err != nil {
 		a.fail(w, r, failure{http.StatusBadGateway, "Sign-in failed", "Your tokens are too large to keep in cookies. Tell the app's operators the reference below.", tryAgain}, safeReason(err))
+		return false
+	}
+	return true
+}
+
+// replayedCallback answers a callback whose transaction another request
+// already used. Within callbackShareTTL of a sign-in it gets that sign-in's
+// session: the browser may have dropped the first answer, cookie and all.
+// Later, a browser that is signed in goes where it was going; any other
+// replay is refused, and never redeems the code again.
+func (a *App) replayedCallback(w http.ResponseWriter, r *http.Request, res *callbackResult, tx *transaction) {
+	id := requestID(r.Context())
+	switch {
+	case res.signedIn && res.tokens != nil:
+		if !a.startSession(w, r, res) {
+			return
+		}
+		a.log.Info("callback replayed", "request_id", id, "outcome", "the session of its first use")
+	case res.signedIn && a.hasSession(r):
+		a.log.Info("callback replayed", "request_id", id, "outcome", "already signed in")
+	default:
+		a.fail(w, r, errSignInExpiry, "transaction already used")
 		return
 	}
-	// The tokens were just verified: the session works from this cache
-	// until the access token is due for refresh, even if the IdP drops
-	// the key meanwhile.
-	a.verified.put(tok.AccessToken, newUser(atc, idc), exp.Add(-refreshEarly), a.now())
-	a.log.Info("signed in", "request_id", requestID(r.Context()))
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	http.Redirect(w, r, tx.ReturnTo, http.StatusFound) // B8
+	http.Redirect(w, r, tx.ReturnTo, http.StatusFound)
+}
+
+// callbackError is the page of an error the IdP sent back (B1).
+func callbackError(code string) failure {
+	if f, ok := callbackErrors[code]; ok {
+		return f
+	}
+	return failure{http.StatusBadRequest, "Sign-in failed", "The sign-in service refused the sign-in. Please try again.", signInAgain}
 }
 
 // checkUserinfo calls the userinfo endpoint with the access token in the
@@ -161,14 +224,13 @@ func (a *App) checkUserinfo(ctx context.Context, p *idp, idt *oidc.IDToken, tok 
 	return nil
 }
 
-// failToken renders a token that did not verify: 503 when the keys could
-// not be fetched, else a refusal.
-func (a *App) failToken(w http.ResponseWriter, r *http.Request, err error) {
+// tokenFailure is the page of a token that did not verify: 503 when the
+// keys could not be fetched, else a refusal.
+func tokenFailure(err error) failure {
 	if errors.Is(err, errUnverifiable) {
-		a.fail(w, r, unverifiableFailure(err), safeReason(err))
-		return
+		return unverifiableFailure(err)
 	}
-	a.fail(w, r, errSignInReject, safeReason(err))
+	return errSignInReject
 }
 
 // safeCode keeps an IdP error code fit for a log line.

@@ -64,6 +64,14 @@ func (a *App) readSession(r *http.Request) (*tokens, error) {
 	return &t, nil
 }
 
+// hasSession reports whether the request carries a session cookie that
+// decrypts, without verifying its tokens: enough to tell a signed-in
+// browser on pages that must answer even when the IdP cannot.
+func (a *App) hasSession(r *http.Request) bool {
+	t, err := a.readSession(r)
+	return err == nil && t != nil
+}
+
 // writeSession replaces the session cookie (A8).
 func (a *App) writeSession(w http.ResponseWriter, r *http.Request, t *tokens) error {
 	b, err := json.Marshal(t)
