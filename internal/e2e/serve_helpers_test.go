@@ -63,6 +63,18 @@ func neverServerError(t *testing.T, p page) {
 	}
 }
 
+// cookieNames returns the names of the jar's cookies for u that start with
+// prefix.
+func (b *browser) cookieNames(u, prefix string) []string {
+	var names []string
+	for _, c := range b.jar.Cookies(mustURL(u)) {
+		if strings.HasPrefix(c.Name, prefix) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
 func mustURL(s string) *url.URL {
 	u, err := url.Parse(s)
 	if err != nil {

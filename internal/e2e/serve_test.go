@@ -74,6 +74,11 @@ func TestServeSignInAndOut(t *testing.T) {
 	if out.status != http.StatusFound || !strings.HasPrefix(out.location.String(), idp.URL+"/oidc/logout?") || !sessionCleared(out) {
 		t.Fatalf("logout: %d %v cleared=%v", out.status, out.location, sessionCleared(out))
 	}
+	// The two logins started above and never finished left transaction
+	// cookies behind: logout clears them too (F4).
+	if left := b.cookieNames(app.URL, "skctl_tx_"); len(left) > 0 {
+		t.Errorf("after logout the browser still holds %v", left)
+	}
 	lq := out.location.Query()
 	if lq.Get("id_token_hint") == "" || lq.Get("post_logout_redirect_uri") != app.URL+"/" || lq.Get("state") == "" {
 		t.Errorf("end-session request: %v (G2)", lq)

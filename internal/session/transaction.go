@@ -127,3 +127,21 @@ func (c *Codec) TakeTransaction(w http.ResponseWriter, r *http.Request, base, st
 	}
 	return plaintext, nil
 }
+
+// ClearTransactions expires every transaction cookie of base in r, as
+// StartTransaction named them, with the attributes they were set with
+// (F4): a sign-out leaves no login in flight behind. Pass the same o as to
+// StartTransaction.
+func ClearTransactions(w http.ResponseWriter, r *http.Request, base string, o CookieOptions) {
+	o = transactionOptions(o)
+	present := requestCookies(r)
+	prefix := o.Name(base) + "_"
+	seen := map[string]bool{}
+	for _, ck := range present {
+		hash, ok := strings.CutPrefix(ck.Name, prefix)
+		if ok && isTxHash(hash) && !seen[ck.Name] {
+			seen[ck.Name] = true
+			clearCookies(w, present, ck.Name, o)
+		}
+	}
+}

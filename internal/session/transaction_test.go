@@ -157,3 +157,28 @@ func TestStartTransactionArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestClearTransactions: every transaction cookie goes, with the
+// attributes it was set with (F4); other cookies and look-alike names
+// stay.
+func TestClearTransactions(t *testing.T) {
+	for _, secure := range []bool{true, false} {
+		c, b := newCodec(t, &clock{t0}), browser{}
+		o := CookieOptions{Secure: secure}
+		start(t, c, b, "state-A", o, 5)
+		start(t, c, b, "state-B", o, 5)
+		b["other"] = "1"
+		b[o.Name("tx")+"_not-a-hash"] = "1"
+		rec := httptest.NewRecorder()
+		ClearTransactions(rec, b.request(), "tx", o)
+		b.apply(rec)
+		if want := slices.Sorted(slices.Values([]string{o.Name("tx") + "_not-a-hash", "other"})); !slices.Equal(slices.Sorted(maps.Keys(b)), want) {
+			t.Errorf("secure=%v: left %v, want %v", secure, slices.Sorted(maps.Keys(b)), want)
+		}
+		for _, line := range setCookies(rec) {
+			if !strings.Contains(line, "Path=/") || !strings.Contains(line, "HttpOnly") || strings.Contains(line, "Secure") != secure {
+				t.Errorf("secure=%v: cleared with other attributes: %s", secure, line)
+			}
+		}
+	}
+}

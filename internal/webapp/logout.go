@@ -34,6 +34,9 @@ func (a *App) handleLogout(w http.ResponseWriter, r *http.Request) {
 	session.Clear(w, r, logoutCookie, a.txOptions())
 	t, _ := a.readSession(r)
 	a.clearSession(w, r) // F4
+	// Logins started and never finished go too: signed out means no
+	// auth cookie at all (F4).
+	session.ClearTransactions(w, r, txCookie, a.txOptions())
 	p := a.idp.Load()
 	if p == nil || p.provider.Meta.EndSessionEndpoint == "" {
 		http.Redirect(w, r, "/", http.StatusFound)
