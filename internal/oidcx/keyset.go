@@ -31,6 +31,9 @@ type KeySet struct {
 	mu       sync.Mutex
 	keys     []jose.JSONWebKey
 	inflight *keyFetch
+	// good says the last fetch that reached the IdP succeeded, so keys
+	// are what it publishes now (a rate-limited reload reaches nothing).
+	good bool
 }
 
 // keyFetch is one JWKS request; keys and err are set before done closes.
@@ -56,7 +59,9 @@ var verifyAlgs = []jose.SignatureAlgorithm{
 // VerifySignature returns the payload of jwt if a key of the set verifies
 // it. The messages follow go-oidc's RemoteKeySet: "fetching keys" when the
 // set could not be fetched, "failed to verify id token signature" when no
-// key verifies the token.
+// key verifies the token; and "kid not in the current key set" when the
+// token names a kid that a set the IdP served since the last reload does
+// not hold.
 func (s *KeySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
 	jws, err := jose.ParseSigned(jwt, verifyAlgs)
 	if err != nil {
@@ -74,11 +79,25 @@ func (s *KeySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 	}
 	// An unknown kid: the IdP may have rotated its key (C11).
 	keys, err := s.fetch(ctx)
+	if errors.Is(err, ErrJWKSRateLimited) {
+		// The reload budget is spent (D3), so a set was fetched moments
+		// ago. If that fetch succeeded, its keys are what the IdP
+		// publishes: a kid they lack is not the IdP's, a refusal rather
+		// than an outage (D4). Otherwise the keys cannot be known now.
+		s.mu.Lock()
+		if s.good {
+			keys, err = s.keys, nil
+		}
+		s.mu.Unlock()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fetching keys %w", err)
 	}
 	if payload, ok := verifyWith(jws, kid, keys); ok {
 		return payload, nil
+	}
+	if kid != "" && !slices.ContainsFunc(keys, func(k jose.JSONWebKey) bool { return k.KeyID == kid }) {
+		return nil, errors.New("oidcx: kid not in the current key set")
 	}
 	return nil, errors.New("failed to verify id token signature")
 }
@@ -118,6 +137,9 @@ func (s *KeySet) run(f *keyFetch) {
 	s.mu.Lock()
 	if err == nil {
 		s.keys = keys
+	}
+	if !errors.Is(err, ErrJWKSRateLimited) {
+		s.good = err == nil
 	}
 	s.inflight = nil // forgotten before anyone learns it ended
 	s.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -216,5 +217,57 @@ func TestKeySetWaiterGivesUp(t *testing.T) {
 	}
 	if n := srv.requests.Load(); n > 2 {
 		t.Errorf("%d JWKS requests, want at most 2", n)
+	}
+}
+
+// TestKeySetUnknownKidRateLimited: once the reload budget is spent, a kid
+// the key set lacks is a refusal if the last fetch that reached the IdP
+// succeeded (its keys are what the IdP publishes), and "fetching keys"
+// (cannot verify now) only if that fetch failed (C11, D3, D4).
+func TestKeySetUnknownKidRateLimited(t *testing.T) {
+	srv := startJWKS(t)
+	k, other := testRSAKey(t), testRSAKey(t)
+	srv.publish(200, jwksOf(t, nil, map[string]*rsa.PrivateKey{"kid-1": k}))
+	now := time.Now()
+	client := &http.Client{Timeout: 30 * time.Second, Transport: RateLimitJWKS(RequireKeys(http.DefaultTransport), JWKSReloadInterval, func() time.Time { return now })}
+	ks := NewKeySet(client, srv.URL)
+	verify := func(key *rsa.PrivateKey, kid string) (int32, error) {
+		t.Helper()
+		before := srv.requests.Load()
+		_, err := ks.VerifySignature(t.Context(), signed(t, key, kid, `{}`))
+		return srv.requests.Load() - before, err
+	}
+	if _, err := verify(k, "kid-1"); err != nil {
+		t.Fatalf("the published key: %v", err)
+	}
+	// The first unknown kid reloads (the burst's second token); the next
+	// ones find the budget spent.
+	for i, want := range []int32{1, 0, 0} {
+		fetched, err := verify(other, fmt.Sprint("kid-new-", i))
+		if err == nil || !strings.Contains(err.Error(), "kid not in the current key set") {
+			t.Errorf("unknown kid %d: %v, want a refusal", i+1, err)
+		}
+		if fetched != want {
+			t.Errorf("unknown kid %d: %d JWKS requests, want %d", i+1, fetched, want)
+		}
+	}
+	// A forged signature under a kid the set holds: a refusal too.
+	if fetched, err := verify(other, "kid-1"); err == nil || !strings.Contains(err.Error(), "failed to verify id token signature") || fetched != 0 {
+		t.Errorf("forged signature, known kid, budget spent: %v after %d requests", err, fetched)
+	}
+	// The next reload meets a broken endpoint (a 404 spends its token):
+	// until a fetch succeeds again, the keys are not known.
+	srv.publish(404, `not found`)
+	now = now.Add(JWKSReloadInterval)
+	if fetched, err := verify(other, "kid-new-4"); err == nil || !strings.Contains(err.Error(), "fetching keys") || fetched != 1 {
+		t.Errorf("reload answered 404: %v after %d requests, want fetching keys after 1", err, fetched)
+	}
+	if fetched, err := verify(other, "kid-new-5"); err == nil || !strings.Contains(err.Error(), "fetching keys") || fetched != 0 {
+		t.Errorf("rate-limited after a failed fetch: %v after %d requests, want fetching keys after none", err, fetched)
+	}
+	srv.publish(200, jwksOf(t, nil, map[string]*rsa.PrivateKey{"kid-1": k}))
+	now = now.Add(JWKSReloadInterval)
+	if _, err := verify(other, "kid-new-6"); err == nil || !strings.Contains(err.Error(), "kid not in the current key set") {
+		t.Errorf("after a good fetch again: %v, want a refusal", err)
 	}
 }

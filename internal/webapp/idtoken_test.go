@@ -119,7 +119,7 @@ var refusalReasons = map[string]string{
 	"aud wrong (C1)":                         "ID token audience mismatch",
 	"expired (C1)":                           "ID token expired",
 	"HS256 (C1)":                             "ID token algorithm not allowed",
-	"unknown kid (C11)":                      "ID token signature invalid",
+	"unknown kid (C11)":                      "ID token kid not in the current key set",
 	"no id_token (B7)":                       "token response without Bearer type, id_token or a positive expires_in",
 	"token_type mac (B7)":                    "token response without Bearer type, id_token or a positive expires_in",
 	"ID token as access token (D2)":          "access token has ID-token claims or lacks jti",

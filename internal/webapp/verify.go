@@ -180,6 +180,9 @@ func classify(err error) error {
 
 // oidcProblems name go-oidc's (and go-jose's) refusals, first match wins.
 var oidcProblems = []struct{ text, problem string }{
+	// Before go-oidc's "failed to verify signature", which wraps it: the
+	// key set answered, and no key of it has this kid (oidcx.KeySet).
+	{"kid not in the current key set", "kid not in the current key set"},
 	{"unexpected signature algorithm", "algorithm not allowed"},
 	{"issued by a different provider", "issuer mismatch"},
 	{"expected audience", "audience mismatch"},
