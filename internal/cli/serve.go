@@ -169,7 +169,9 @@ func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.
 	}()
 	return &server{
 		name: name, ln: ln, hs: newAppServer(app.Handler()), fatal: app.Fatal, ready: discovered,
-		readyAttrs: []any{"redirect_uri", cfg.RedirectURI, "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID},
+		// open first: addr is the listener's, which may be another name
+		// than the redirect URI's, on which sign-in cannot work.
+		readyAttrs: []any{"open", app.URL(), "redirect_uri", cfg.RedirectURI, "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID},
 	}, nil
 }
 

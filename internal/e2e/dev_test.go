@@ -66,8 +66,12 @@ func TestDev(t *testing.T) {
 			t.Errorf("the log lacks %s:\n%s", want, stderr.String())
 		}
 	}
-	if _, ok := stderr.waitFor(30*time.Second, func(line string) bool { return strings.Contains(line, `msg="dev ready"`) }); !ok {
+	readyLine, ok := stderr.waitFor(30*time.Second, func(line string) bool { return strings.Contains(line, `msg="dev ready"`) })
+	if !ok {
 		t.Fatalf("the app never said ready:\n%s", stderr.String())
+	}
+	if !strings.Contains(readyLine, "open="+app+"/ ") {
+		t.Errorf("the ready line does not name the URL to open, %s/: %s", app, readyLine)
 	}
 	if log := stderr.String(); strings.Index(log, `msg="discovery done"`) > strings.Index(log, `msg="dev ready"`) {
 		t.Errorf("the app said ready before discovery was done:\n%s", log)

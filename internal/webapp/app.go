@@ -43,6 +43,9 @@ type App struct {
 	codec   *session.Codec
 	cookies session.CookieOptions
 	origin  string // scheme://host of the redirect URI: the app's own origin
+	// host and port of the redirect URI (the port explicit), for
+	// sameServer.
+	host, port string
 
 	idp      atomic.Pointer[idp] // nil until discovery succeeds
 	fatal    chan error          // a discovery failure retrying cannot fix
@@ -90,6 +93,7 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	a.origin = u.Scheme + "://" + u.Host
+	a.host, a.port = u.Hostname(), portOf(u.Port(), u.Scheme)
 	a.verified.init()
 	a.sessions.init()
 	a.refresh.init()
@@ -100,6 +104,11 @@ func New(opts Options) (*App, error) {
 
 // Handler serves the app.
 func (a *App) Handler() http.Handler { return a.handler }
+
+// URL is where a user opens the app: the redirect URI's origin. The
+// transaction cookie lives on that host, so a sign-in started on any
+// other name of the app ends in "Sign-in expired".
+func (a *App) URL() string { return a.origin + "/" }
 
 // Ready reports whether discovery has succeeded.
 func (a *App) Ready() bool { return a.idp.Load() != nil }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/skctl/skctl/internal/httpx"
@@ -66,4 +68,61 @@ func recoverPanics(a *App, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sameServer sends a browser that reached the app on another loopback
+// name of the same port (http://127.0.0.1:4321 when the redirect URI says
+// http://localhost:4321, as skctl dev's does) to the redirect URI's
+// origin, path and query kept. Otherwise the login's transaction cookie
+// would be set on the name the browser used, and the IdP sends it back to
+// the other one, which has no such cookie: "Sign-in expired".
+//
+// Only loopback names on the redirect URI's port are redirected: those
+// are certainly this server. Any other Host may be a proxy's, and one that
+// rewrites Host (nginx's default) would be sent round in a loop; the
+// redirect URI, not the Host header, still decides where the IdP sends
+// the browser (A6). Probes answer on any name, and only page requests
+// (GET, HEAD) move.
+func (a *App) sameServer(next http.Handler) http.Handler {
+	if !isLoopbackName(a.host) {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+			host, port, err := net.SplitHostPort(r.Host)
+			if err != nil {
+				host, port = r.Host, ""
+			}
+			if port == "" {
+				port = portOf("", "http") // serve itself speaks plain http
+			}
+			host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+			if port == a.port && !strings.EqualFold(host, a.host) && isLoopbackName(host) {
+				http.Redirect(w, r, a.origin+r.URL.RequestURI(), http.StatusFound)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isLoopbackName reports whether host names this machine: localhost or a
+// loopback address.
+func isLoopbackName(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// portOf is a URL's port, the scheme's default when it names none.
+func portOf(port, scheme string) string {
+	switch {
+	case port != "":
+		return port
+	case scheme == "https":
+		return "443"
+	}
+	return "80"
 }
