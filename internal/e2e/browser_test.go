@@ -250,15 +250,11 @@ func TestBrowserSignInAndOut(t *testing.T) {
 		t.Fatalf("Ada's button has value %+v (%v), want %s", v, err, adaID)
 	}
 
-	// Ada is picked: the callback signs her in and sends her home.
+	// Ada is picked: the callback signs her in and sends her to the
+	// dashboard, which welcomes her.
 	do("pick Ada Lovelace", chromedp.Click(adaButton),
-		chromedp.WaitVisible(chromedp.Search(`//main//h1[normalize-space()="Hello, Ada Lovelace"]`)))
-	atApp("after sign-in", "/")
-
-	// The dashboard welcomes her.
-	do("open the dashboard", chromedp.Click(chromedp.CSS(`main a[href="/dashboard"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//main//h1[normalize-space()="Welcome, Ada Lovelace"]`)))
-	atApp("dashboard", "/dashboard")
+	atApp("after sign-in", "/dashboard")
 	if s := text("main h1"); !strings.Contains(s, "Welcome, Ada Lovelace") {
 		t.Fatalf("dashboard heading %q, want it to say Welcome, Ada Lovelace", s)
 	}
@@ -290,6 +286,13 @@ func TestBrowserSignInAndOut(t *testing.T) {
 		t.Fatalf("screenshot has empty bounds %v", b)
 	}
 
+	// Home shows her signed in, with the way back to the dashboard.
+	do("open home", chromedp.Click(chromedp.CSS(`header a.brand`)),
+		chromedp.WaitVisible(chromedp.Search(`//main//h1[normalize-space()="Hello, Ada Lovelace"]`)))
+	atApp("home signed in", "/")
+	do("back to the dashboard", chromedp.Click(chromedp.CSS(`main a[href="/dashboard"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//main//h1[normalize-space()="Welcome, Ada Lovelace"]`)))
+
 	// "Sign out" goes through the mock's end-session endpoint and back to
 	// the app's home, signed out.
 	do("click Sign out", chromedp.Click(chromedp.CSS(signOutLink)), chromedp.WaitVisible(chromedp.CSS(signInLink)))
@@ -301,11 +304,11 @@ func TestBrowserSignInAndOut(t *testing.T) {
 		t.Errorf("sign-out did not pass through the mock's /oidc/logout:\n%s", bl)
 	}
 
-	// The session is gone: the dashboard sends the browser home.
-	do("open the dashboard signed out", chromedp.Navigate(app.URL+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(signInLink)))
-	atApp("dashboard after sign-out", "/")
-	if !bl.contains("redirect 302 " + app.URL + "/dashboard -> " + app.URL + "/") {
-		t.Errorf("the dashboard did not redirect home after sign-out:\n%s", bl)
+	// The session is gone, and so is the mock's: the dashboard sends the
+	// browser to sign in, which shows the mock's page again.
+	do("open the dashboard signed out", chromedp.Navigate(app.URL+"/dashboard"), chromedp.WaitVisible(adaButton))
+	if !bl.contains("redirect 302 " + app.URL + "/dashboard -> " + app.URL + "/api/auth/login") {
+		t.Errorf("the dashboard did not send the signed-out browser to sign in:\n%s", bl)
 	}
 
 	// No page broke a rule the browser enforces, and nothing failed to load.

@@ -69,7 +69,7 @@ var conformanceCases = []conformanceCase{
 	{id: "rp-key-rotation-op-sign-key-native", scenario: "jwks.rotate_before_sign", expect: "signed in"},
 	{id: "rp-key-rotation-op-sign-key", scenario: "jwks.rotate_after_first_token", expect: "signed in", after: func(t *testing.T, c *conformanceRun) string {
 		// A second login, signed with the rotated key, reloads the keys.
-		if p := newBrowser(t).signIn(c.app, &testIdP{URL: c.env}, adaID, acmeOrgID); p.status != http.StatusFound || p.location.Path != "/" {
+		if p := newBrowser(t).signIn(c.app, &testIdP{URL: c.env}, adaID, acmeOrgID); p.status != http.StatusFound || p.location.Path != landing {
 			return fmt.Sprintf("second login %d", p.status)
 		}
 		return "signed in"
@@ -252,7 +252,7 @@ func runConformanceFlow(t *testing.T, tc conformanceCase, idp *testIdP, ln net.L
 	preloadKeys(t, env)
 	c.app = startServe(t, ln, &testIdP{URL: env}, nil, app1ID, app1Secret, nil, args...)
 	cb := c.b.signIn(c.app, &testIdP{URL: env}, adaID, acmeOrgID)
-	if cb.status != http.StatusFound || cb.location.Path != "/" {
+	if cb.status != http.StatusFound || cb.location.Path != landing {
 		return c.refusal(t, cb), ""
 	}
 	if c.b.cookie(c.app.URL, "skctl_session") == nil {

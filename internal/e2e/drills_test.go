@@ -92,7 +92,7 @@ func TestServeDropOldKey(t *testing.T) {
 	first := newBrowser(t)
 	first.signIn(app, &testIdP{URL: env}, adaID, acmeOrgID)
 	second := newBrowser(t)
-	if p := second.signIn(app, &testIdP{URL: env}, "usr_59615193906610315", acmeOrgID); p.status != 302 || p.location.Path != "/" {
+	if p := second.signIn(app, &testIdP{URL: env}, "usr_59615193906610315", acmeOrgID); p.status != 302 || p.location.Path != landing {
 		t.Fatalf("a sign-in after the key was dropped: %d %v %.300s", p.status, p.location, p.body)
 	}
 	for _, b := range []*browser{first, second} {

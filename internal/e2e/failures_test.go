@@ -229,7 +229,7 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
 
 // signedIn reports whether a callback answer started a session.
 func signedIn(b *browser, app *appUnderTest, cb page) bool {
-	return cb.status == http.StatusFound && cb.location != nil && cb.location.Path == "/" && b.cookie(app.URL, "skctl_session") != nil
+	return cb.status == http.StatusFound && cb.location != nil && cb.location.Path == landing && b.cookie(app.URL, "skctl_session") != nil
 }
 
 // logLines returns the lines of serve's log that contain any of words.
@@ -381,15 +381,15 @@ func TestFailureRefresh(t *testing.T) {
 				got := fmt.Sprintf("%d in %s", p.status, secs(took))
 				if tc.fatal {
 					cleared := sessionCleared(p)
-					if p.status != http.StatusFound || p.location.Path != "/" || !cleared {
-						t.Errorf("refused refresh: %d %v cleared=%v, want a redirect home with the session cleared", p.status, p.location, cleared)
+					if !toLogin(p, "/dashboard") || !cleared {
+						t.Errorf("refused refresh: %d %v cleared=%v, want the session cleared and a redirect to sign in again", p.status, p.location, cleared)
 					}
 					wantReason := "refresh: " + strings.TrimPrefix(tc.mode, "refresh.")
 					if e := app.requestLog(t, p, "session ended"); e["reason"] != wantReason {
 						t.Errorf("serve logged the end of the session with %q, want %q", e["reason"], wantReason)
 					}
-					if next := b.get(app.URL + "/dashboard"); next.status != http.StatusFound || next.location.Path != "/" {
-						t.Errorf("after the refused refresh the dashboard answers %d, want a redirect home (signed out)", next.status)
+					if next := b.get(app.URL + "/dashboard"); !toLogin(next, "/dashboard") {
+						t.Errorf("after the refused refresh the dashboard answers %d %v, want a redirect to sign in (signed out)", next.status, next.location)
 					}
 					got += fmt.Sprintf(" to %v, cleared=%v", p.location, cleared)
 					table.add(tc.mode, want, got)

@@ -149,7 +149,7 @@ func TestServeAgainstMockoidc(t *testing.T) {
 		t.Fatalf("login went to %v", authorize.location)
 	}
 	cb := b.follow(b.follow(authorize)) // mockoidc signs in without a page
-	if cb.status != http.StatusFound || cb.location.Path != "/" {
+	if cb.status != http.StatusFound || cb.location.Path != landing {
 		t.Fatalf("callback: %d %v %.300s", cb.status, cb.location, cb.body)
 	}
 	dash := b.get(app.URL + "/dashboard")

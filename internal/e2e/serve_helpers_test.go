@@ -75,6 +75,17 @@ func (b *browser) cookieNames(u, prefix string) []string {
 	return names
 }
 
+// landing is where a sign-in without a return_to lands: the dashboard,
+// as the README says.
+const landing = "/dashboard"
+
+// toLogin reports whether p sends a signed-out browser to sign in and
+// back to returnTo.
+func toLogin(p page, returnTo string) bool {
+	return p.status == http.StatusFound && p.location != nil && p.location.Path == "/api/auth/login" &&
+		p.location.Query().Get("return_to") == returnTo
+}
+
 func mustURL(s string) *url.URL {
 	u, err := url.Parse(s)
 	if err != nil {

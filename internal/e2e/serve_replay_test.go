@@ -117,8 +117,8 @@ func replayCallback(t *testing.T, sequential bool) {
 		case e["msg"] == "signed in":
 			first = a.resp
 		}
-		if loc := a.resp.Header.Get("Location"); loc != "/" {
-			t.Errorf("request %s (%s) went to %q, want the transaction's return_to, /", id, e["msg"], loc)
+		if loc := a.resp.Header.Get("Location"); loc != landing {
+			t.Errorf("request %s (%s) went to %q, want the transaction's return_to, %s", id, e["msg"], loc, landing)
 		}
 	}
 	if first == nil {

@@ -157,7 +157,7 @@ func TestServeRefreshFailures(t *testing.T) {
 		}
 		c.Advance(6 * time.Minute)
 		p := b.get(app.URL + "/dashboard")
-		if p.status != http.StatusFound || p.location.Path != "/" || !sessionCleared(p) {
+		if !toLogin(p, "/dashboard") || !sessionCleared(p) {
 			t.Errorf("after the IdP session ended: %d %v cleared=%v", p.status, p.location, sessionCleared(p))
 		}
 	})

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -35,7 +36,7 @@ func TestServeSignInAndOut(t *testing.T) {
 	}
 
 	cb := b.signIn(app, idp, adaID, acmeOrgID)
-	if cb.status != http.StatusFound || cb.location.Path != "/" {
+	if cb.status != http.StatusFound || cb.location.Path != landing {
 		t.Fatalf("callback: %d %v", cb.status, cb.location)
 	}
 	if cb.header.Get("Cache-Control") != "no-store" || cb.header.Get("Referrer-Policy") != "no-referrer" {
@@ -90,11 +91,44 @@ func TestServeSignInAndOut(t *testing.T) {
 	if home := b.follow(back); !strings.Contains(home.body, "Sign in") {
 		t.Errorf("home after logout still signed in")
 	}
-	if dash := b.get(app.URL + "/dashboard"); dash.status != http.StatusFound || dash.location.Path != "/" {
-		t.Errorf("dashboard after logout: %d %v, want a redirect home", dash.status, dash.location)
+	if dash := b.get(app.URL + "/dashboard"); !toLogin(dash, "/dashboard") {
+		t.Errorf("dashboard after logout: %d %v, want a redirect to sign in", dash.status, dash.location)
 	}
 	// The IdP session ended too: the next login shows the page again.
 	if p := b.follow(b.get(app.URL + "/api/auth/login")); p.status != 200 {
 		t.Errorf("login after logout: %d, want the sign-in page", p.status)
+	}
+}
+
+// TestServeLandsOnDashboard: as the README says, signing in from the
+// home page's link lands on the dashboard; a signed-out visit to the
+// dashboard signs in and comes back to it, query kept (H1, H2).
+func TestServeLandsOnDashboard(t *testing.T) {
+	t.Parallel()
+	ln, appURL := listenApp(t)
+	idp := startIdP(t, nil, appURL)
+	app := startServe(t, ln, idp, nil, app1ID, app1Secret, nil)
+
+	home := newBrowser(t)
+	if cb := home.signIn(app, idp, adaID, acmeOrgID); cb.status != http.StatusFound || cb.location.String() != app.URL+"/dashboard" {
+		t.Errorf("sign-in from the home page's link: %d to %v, want the dashboard", cb.status, cb.location)
+	}
+
+	b := newBrowser(t)
+	dash := b.get(app.URL + "/dashboard?tab=1")
+	if dash.status != http.StatusFound || dash.location.String() != app.URL+"/api/auth/login?return_to=%2Fdashboard%3Ftab%3D1" {
+		t.Fatalf("signed-out dashboard: %d to %v, want the login with return_to", dash.status, dash.location)
+	}
+	login := b.follow(dash)
+	if login.status != http.StatusFound || !strings.HasPrefix(login.location.String(), idp.URL+"/oauth/authorize?") {
+		t.Fatalf("login: %d to %v", login.status, login.location)
+	}
+	p := b.follow(login)
+	cb := b.follow(b.post(idp.URL+"/oauth/login", url.Values{"handle": {b.handle(p)}, "user": {adaID}, "org": {acmeOrgID}}))
+	if cb.status != http.StatusFound || cb.location.String() != app.URL+"/dashboard?tab=1" {
+		t.Fatalf("callback: %d to %v, want back to the dashboard", cb.status, cb.location)
+	}
+	if p := b.follow(cb); p.status != http.StatusOK || !strings.Contains(p.body, "Welcome, Ada Lovelace") {
+		t.Errorf("the dashboard after sign-in: %d %q", p.status, pageTitle(p.body))
 	}
 }

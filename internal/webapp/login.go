@@ -27,7 +27,7 @@ func (a *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		State:    randomString(), // 256 bits (A1)
 		Nonce:    randomString(), // A2
 		Verifier: oauth2.GenerateVerifier(),
-		ReturnTo: safeReturnTo(r.URL.Query().Get("return_to")), // H1, kept in the cookie (H2)
+		ReturnTo: safeReturnTo(returnTo(r)), // H1, kept in the cookie (H2)
 	}
 	b, _ := json.Marshal(tx)
 	// A new login replaces whatever session the browser had (A8). Only a
@@ -56,6 +56,19 @@ func (a *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// X-Forwarded-* (A6); p.oauth holds it.
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, p.oauth.AuthCodeURL(tx.State, opts...), http.StatusFound)
+}
+
+// defaultReturnTo is where a sign-in lands when it names no return_to:
+// the dashboard, as the README promises (and the guide does).
+const defaultReturnTo = "/dashboard"
+
+// returnTo is the login's return_to, or the dashboard when it has none.
+// A return_to that safeReturnTo refuses still falls back to "/" (H1).
+func returnTo(r *http.Request) string {
+	if rt := r.URL.Query().Get("return_to"); rt != "" {
+		return rt
+	}
+	return defaultReturnTo
 }
 
 func randomString() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -129,11 +130,14 @@ func newUser(at *atClaims, id *idClaims) *User {
 	return u
 }
 
-// requireUser sends a visitor who is not signed in to the home page.
+// requireUser sends a visitor who is not signed in (or whose session was
+// just found invalid, D4) to sign in, and back to this page after: the
+// path and query go as return_to, which the login checks (H1) and keeps
+// in the transaction cookie (H2).
 func requireUser(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if UserFrom(r.Context()) == nil {
-			http.Redirect(w, r, "/", http.StatusFound)
+			http.Redirect(w, r, "/api/auth/login?"+url.Values{"return_to": {r.URL.RequestURI()}}.Encode(), http.StatusFound)
 			return
 		}
 		next(w, r)
