@@ -154,3 +154,47 @@ func TestServerLimits(t *testing.T) {
 		t.Errorf("100 KiB of headers: %d, want 431", resp.StatusCode)
 	}
 }
+
+// TestFaultScopeAndOrder: a fault armed for one client fires for that
+// client's logout posted as a form and for its userinfo calls (the client
+// is in the body, or in the bearer token); a request the endpoint refuses
+// with 405 never meets an outage nor uses it up.
+func TestFaultScopeAndOrder(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	arm := func(mode string, count int) {
+		t.Helper()
+		disarm(t, env.URL)
+		setFault(t, env.URL, map[string]any{"mode": mode, "count": count, "client": app1ID})
+	}
+	arm("logout.status=503", 0)
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/oidc/logout", strings.NewReader(url.Values{"client_id": {app1ID}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if p := newBrowser(t).do(req); p.status != http.StatusServiceUnavailable {
+		t.Errorf("logout.status for app 1, a POST with its client_id in the body: %d", p.status)
+	}
+
+	at := exchangeFor(t, env.URL).body["access_token"].(string)
+	userinfo := func(method string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, env.URL+"/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer "+at)
+		return newBrowser(t).do(req).status
+	}
+	arm("userinfo.status=503", 1)
+	if got := userinfo(http.MethodGet); got != http.StatusServiceUnavailable {
+		t.Errorf("userinfo.status for app 1, app 1's token: %d, want 503", got)
+	}
+	if got := userinfo(http.MethodGet); got != http.StatusOK {
+		t.Errorf("after its one use: %d", got)
+	}
+
+	disarm(t, env.URL)
+	setFault(t, env.URL, map[string]any{"mode": "userinfo.status=503", "count": 1})
+	if got := userinfo(http.MethodPut); got != http.StatusMethodNotAllowed {
+		t.Errorf("PUT /userinfo under userinfo.status: %d, want 405", got)
+	}
+	if got := userinfo(http.MethodGet); got != http.StatusServiceUnavailable {
+		t.Errorf("GET after the refused PUT: %d, want 503: the PUT must not use the outage up", got)
+	}
+}

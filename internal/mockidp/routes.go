@@ -1,6 +1,8 @@
 package mockidp
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -32,6 +34,9 @@ type route struct {
 	fail   fault.StatusWriter // how an outage's status is answered; nil: JSON
 	// quiet routes are counted but not logged: apps fetch them constantly.
 	quiet bool
+	// client tells which client a request is for, to scope the faults
+	// armed for one client; nil means requestClient.
+	client func(*http.Request) string
 	// advertise puts the endpoint's URL in the discovery document.
 	advertise func(d *wire.Discovery, url string)
 }
@@ -43,7 +48,7 @@ const refreshCounter observe.Counter = "refresh.requests"
 // the drills chose.
 func (s *Server) routeTable() map[string]*route {
 	logout := route{methods: "GET, POST", handle: (*Server).handleLogout, counter: "logout.requests",
-		outage: fault.LogoutOutage, fail: s.logoutOutagePage}
+		outage: fault.LogoutOutage, fail: s.logoutOutagePage, client: logoutClient}
 	table := []route{
 		{path: "/.well-known/openid-configuration", methods: "GET", handle: (*Server).handleDiscovery,
 			counter: "discovery.requests", outage: fault.DiscoveryOutage, quiet: true},
@@ -58,7 +63,7 @@ func (s *Server) routeTable() map[string]*route {
 		{path: "/oauth/token", handle: (*Server).handleToken, counter: "token.requests",
 			advertise: func(d *wire.Discovery, u string) { d.TokenEndpoint = u }},
 		{path: "/userinfo", methods: "GET, POST", handle: (*Server).handleUserinfo, counter: "userinfo.requests",
-			outage: fault.UserinfoOutage, advertise: func(d *wire.Discovery, u string) { d.UserinfoEndpoint = u }},
+			outage: fault.UserinfoOutage, client: userinfoClient, advertise: func(d *wire.Discovery, u string) { d.UserinfoEndpoint = u }},
 		with(logout, "/oidc/logout", func(d *wire.Discovery, u string) { d.EndSessionEndpoint = u }),
 		with(logout, "/end_session", nil), // the 2024 path
 		{path: "/", methods: "GET", handle: (*Server).handleIndex},
@@ -121,26 +126,28 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		s.withFaults(w, s.plane.record(r, nil), nil, http.NotFound)
 		return
 	}
-	r = s.plane.record(r, rt)
-	s.withFaults(w, r, rt, func(w http.ResponseWriter, r *http.Request) {
-		if rt.methods != "" && !methodAllowed(r.Method, rt.methods) {
-			w.Header().Set("Allow", rt.methods)
-			http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		rt.handle(s, w, r)
-	})
+	s.withFaults(w, s.plane.record(r, rt), rt, func(w http.ResponseWriter, r *http.Request) { rt.handle(s, w, r) })
 }
 
-// withFaults runs h with the net.* modes and the route's outage applied.
+// withFaults runs h with the net.* modes applied, then the method check,
+// then the route's outage: a request the endpoint would refuse with 405
+// never meets (nor uses up) an outage.
 func (s *Server) withFaults(w http.ResponseWriter, r *http.Request, rt *route, h http.HandlerFunc) {
-	client := requestClient(r)
-	w, finish, done := s.drills.Intercept(w, r, client)
+	client := requestClient
+	if rt != nil && rt.client != nil {
+		client = rt.client
+	}
+	w, finish, done := s.drills.Intercept(w, r, requestClient(r))
 	if done {
 		return
 	}
 	defer finish()
-	if rt != nil && s.drills.Outage(w, r, rt.outage, client, rt.fail) {
+	if rt != nil && rt.methods != "" && !methodAllowed(r.Method, rt.methods) {
+		w.Header().Set("Allow", rt.methods)
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if rt != nil && s.drills.Active() && s.drills.Outage(w, r, rt.outage, client(r), rt.fail) {
 		return
 	}
 	h(w, r)
@@ -162,6 +169,37 @@ func requestClient(r *http.Request) string {
 		return u
 	}
 	return ""
+}
+
+// logoutClient is the client_id of a logout request, in its query or its
+// form body, which it parses (bounded) for the handler too.
+func logoutClient(r *http.Request) string {
+	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return ""
+	}
+	return r.Form.Get("client_id")
+}
+
+// userinfoClient is the client_id claim of a userinfo request's bearer
+// token, read without verifying it: it only scopes faults, and the handler
+// verifies the token.
+func userinfoClient(r *http.Request) string {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	_, payload, _ := strings.Cut(strings.TrimSpace(token), ".")
+	payload, _, _ = strings.Cut(payload, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		ClientID string `json:"client_id"`
+	}
+	json.Unmarshal(raw, &c)
+	return c.ClientID
 }
 
 func doubleSlash(w http.ResponseWriter, r *http.Request) {

@@ -22,7 +22,7 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	// A drill may refuse a token in the body or the query (which the mock
 	// otherwise ignores): the header is then the one way in.
-	if !header && (token != "" || r.URL.Query().Get("access_token") != "") && s.drills.RequireBearerHeader("") {
+	if !header && (token != "" || r.URL.Query().Get("access_token") != "") && s.drills.RequireBearerHeader(userinfoClient(r)) {
 		const desc = "Send the access token in the Authorization: Bearer header, not in the body or the query (userinfo.require_bearer_header)."
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_request", error_description="`+desc+`"`)
 		wire.WriteJSON(w, http.StatusUnauthorized, wire.InvalidRequest(desc))
@@ -55,7 +55,7 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if s.drills.Userinfo(out, "") {
+	if c, _ := claims["client_id"].(string); s.drills.Userinfo(out, c) {
 		s.signedUserinfo(w, out, claims)
 		return
 	}

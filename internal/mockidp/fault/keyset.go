@@ -13,18 +13,11 @@ import (
 
 // KeySet applies the jwks.* modes that change the key set: it returns raw
 // JWKs to publish after the real keys, and whether to cut the document in
-// half. answered reports that the request is already answered (a flap, an
-// empty set).
+// half. answered reports that the request is already answered (an empty
+// set). The flapping key set is an outage (Outage).
 func (e *Env) KeySet(w http.ResponseWriter) (extra [][]byte, cut, answered bool) {
 	if !e.faults.Any() {
 		return nil, false, false
-	}
-	if !e.faults.On(JWKSFlap, "") {
-		e.flaps.Store(0) // so that the next flapping starts with a failure
-	} else if e.flaps.Add(1)%2 == 1 {
-		// Every other request fails, the first one included.
-		JSONStatus(w, http.StatusServiceUnavailable, JWKSFlap)
-		return nil, false, true
 	}
 	if e.faults.On(JWKSEmpty, "") {
 		wire.WriteStaticJSON(w, []byte(`{"keys":[]}`))

@@ -26,22 +26,26 @@ const (
 )
 
 // outage is a group's modes; "" where the group has none of that kind.
-type outage struct{ slow, hang, reset, status Mode }
+// flap is the key set's: every other request fails, before a status.
+type outage struct {
+	slow, hang, reset, status Mode
+	flap                      bool
+}
 
 func (g Group) modes() outage {
 	switch g {
 	case DiscoveryOutage:
-		return outage{DiscoverySlow, DiscoveryHang, DiscoveryReset, DiscoveryStatus}
+		return outage{DiscoverySlow, DiscoveryHang, DiscoveryReset, DiscoveryStatus, false}
 	case KeysOutage:
-		return outage{JWKSSlow, JWKSHang, "", JWKSStatus}
+		return outage{JWKSSlow, JWKSHang, "", JWKSStatus, true}
 	case TokenOutage:
-		return outage{TokenSlow, TokenHang, TokenReset, TokenStatus}
+		return outage{TokenSlow, TokenHang, TokenReset, TokenStatus, false}
 	case RefreshOutage:
-		return outage{RefreshSlow, RefreshHang, RefreshReset, RefreshStatus}
+		return outage{RefreshSlow, RefreshHang, RefreshReset, RefreshStatus, false}
 	case UserinfoOutage:
-		return outage{UserinfoSlow, "", "", UserinfoStatus}
+		return outage{UserinfoSlow, "", "", UserinfoStatus, false}
 	case LogoutOutage:
-		return outage{"", "", "", LogoutStatus}
+		return outage{"", "", "", LogoutStatus, false}
 	}
 	return outage{}
 }
@@ -80,11 +84,28 @@ func (e *Env) Outage(w http.ResponseWriter, r *http.Request, g Group, client str
 		resetConn(w)
 		return true
 	}
+	if m.flap && e.flapped(w, client) {
+		return true
+	}
 	if p, ok := e.take(m.status, client); ok {
 		if fail == nil {
 			fail = JSONStatus
 		}
 		fail(w, Status(p), m.status)
+		return true
+	}
+	return false
+}
+
+// flapped answers every other request with 503 under jwks.flap, the
+// first one included.
+func (e *Env) flapped(w http.ResponseWriter, client string) bool {
+	if !e.faults.On(JWKSFlap, client) {
+		e.flaps.Store(0) // so that the next flapping starts with a failure
+		return false
+	}
+	if e.flaps.Add(1)%2 == 1 {
+		JSONStatus(w, http.StatusServiceUnavailable, JWKSFlap)
 		return true
 	}
 	return false
