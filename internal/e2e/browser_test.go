@@ -297,8 +297,14 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	// the app's home, signed out.
 	do("click Sign out", chromedp.Click(chromedp.CSS(signOutLink)), chromedp.WaitVisible(chromedp.CSS(signInLink)))
 	atApp("after sign-out", "/")
-	if s := text("main"); !strings.Contains(s, "Sign in") || strings.Contains(s, "Ada") {
-		t.Fatalf("home after sign-out does not look signed out:\n%s", s)
+	if s := text("main"); !strings.Contains(s, "Sign in") || strings.Contains(s, "Ada") || !strings.Contains(s, "You are signed out") {
+		t.Fatalf("home after sign-out does not look signed out, with its notice:\n%s", s)
+	}
+	if u := location(); u.RawQuery != "" {
+		t.Errorf("after sign-out the address bar keeps a query: %s", stripQuery(u.String()))
+	}
+	if s := text("footer"); strings.Contains(s, "Signed in") {
+		t.Errorf("the footer says %q while signed out", s)
 	}
 	if !bl.contains("redirect 302 " + idp.URL + "/oidc/logout") {
 		t.Errorf("sign-out did not pass through the mock's /oidc/logout:\n%s", bl)

@@ -127,8 +127,21 @@ func logoutStep(wantState string) func(*testing.T, *conformanceRun) string {
 		case wantState == "" && got != sent, wantState == "-" && got != "", wantState != "" && wantState != "-" && got != wantState:
 			return "state " + got
 		}
-		if home := c.b.follow(back); !strings.Contains(home.body, "Sign in") {
+		home := c.b.follow(back)
+		if back.location.Query().Has("state") {
+			// The landing checks the state, then drops the query.
+			if home.status != http.StatusFound || home.location.String() != c.app.URL+"/" {
+				return fmt.Sprintf("landing %d %v", home.status, home.location)
+			}
+			home = c.b.follow(home)
+		}
+		if !strings.Contains(home.body, "Sign in") {
 			return "still signed in"
+		}
+		// Only the state this browser was sent off with earns the notice
+		// (G2).
+		if notice := strings.Contains(home.body, "You are signed out"); notice != (wantState == "") {
+			return fmt.Sprintf("signed out, notice shown=%v", notice)
 		}
 		return "signed in" // the journey completed
 	}

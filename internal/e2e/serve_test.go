@@ -88,7 +88,7 @@ func TestServeSignInAndOut(t *testing.T) {
 	if back.status != http.StatusFound || back.location.String() != app.URL+"/?state="+lq.Get("state") {
 		t.Errorf("IdP logout: %d %v", back.status, back.location)
 	}
-	if home := b.follow(back); !strings.Contains(home.body, "Sign in") {
+	if home := b.follow(b.follow(back)); !strings.Contains(home.body, "Sign in") {
 		t.Errorf("home after logout still signed in")
 	}
 	if dash := b.get(app.URL + "/dashboard"); !toLogin(dash, "/dashboard") {
@@ -130,5 +130,70 @@ func TestServeLandsOnDashboard(t *testing.T) {
 	}
 	if p := b.follow(cb); p.status != http.StatusOK || !strings.Contains(p.body, "Welcome, Ada Lovelace") {
 		t.Errorf("the dashboard after sign-in: %d %q", p.status, pageTitle(p.body))
+	}
+}
+
+// TestServeSignOutPages: the pages around sign-out say what is true. The
+// confirmation page (for a logout not from the app's own pages, a typed
+// URL included) shows a signed-in header; the landing after the IdP's
+// logout checks the state it sent (G2), says "You are signed out" once,
+// and drops the query with a redirect; signed out, the footer no longer
+// says "Signed in" (G1, G2).
+func TestServeSignOutPages(t *testing.T) {
+	t.Parallel()
+	ln, appURL := listenApp(t)
+	idp := startIdP(t, nil, appURL)
+	app := startServe(t, ln, idp, nil, app1ID, app1Secret, nil)
+	b := newBrowser(t)
+	b.signIn(app, idp, adaID, acmeOrgID)
+
+	const signedInHeader, signedOutHeader = `<nav><a href="/dashboard">Dashboard</a><a href="/api/auth/logout">Sign out</a></nav>`, `<nav><a href="/api/auth/login">Sign in</a></nav>`
+	// A typed or bookmarked URL (Sec-Fetch-Site: none) is not the app's
+	// own page: a link from a mail or chat app sends the same.
+	for _, h := range [][]string{{"Sec-Fetch-Site", "none"}, {"Sec-Fetch-Site", "cross-site"}} {
+		p := b.get(app.URL+"/api/auth/logout", h...)
+		if p.status != http.StatusOK || !strings.Contains(p.body, "Sign out?") || sessionCleared(p) {
+			t.Errorf("logout with %v: %d %q cleared=%v, want the confirmation page", h, p.status, pageTitle(p.body), sessionCleared(p))
+		}
+		if !strings.Contains(p.body, signedInHeader) || !strings.Contains(p.body, "Signed in with Scalekit") {
+			t.Errorf("the confirmation page with %v does not show the signed-in header and footer", h)
+		}
+	}
+
+	out := b.get(app.URL+"/api/auth/logout", "Sec-Fetch-Site", "same-origin")
+	back := b.follow(out) // the IdP's end-session endpoint sends the browser back with the state
+	if back.location == nil || back.location.Query().Get("state") != out.location.Query().Get("state") {
+		t.Fatalf("the IdP's logout: %d %v", back.status, back.location)
+	}
+	landing := b.follow(back)
+	if landing.status != http.StatusFound || landing.location.String() != app.URL+"/" {
+		t.Fatalf("the post-logout landing: %d %v, want a redirect to %s/ without the query", landing.status, landing.location, app.URL)
+	}
+	if e := app.requestLog(t, landing, "signed out"); e["state"] != "matched" {
+		t.Errorf("the landing logged state=%v, want matched", e["state"])
+	}
+	home := b.follow(landing)
+	if !strings.Contains(home.body, "You are signed out") || !strings.Contains(home.body, signedOutHeader) || strings.Contains(home.body, "Signed in with Scalekit") {
+		t.Errorf("home after sign-out: %d, notice=%v, signed-out header=%v, footer says signed in=%v", home.status,
+			strings.Contains(home.body, "You are signed out"), strings.Contains(home.body, signedOutHeader), strings.Contains(home.body, "Signed in with Scalekit"))
+	}
+	if again := b.get(app.URL + "/"); strings.Contains(again.body, "You are signed out") {
+		t.Errorf("the notice shows twice")
+	}
+	if left := b.cookieNames(app.URL, "skctl_"); len(left) > 0 {
+		t.Errorf("after sign-out the browser holds %v", left)
+	}
+
+	// A landing with a state this browser was never sent: no notice, and
+	// the query goes too.
+	forged := b.get(app.URL + "/?state=forged")
+	if forged.status != http.StatusFound || forged.location.String() != app.URL+"/" {
+		t.Errorf("a landing with a forged state: %d %v", forged.status, forged.location)
+	}
+	if e := app.requestLog(t, forged, "post-logout landing"); e["state"] != "no match" {
+		t.Errorf("the forged landing logged state=%v, want no match", e["state"])
+	}
+	if home := b.follow(forged); strings.Contains(home.body, "You are signed out") {
+		t.Errorf("a forged landing shows the notice")
 	}
 }

@@ -21,8 +21,13 @@ func init() {
 
 // pageData fills every page.
 type pageData struct {
-	Title     string
-	User      *User
+	Title string
+	User  *User
+	// SignedIn is set on pages that do not verify the session (error
+	// pages, the logout confirmation) when the browser has one, so that
+	// their header and footer say so; pages with a User need not.
+	SignedIn  bool
+	Notice    string // a one-line status, such as "You are signed out."
 	Message   string
 	Action    *link
 	RequestID string

@@ -22,9 +22,19 @@ func (a *App) routes() http.Handler {
 	return a.logRequests(securityHeaders(a.cfg.EnvironmentURL, recoverPanics(a, a.sameServer(mux))))
 }
 
-// handleHome handles GET /: "Sign in", or the signed-in user.
+// handleHome handles GET /: "Sign in", or the signed-in user. It is also
+// where the IdP sends the browser back after logout, with a state.
 func (a *App) handleHome(w http.ResponseWriter, r *http.Request) {
-	render(w, http.StatusOK, "home", pageData{Title: "Home", User: UserFrom(r.Context())})
+	if r.URL.Query().Has("state") {
+		a.postLogoutLanding(w, r)
+		return
+	}
+	u := UserFrom(r.Context())
+	var notice string
+	if u == nil {
+		notice = a.signedOutNotice(w, r)
+	}
+	render(w, http.StatusOK, "home", pageData{Title: "Home", User: u, Notice: notice})
 }
 
 // handleDashboard handles GET /dashboard, for signed-in users only.
