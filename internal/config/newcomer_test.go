@@ -109,17 +109,3 @@ func TestStrays(t *testing.T) {
 		t.Errorf("an unlikely stray in a problem: %v", err)
 	}
 }
-
-// TestEditDistance: a swap of two neighbours is one slip.
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"SECERT", "SECRET", 1}, {"", "ABC", 3}, {"KITTEN", "SITTING", 3}, {"SAME", "SAME", 0}, {"URL", "URI", 1},
-	} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}

@@ -3,6 +3,8 @@ package config
 import (
 	"slices"
 	"strings"
+
+	"github.com/skctl/skctl/internal/suggest"
 )
 
 // The namespaces of skctl's settings. A variable in one of them that is
@@ -109,7 +111,7 @@ func stray(name, in string) (Stray, bool) {
 	for _, st := range Settings() {
 		// Compared upper-cased, so that scalekit_client_id is a near miss
 		// (variable names are case-sensitive on Unix).
-		if d := editDistance(upper, st.Env); best < 0 || d < best {
+		if d := suggest.Distance(upper, st.Env); best < 0 || d < best {
 			s.Nearest, best = st.Env, d
 		}
 	}
@@ -149,33 +151,4 @@ func WithStrays(f *Fault, strays []Stray, env string) *Fault {
 		out.Hint = h + " Otherwise, " + out.Hint
 	}
 	return &out
-}
-
-// editDistance is the optimal string alignment distance of a and b: the
-// insertions, deletions, substitutions and swaps of adjacent bytes that
-// turn one into the other. A swap counts once, so SECERT is one slip from
-// SECRET, not two. Variable names are ASCII.
-func editDistance(a, b string) int {
-	// d[i][j] is the distance of a[:i] and b[:j].
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

@@ -96,18 +96,18 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		// form, which would sign a user in to one organization through
 		// another's connection.
 		if (req.OrgID != "" && org != req.OrgID) || (p.Only != "" && u.ID != p.Only) {
-			s.showLogin(w, req, app, nil, "", "That choice was not offered on this page. Pick one of the users listed.")
+			s.showLogin(w, req, app, s.onlyUser(p), "", "That choice was not offered on this page. Pick one of the users listed.")
 			return
 		}
 		if _, member := u.Membership(org); !ok || !member {
-			s.showLogin(w, req, app, nil, "", "That user is not in that organization. Pick another.")
+			s.showLogin(w, req, app, s.onlyUser(p), "", "That user is not in that organization. Pick another.")
 			return
 		}
 		s.signIn(w, req, u, org, now)
 	default:
 		email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-			s.showLogin(w, req, app, nil, email, "Enter an email address such as you@example.com.")
+			s.showLogin(w, req, app, s.onlyUser(p), email, "Enter an email address such as you@example.com.")
 			return
 		}
 		u, ok := s.store.UserByEmail(email)
@@ -127,4 +127,16 @@ func (s *Server) createUser(email, orgID string) fixture.User {
 		m = fixture.Membership{Organization: s.ids.New("org_"), Roles: []string{"admin"}}
 	}
 	return s.store.AddUser(fixture.User{ID: s.ids.New("usr_"), Email: email, Memberships: []fixture.Membership{m}})
+}
+
+// onlyUser is the one user a sign-in page offered (select_account), so
+// that the page shown again after a refused choice offers no more.
+func (s *Server) onlyUser(p *store.PendingLogin) *fixture.User {
+	if p.Only == "" {
+		return nil
+	}
+	if u, ok := s.store.User(p.Only); ok {
+		return &u
+	}
+	return nil
 }

@@ -232,13 +232,17 @@ func TestRefreshModes(t *testing.T) {
 		return postToken(t, env.URL, refreshForm(rt, app1ID, app1Secret), nil)
 	}
 	t.Run("refresh.rotate", func(t *testing.T) {
-		armOnly(t, env.URL, "refresh.rotate", 0)
 		old := exchangeFor(t, env.URL).body["refresh_token"].(string)
+		armOnly(t, env.URL, "refresh.rotate", 1)
 		r := refresh(t, old)
 		if r.status != http.StatusOK || r.body["refresh_token"] == old || r.body["refresh_token"] == nil {
 			t.Fatalf("refresh: %d %v: want a new refresh token", r.status, r.body)
 		}
 		refresh(t, old).wantError(t, http.StatusBadRequest, "invalid_grant")
+		// The mode names the default, and a refresh uses its count up.
+		if armed, _ := getJSON(t, env.URL+"/__mock/faults"); len(armed["root"].([]any)) != 0 {
+			t.Errorf("refresh.rotate armed for one refresh is still armed after it: %v", armed["root"])
+		}
 	})
 	t.Run("refresh.delay", func(t *testing.T) {
 		rt := exchangeFor(t, env.URL).body["refresh_token"].(string)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp"
+	"golang.org/x/oauth2"
 )
 
 // The findings of a hostile probe of the mock, each a test that failed
@@ -126,6 +127,8 @@ func TestSessionCap(t *testing.T) {
 func TestServerLimits(t *testing.T) {
 	t.Parallel()
 	env := startEnv(t, mockidp.Options{ReadTimeout: 300 * time.Millisecond})
+	// The server's clock starts when it reads the request, after the dial.
+	start := time.Now()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(env.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +136,6 @@ func TestServerLimits(t *testing.T) {
 	defer conn.Close()
 	// A token request whose body never comes in full.
 	fmt.Fprintf(conn, "POST /oauth/token HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=", strings.TrimPrefix(env.URL, "http://"))
-	start := time.Now()
 	conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // the happy bound: far past the server's
 	_, err = io.ReadAll(conn)
 	if err != nil {
@@ -196,5 +198,28 @@ func TestFaultScopeAndOrder(t *testing.T) {
 	}
 	if got := userinfo(http.MethodGet); got != http.StatusServiceUnavailable {
 		t.Errorf("GET after the refused PUT: %d, want 503: the PUT must not use the outage up", got)
+	}
+}
+
+// TestSelectAccountKeepsItsBinding: under select_account the page offers
+// the signed-in user alone; after a forged choice is refused, the page
+// shown again still offers that user alone.
+func TestSelectAccountKeepsItsBinding(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	b := newBrowser(t)
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	a.login(b, "hank@globex.test")
+	f := a.start(oauth2.SetAuthURLParam("prompt", "select_account"))
+	p := b.pick(env, b.get(f.authURL), url.Values{"user": {ada}, "org": {acmeOrg}})
+	if p.status != http.StatusOK || !strings.Contains(p.body, "not offered") {
+		t.Fatalf("a forged choice of Ada: %d %.300s", p.status, p.body)
+	}
+	if strings.Contains(p.body, "Ada Lovelace") || !strings.Contains(p.body, "Hank Scorpio") {
+		t.Errorf("the page shown again offers more than Hank: %.2000s", p.body)
+	}
+	p = b.pick(env, p, url.Values{"user": {ada}, "org": {acmeOrg}})
+	if p.status == http.StatusFound {
+		t.Fatalf("a second forged choice signed Ada in: %v", p.location)
 	}
 }

@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -44,6 +45,27 @@ func hasMode(faults []fault.Fault, m fault.Mode) bool {
 func UsesMode(scenarios []string, fx *fixture.Fixtures, m fault.Mode) bool {
 	faults, err := resolveScenarios(scenarios, fx)
 	return err == nil && hasMode(faults, m)
+}
+
+// checkScenarioSets checks the named sets of the fixtures: a name that is
+// neither a mode nor a path of the environment, and modes that parse.
+// Every problem is reported.
+func (s *Server) checkScenarioSets(fx *fixture.Fixtures) error {
+	var errs []error
+	for name, modes := range fx.Scenarios {
+		switch {
+		case s.reserved(name):
+			errs = append(errs, fmt.Errorf("fixtures: scenarios: %q is a root path of the environment: pick another name", name))
+		case fault.IsMode(name):
+			errs = append(errs, fmt.Errorf("fixtures: scenarios: %q is the name of a mode: pick another", name))
+		}
+		for _, m := range modes {
+			if _, err := fault.Parse(m); err != nil {
+				errs = append(errs, fmt.Errorf("fixtures: scenarios: %s: %w", name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // maxScenarioEnvs bounds the scenario environments one mock makes: each

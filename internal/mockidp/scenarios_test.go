@@ -92,7 +92,11 @@ func TestNamedScenarios(t *testing.T) {
 	if resp.StatusCode != 503 {
 		t.Errorf("--scenario flaky: /keys %d", resp.StatusCode)
 	}
-	if _, err := fixture.Parse([]byte("scenarios:\n  x: [idt.nonce_wrng]\napps: [{client_id: a, client_secret: b}]\n")); err == nil ||
+	mistyped, err := fixture.Parse([]byte("scenarios:\n  x: [idt.nonce_wrng]\napps: [{client_id: a, client_secret: b}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mockidp.New(mockidp.Options{Issuer: "http://127.0.0.1:1", Fixtures: mistyped}); err == nil ||
 		!strings.Contains(err.Error(), "did you mean idt.nonce_wrong") {
 		t.Errorf("a mistyped mode in a named set: %v", err)
 	}

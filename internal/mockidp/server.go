@@ -195,10 +195,8 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.routes = s.routeTable()
-	for name := range fx.Scenarios {
-		if s.reserved(name) {
-			return nil, fmt.Errorf("fixtures: scenarios: %q is a root path of the environment: pick another name", name)
-		}
+	if err := s.checkScenarioSets(fx); err != nil {
+		return nil, err
 	}
 	s.plane = newPlane(s, drills)
 	s.discovery = s.encodeDiscovery(s.discoveryDocument())

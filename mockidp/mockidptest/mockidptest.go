@@ -99,10 +99,14 @@ func (e *Env) Clear() { e.srv.ClearFaults() }
 // "logout.requests".
 func (e *Env) Requests() map[string]int64 { return e.srv.Requests() }
 
-// stop shuts the server down and closes the environment.
+// stop shuts the server down and closes the environment. A request held
+// by a hang mode would keep Shutdown waiting: after two seconds the
+// connections are closed.
 func (e *Env) stop() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	e.hs.Shutdown(ctx)
+	if e.hs.Shutdown(ctx) != nil {
+		e.hs.Close()
+	}
 	e.srv.Close()
 }

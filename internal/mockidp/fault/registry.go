@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/skctl/skctl/internal/suggest"
 )
 
 // Mode is one named misbehaviour of the mock, such as idt.nonce_wrong.
@@ -49,11 +51,23 @@ func Lookup(m Mode) (Info, bool) {
 	if i < 0 {
 		return Info{}, false
 	}
-	return registry[i], true
+	return registry[i].clone(), true
 }
 
 // Registered lists every mode, in the registry's order.
-func Registered() []Info { return slices.Clone(registry[:]) }
+func Registered() []Info {
+	out := make([]Info, len(registry))
+	for i, in := range registry {
+		out[i] = in.clone()
+	}
+	return out
+}
+
+// clone is a copy that shares nothing with the registry.
+func (in Info) clone() Info {
+	in.Values = slices.Clone(in.Values)
+	return in
+}
 
 // Fault is one mode switched on, with its parameter.
 type Fault struct {
@@ -110,35 +124,14 @@ func IsMode(name string) bool {
 	return ok
 }
 
-// nearest is the registered mode name closest to s by edit distance.
+// nearest is the registered mode name closest to s.
 func nearest(s string) Mode {
-	best, bestD := Mode(""), 1<<30
-	for _, mi := range registry {
-		if d := editDistance(s, string(mi.Mode)); d < bestD {
-			best, bestD = mi.Mode, d
-		}
+	names := make([]string, len(registry))
+	for i, mi := range registry {
+		names[i] = string(mi.Mode)
 	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	best, _ := suggest.Nearest(s, names)
+	return Mode(best)
 }
 
 // Usage is a mode as `skctl mock-idp scenarios` lists it.

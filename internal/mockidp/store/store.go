@@ -53,6 +53,8 @@ type Grant struct {
 	SessionID string `json:"session_id"`
 }
 
+// AuthCode is an authorization code's grant, bound to the redirect URI,
+// nonce and PKCE challenge of its request.
 type AuthCode struct {
 	Grant
 	RedirectURI string    `json:"redirect_uri"`
@@ -61,10 +63,12 @@ type AuthCode struct {
 	Expires     time.Time `json:"expires"`
 }
 
+// RefreshGrant is what a refresh token stands for.
 type RefreshGrant struct {
 	Grant
 }
 
+// PendingLogin is a sign-in page's request, kept until the user answers.
 type PendingLogin struct {
 	Request AuthRequest
 	// Only is the one user the page offers (select_account), if any.
