@@ -296,9 +296,10 @@ func (s *Server) background(sweepEvery, saveEvery time.Duration) {
 		case <-sweep.C:
 			s.Sweep()
 		case <-save:
-			// Saving on a short tick rather than on every change keeps the
-			// token endpoint's hot path free of disk writes; a crash loses
-			// at most SaveEvery of changes, a graceful stop nothing.
+			// Grants are saved before they are answered (persist); the
+			// rest (sessions touched, sign-ups, pages) is saved on this
+			// tick, so a crash loses at most SaveEvery of those, a graceful
+			// stop nothing.
 			if err := s.store.Save(s.opts.StateDir); err != nil {
 				s.log.Error("saving state", "err", err)
 			}

@@ -3,11 +3,13 @@ package mockidp_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,18 +95,36 @@ func TestStateSurvivesKill(t *testing.T) {
 	env, child := startKillable(t, dir, "127.0.0.1:0")
 	addr := strings.TrimPrefix(env, "http://")
 
-	first := exchangeFor(t, env).body["refresh_token"].(string)
-	r := postToken(t, env, refreshForm(first, app1ID, app1Secret), nil)
-	if r.status != http.StatusOK {
-		t.Fatalf("refresh: %d %v", r.status, r.body)
+	// Several sessions refresh at once, so that their saves are shared.
+	const n = 6
+	first, second := make([]string, n), make([]string, n)
+	for i := range n {
+		first[i] = exchangeFor(t, env).body["refresh_token"].(string)
 	}
-	second := r.body["refresh_token"].(string)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { // no t.Fatal here: a failure shows as a missing token below
+			resp, body, err := rawPost(env, "/oauth/token", refreshForm(first[i], app1ID, app1Secret), 30*time.Second)
+			var r struct {
+				RefreshToken string `json:"refresh_token"`
+			}
+			if err == nil && resp.StatusCode == http.StatusOK && json.Unmarshal(body, &r) == nil {
+				second[i] = r.RefreshToken
+			}
+		})
+	}
+	wg.Wait()
 	child.Process.Kill() // SIGKILL: no shutdown, no final save
 	child.Wait()
 
 	env, _ = startKillable(t, dir, addr)
-	postToken(t, env, refreshForm(first, app1ID, app1Secret), nil).wantError(t, http.StatusBadRequest, "invalid_grant")
-	if r := postToken(t, env, refreshForm(second, app1ID, app1Secret), nil); r.status != http.StatusOK {
-		t.Errorf("the refresh token issued just before the kill: %d %v", r.status, r.body)
+	for i := range n {
+		if second[i] == "" {
+			t.Fatalf("refresh %d before the kill failed", i)
+		}
+		postToken(t, env, refreshForm(first[i], app1ID, app1Secret), nil).wantError(t, http.StatusBadRequest, "invalid_grant")
+		if r := postToken(t, env, refreshForm(second[i], app1ID, app1Secret), nil); r.status != http.StatusOK {
+			t.Errorf("refresh token %d, issued just before the kill: %d %v", i, r.status, r.body)
+		}
 	}
 }

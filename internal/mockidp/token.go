@@ -236,7 +236,7 @@ func (s *Server) persist() {
 	if s.opts.StateDir == "" {
 		return
 	}
-	if err := s.store.Save(s.opts.StateDir); err != nil {
+	if err := s.store.Persist(s.opts.StateDir); err != nil {
 		s.log.Error("saving state", "err", err)
 	}
 }

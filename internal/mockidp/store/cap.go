@@ -46,7 +46,7 @@ func (s *Store) evictIdle() {
 	}
 	s.evicted += int64(len(gone))
 	s.dropOrphans(func(sid string) bool { return gone[sid] })
-	s.dirty = true
+	s.changes++
 }
 
 // dropOrphans removes the refresh tokens, families and redeemed codes of

@@ -64,28 +64,52 @@ func (s *Store) Load(dir string) error {
 	return nil
 }
 
-// Save writes the Store to dir/state.json when it has changed. Saves are
-// serialised, so that a snapshot taken earlier never overwrites a later one
-// on disk: a refresh token rotated out stays spent.
+// Save writes the Store to dir/state.json when it has changed.
 func (s *Store) Save(dir string) error {
 	s.saving.Lock()
 	defer s.saving.Unlock()
+	return s.save(dir)
+}
+
+// Persist returns once dir/state.json holds every change made before the
+// call, saving if no other save has: a grant calls it before answering.
+// Concurrent callers share saves (a group commit): while one writes, the
+// others wait, and a save that began after their change covers them.
+func (s *Store) Persist(dir string) error {
 	s.mu.Lock()
-	if !s.dirty {
+	want := s.changes
+	s.mu.Unlock()
+	s.saving.Lock()
+	defer s.saving.Unlock()
+	s.mu.Lock()
+	covered := s.saved >= want
+	s.mu.Unlock()
+	if covered {
+		return nil
+	}
+	return s.save(dir)
+}
+
+// save writes the state when it has changed. The caller holds saving, so
+// that saves are serialised and a snapshot taken earlier never overwrites
+// a later one on disk: a refresh token rotated out stays spent.
+func (s *Store) save(dir string) error {
+	s.mu.Lock()
+	if s.changes == s.saved {
 		s.mu.Unlock()
 		return nil
 	}
+	at := s.changes
 	data, err := json.Marshal(snapshot{Version: 1, Sessions: s.sessions, Codes: s.codes, Refresh: s.refresh, Families: s.families, Users: s.users})
-	s.dirty = false
 	s.mu.Unlock()
 	if err == nil {
 		err = writeFileAtomic(filepath.Join(dir, stateFile), data)
 	}
 	if err != nil {
-		s.mu.Lock()
-		s.dirty = true // try again next time
-		s.mu.Unlock()
-		return fmt.Errorf("state: %w", err)
+		return fmt.Errorf("state: %w", err) // still unsaved: tried again next time
 	}
+	s.mu.Lock()
+	s.saved = at
+	s.mu.Unlock()
 	return nil
 }

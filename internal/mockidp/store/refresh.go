@@ -66,7 +66,7 @@ func (s *Store) RevokeRedeemed(code string) bool {
 	}
 	if _, ok := s.refresh[live]; ok && live != "" {
 		delete(s.refresh, live)
-		s.dirty = true
+		s.changes++
 	}
 	return true
 }
@@ -76,7 +76,7 @@ func (s *Store) AddRefresh(token string, g *RefreshGrant) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refresh[ids.Key(token)] = g
-	s.dirty = true
+	s.changes++
 }
 
 // RotateRefresh swaps an old refresh token for a new one atomically, so that
@@ -106,7 +106,7 @@ func (s *Store) RotateRefresh(old, next string, now time.Time, idle time.Duratio
 		s.retire(g, k, nk)
 	}
 	ses.LastSeen = now
-	s.dirty = true
+	s.changes++
 	copy := *ses
 	return &copy, nil
 }
@@ -160,7 +160,7 @@ func (s *Store) RevokeFamily(token string, now time.Time, grace time.Duration, a
 	}
 	if _, ok := s.refresh[fam.Live]; ok {
 		delete(s.refresh, fam.Live) // Live stays, so the sweep finds its index entry
-		s.dirty = true
+		s.changes++
 	}
 	return true
 }

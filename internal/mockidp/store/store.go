@@ -29,9 +29,11 @@ type Store struct {
 	users    []fixture.User
 	// maxSessions caps sessions (cap.go); evicted counts those dropped.
 	maxSessions int
-	evicted     int64            // created at sign-in (just-in-time)
-	dirty       bool             // changed since the last save
-	clock       func() time.Time // the environment's clock, for RotatedAt
+	evicted     int64 // created at sign-in (just-in-time)
+	// changes counts the changes made; saved is the count the state file
+	// holds. Unequal: there is something to save.
+	changes, saved uint64
+	clock          func() time.Time // the environment's clock, for RotatedAt
 }
 
 // Session is an IdP Session, shared by every app of the environment
@@ -116,7 +118,7 @@ func (s *Store) touch(key string, now time.Time, idle time.Duration) *Session {
 		return nil
 	}
 	ses.LastSeen = now
-	s.dirty = true
+	s.changes++
 	copy := *ses
 	return &copy
 }
@@ -132,7 +134,7 @@ func (s *Store) AddSession(cookie string, ses *Session) {
 	k := ids.Key(cookie)
 	s.sessions[k] = ses
 	s.bySID[ses.ID] = k
-	s.dirty = true
+	s.changes++
 	s.evictIdle()
 }
 
@@ -145,7 +147,7 @@ func (s *Store) EndSession(sid string) bool {
 	if ok {
 		delete(s.sessions, k)
 		delete(s.bySID, sid)
-		s.dirty = true
+		s.changes++
 	}
 	return ok
 }
@@ -155,7 +157,7 @@ func (s *Store) AddCode(code string, c *AuthCode) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.codes[ids.Key(code)] = c
-	s.dirty = true
+	s.changes++
 }
 
 // TakeCode removes and returns a code: codes are single-use, so even a
@@ -167,7 +169,7 @@ func (s *Store) TakeCode(code string) *AuthCode {
 	c := s.codes[k]
 	if c != nil {
 		delete(s.codes, k)
-		s.dirty = true
+		s.changes++
 	}
 	return c
 }
@@ -205,7 +207,7 @@ func (s *Store) AddUser(u fixture.User) fixture.User {
 		}
 	}
 	s.users = append(s.users, u)
-	s.dirty = true
+	s.changes++
 	return u
 }
 
@@ -282,7 +284,7 @@ func (s *Store) Sweep(now time.Time, idle time.Duration) {
 		}
 	}
 	if len(s.sessions)+len(s.codes)+len(s.refresh) != n {
-		s.dirty = true
+		s.changes++
 	}
 	s.sessions = shrunk(s.sessions, before[0])
 	s.bySID = shrunk(s.bySID, before[1])
