@@ -10,7 +10,8 @@ import (
 // without it. Nothing here is compiled into the product.
 
 // HandlerWithUser returns the app's handler chain (request IDs and the
-// request log, security headers, panic recovery, routing, requireUser and
+// request log, security headers, panic recovery, the same-server redirect,
+// routing, requireUser and
 // the dashboard page) with withSession replaced by a wrapper that puts u in
 // the request context: GET /dashboard served exactly as Handler serves it,
 // minus the session middleware. Only the dashboard route and the
@@ -24,7 +25,7 @@ func (a *App) HandlerWithUser(u *User) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /dashboard", fixed(requireUser(a.handleDashboard)))
 	mux.HandleFunc("/", a.handleNotFound)
-	return a.logRequests(securityHeaders(a.cfg.EnvironmentURL, recoverPanics(a, mux)))
+	return a.logRequests(securityHeaders(a.cfg.EnvironmentURL, recoverPanics(a, a.sameServer(mux))))
 }
 
 // SessionUser returns the user withSession finds in r's session cookie, or

@@ -143,7 +143,7 @@ func signIn(tb testing.TB, st *mockStack) string {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/" {
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/dashboard" { // where a sign-in without return_to lands
 		tb.Fatalf("sign-in ended at %s with %d", resp.Request.URL, resp.StatusCode)
 	}
 	u, _ := url.Parse(st.AppURL)
