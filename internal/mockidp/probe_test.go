@@ -1,12 +1,14 @@
 package mockidp_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,5 +223,37 @@ func TestSelectAccountKeepsItsBinding(t *testing.T) {
 	p = b.pick(env, p, url.Values{"user": {ada}, "org": {acmeOrg}})
 	if p.status == http.StatusFound {
 		t.Fatalf("a second forged choice signed Ada in: %v", p.location)
+	}
+}
+
+// TestCodeReplayRacesItsRedemption: under code.single_use, two
+// redemptions of one code sent at once leave no live refresh token: the
+// one that wins issues a token that the replay revokes, however the two
+// interleave. A replay that came while the first was still running used to
+// revoke nothing.
+func TestCodeReplayRacesItsRedemption(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{Scenarios: []string{"code.single_use"}})
+	for round := range 10 {
+		code, verifier := codeFor(t, env.URL, app1ID, app1Redirect, "openid offline_access")
+		var wg sync.WaitGroup
+		refresh := make([]string, 2)
+		for i := range 2 {
+			wg.Go(func() { // no t.Fatal here: a failure shows as no token
+				resp, body, err := rawPost(env.URL, "/oauth/token", codeForm(code, verifier), 30*time.Second)
+				var r struct {
+					RefreshToken string `json:"refresh_token"`
+				}
+				if err == nil && resp.StatusCode == http.StatusOK && json.Unmarshal(body, &r) == nil {
+					refresh[i] = r.RefreshToken
+				}
+			})
+		}
+		wg.Wait()
+		won := refresh[0] + refresh[1]
+		if won == "" || (refresh[0] != "" && refresh[1] != "") {
+			t.Fatalf("round %d: want exactly one redemption to succeed, got %q", round, refresh)
+		}
+		postToken(t, env.URL, refreshForm(won, app1ID, app1Secret), nil).wantError(t, http.StatusBadRequest, "invalid_grant")
 	}
 }

@@ -32,6 +32,9 @@ type redeemedCode struct {
 	Refresh   string // ids.Key of the refresh token issued, or ""
 	SessionID string // goes with its session
 	Expires   time.Time
+	// Revoked: the code was replayed while its first redemption was still
+	// running; what that redemption issues is revoked as it is issued.
+	Revoked bool
 }
 
 // maxRetiredPerFamily bounds what a family remembers: a replay of an older
@@ -47,18 +50,30 @@ func (s *Store) MarkRedeemed(code, sid, refreshToken string, expires time.Time) 
 	if refreshToken != "" {
 		rk = ids.Key(refreshToken)
 	}
-	s.redeemed[ids.Key(code)] = redeemedCode{Refresh: rk, SessionID: sid, Expires: expires}
+	k := ids.Key(code)
+	if s.redeemed[k].Revoked && rk != "" {
+		delete(s.refresh, rk)
+		s.changes++
+	}
+	s.redeemed[k] = redeemedCode{Refresh: rk, SessionID: sid, Expires: expires, Revoked: s.redeemed[k].Revoked}
 }
 
 // RevokeRedeemed revokes the refresh token a redeemed code was exchanged
-// for, or the one that has replaced it by rotation. It reports whether the
-// code had been redeemed.
+// for, or the one that has replaced it by rotation; when the first
+// redemption has not issued it yet, it is revoked as it is issued. It
+// reports whether the code had been taken for a redemption.
 func (s *Store) RevokeRedeemed(code string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rc, ok := s.redeemed[ids.Key(code)]
+	k := ids.Key(code)
+	rc, ok := s.redeemed[k]
 	if !ok {
 		return false
+	}
+	if rc.Refresh == "" { // the first redemption may still be running
+		rc.Revoked = true
+		s.redeemed[k] = rc
+		return true
 	}
 	live := rc.Refresh
 	if fam := s.families[s.familyOf[live]]; fam != nil {

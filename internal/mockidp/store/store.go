@@ -169,6 +169,9 @@ func (s *Store) TakeCode(code string) *AuthCode {
 	c := s.codes[k]
 	if c != nil {
 		delete(s.codes, k)
+		// Remembered from now on, so that a replay racing this redemption
+		// is seen as one (code.single_use).
+		s.redeemed[k] = redeemedCode{SessionID: c.SessionID, Expires: c.Expires}
 		s.changes++
 	}
 	return c
