@@ -102,7 +102,7 @@ func TestSignatureModes(t *testing.T) {
 	set := keySet(t, env.URL+"/keys")
 	kid := envKid(t, env.URL)
 	verifies := func(raw string) bool {
-		jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+		jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 		if err != nil {
 			return false
 		}

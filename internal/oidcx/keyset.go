@@ -63,7 +63,7 @@ var verifyAlgs = []jose.SignatureAlgorithm{
 // token names a kid that a set the IdP served since the last reload does
 // not hold.
 func (s *KeySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	jws, err := jose.ParseSigned(jwt, verifyAlgs)
+	jws, err := jose.ParseSignedCompact(jwt, verifyAlgs)
 	if err != nil {
 		return nil, fmt.Errorf("oidc: malformed jwt: %w", err)
 	}
