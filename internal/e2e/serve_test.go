@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
 // TestServeSignInAndOut: the guide's whole journey. Home says "Sign in";
@@ -195,5 +198,47 @@ func TestServeSignOutPages(t *testing.T) {
 	}
 	if home := b.follow(forged); strings.Contains(home.body, "You are signed out") {
 		t.Errorf("a forged landing shows the notice")
+	}
+}
+
+// TestServeNoSignInLoop: a session that is invalid as soon as it is made
+// (an access token within the refresh margin and no refresh token) ends
+// at the home page, not in a loop of login, the IdP's single sign-on,
+// callback and dashboard: one code redeemed, not many.
+func TestServeNoSignInLoop(t *testing.T) {
+	t.Parallel()
+	ln, appURL := listenApp(t)
+	fx, err := fixture.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.Apps[0].RedirectURIs = []string{appURL + "/api/auth/callback"}
+	fx.Apps[0].PostLogoutRedirectURIs = []string{appURL + "/"}
+	fx.Apps[0].Grants = []string{"authorization_code"} // no refresh token
+	idp := startIdPOptions(t, nil, mockidp.Options{Fixtures: fx, Scenarios: []string{"at.exp_short=5s"}})
+	app := startServe(t, ln, idp, nil, app1ID, app1Secret, nil)
+
+	b := newBrowser(t)
+	p := b.get(app.URL + "/dashboard")
+	for hop := 0; hop < 12 && p.status == http.StatusFound; hop++ {
+		if p.location.String() == app.URL+"/" {
+			break
+		}
+		if p.location.Host == strings.TrimPrefix(idp.URL, "http://") && p.location.Path == "/oauth/authorize" {
+			if page := b.follow(p); page.status == http.StatusOK {
+				p = b.post(idp.URL+"/oauth/login", url.Values{"handle": {b.handle(page)}, "user": {adaID}, "org": {acmeOrgID}})
+				continue
+			} else {
+				p = page
+				continue
+			}
+		}
+		p = b.follow(p)
+	}
+	if p.status != http.StatusFound || p.location.String() != app.URL+"/" {
+		t.Fatalf("want the session that ended at once to land on the home page; got %d %v", p.status, p.location)
+	}
+	if n := idp.count("POST /oauth/token authorization_code"); n != 1 {
+		t.Errorf("%d codes redeemed, want 1: the browser went round", n)
 	}
 }

@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -73,13 +74,17 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	// consumed set lets one callback per transaction go on; the others
 	// wait for its outcome.
 	res, replay := a.consumed.once(r.Context(), state, a.now, a.txOptions().MaxAge, func() *callbackResult {
-		return a.finishCallback(r, q, &tx)
+		res := a.finishCallback(r, q, &tx)
+		if res != nil {
+			res.code = sha256.Sum256([]byte(q.Get("code")))
+		}
+		return res
 	})
 	switch {
 	case res == nil: // a replay whose browser went away while it waited
 		return
 	case replay:
-		a.replayedCallback(w, r, res, &tx)
+		a.replayedCallback(w, r, res, &tx, q.Get("code"))
 		return
 	case !res.signedIn:
 		a.fail(w, r, res.fail, res.reason)
@@ -175,14 +180,17 @@ func (a *App) startSession(w http.ResponseWriter, r *http.Request, res *callback
 }
 
 // replayedCallback answers a callback whose transaction another request
-// already used. Within callbackShareTTL of a sign-in it gets that sign-in's
-// session: the browser may have dropped the first answer, cookie and all.
+// already used. Within callbackShareTTL of a sign-in, a replay carrying the
+// same code gets that sign-in's session: the browser may have dropped the
+// first answer, cookie and all.
 // Later, a browser that is signed in goes where it was going; any other
 // replay is refused, and never redeems the code again.
-func (a *App) replayedCallback(w http.ResponseWriter, r *http.Request, res *callbackResult, tx *transaction) {
+func (a *App) replayedCallback(w http.ResponseWriter, r *http.Request, res *callbackResult, tx *transaction, code string) {
 	id := requestID(r.Context())
+	sum := sha256.Sum256([]byte(code))
+	sameCode := subtle.ConstantTimeCompare(sum[:], res.code[:]) == 1
 	switch {
-	case res.signedIn && res.tokens != nil:
+	case res.signedIn && res.tokens != nil && sameCode:
 		if !a.startSession(w, r, res) {
 			return
 		}

@@ -52,6 +52,9 @@ type callbackResult struct {
 	due      time.Time // when the access token is due for refresh
 	fail     failure
 	reason   string
+	// code is the SHA-256 of the code the first callback redeemed: a
+	// replay shares the session only when it carries the same code.
+	code [32]byte
 }
 
 // shared returns the result a replay may use at now: the tokens only

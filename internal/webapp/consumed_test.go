@@ -72,6 +72,12 @@ func TestCallbackReplayOutcomes(t *testing.T) {
 		t.Errorf("replay within %v: %d %q, session %v", callbackShareTTL, code, where, r.cookies["skctl_session"] != nil)
 	}
 	logged("replay at once", "the session of its first use")
+	// The same transaction with another code is no replay of that sign-in:
+	// it gets no session.
+	other := &recorderJar{cookies: maps.Clone(withTx)}
+	if rec := other.get(a, "/api/auth/callback?code=WRONG&state="+url.QueryEscape(state)); rec.Code != http.StatusBadRequest || other.cookies["skctl_session"] != nil {
+		t.Errorf("a replay with another code: %d, session %v; want a refusal", rec.Code, other.cookies["skctl_session"] != nil)
+	}
 
 	advance(callbackShareTTL + time.Second)
 	// The tokens are gone from memory; a signed-in browser goes on.

@@ -97,8 +97,15 @@ func (a *App) sameServer(next http.Handler) http.Handler {
 				port = portOf("", "http") // serve itself speaks plain http
 			}
 			host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-			if port == a.port && !strings.EqualFold(host, a.host) && isLoopbackName(host) {
-				http.Redirect(w, r, a.origin+r.URL.RequestURI(), http.StatusFound)
+			// The target is built from the path alone: an opaque request
+			// target ("x:@evil.example/") would put the origin in a userinfo.
+			path := r.URL.EscapedPath()
+			if port == a.port && !strings.EqualFold(host, a.host) && isLoopbackName(host) && r.URL.Opaque == "" && strings.HasPrefix(path, "/") {
+				target := a.origin + path
+				if r.URL.RawQuery != "" {
+					target += "?" + r.URL.RawQuery
+				}
+				http.Redirect(w, r, target, http.StatusFound)
 				return
 			}
 		}

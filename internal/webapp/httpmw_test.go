@@ -27,6 +27,7 @@ func TestSameServer(t *testing.T) {
 		{local, "HEAD", "127.0.0.1:4321", "/", "http://localhost:4321/"},
 		{local, "GET", "[::1]:4321", "/api/auth/login?return_to=%2Fdashboard", "http://localhost:4321/api/auth/login?return_to=%2Fdashboard"},
 		{local, "GET", "127.0.0.2:4321", "//evil.example/x", "http://localhost:4321//evil.example/x"},
+		{local, "GET", "127.0.0.1:4321", "x:@evil.example/", ""}, // an opaque target: no redirect to evil.example
 		{ip, "GET", "localhost:4321", "/", "http://127.0.0.1:4321/"},
 		{local, "GET", "localhost:4321", "/", ""},
 		{local, "GET", "LOCALHOST:4321", "/", ""},
