@@ -35,6 +35,9 @@ var (
 	errBadCallback  = failure{http.StatusBadRequest, "Sign-in failed", "The sign-in response was malformed. Please sign in again.", signInAgain}
 	errSignInExpiry = failure{http.StatusBadRequest, "Sign-in expired", "This sign-in link has expired or was already used. Please sign in again.", signInAgain}
 	errSignInReject = failure{http.StatusBadRequest, "Sign-in failed", "The sign-in could not be verified, so you were not signed in. Please sign in again.", signInAgain}
+	// errTokenTooShort: the IdP's session would end before the next page
+	// (or this machine's clock is ahead of the IdP's).
+	errTokenTooShort = failure{http.StatusBadGateway, "Sign-in failed", "The sign-in service issued a session that ends at once, so you were not signed in. Check that this machine's clock is right; if it is, tell the app's operators the reference below.", nil}
 )
 
 // handleCallback handles GET /api/auth/callback. The order is the point:
@@ -165,8 +168,16 @@ func (a *App) finishCallback(r *http.Request, q url.Values, tx *transaction) *ca
 			return failed(tokenFailure(err), safeReason(err))
 		}
 	}
+	due := exp.Add(-refreshEarly)
+	if !due.After(a.now()) && tok.RefreshToken == "" {
+		// A session invalid as soon as it is made (a token within the
+		// refresh margin, or a clock ahead) and nothing to renew it with:
+		// the next page would end it and sign in again, and the IdP's
+		// single sign-on would send the browser round for ever.
+		return failed(errTokenTooShort, "access token expires within the refresh margin, and no refresh token")
+	}
 	return &callbackResult{signedIn: true, tokens: &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: rawID},
-		user: newUser(atc, idc), due: exp.Add(-refreshEarly)}
+		user: newUser(atc, idc), due: due}
 }
 
 // startSession writes the session cookie of a sign-in; on failure it

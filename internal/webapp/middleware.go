@@ -49,7 +49,6 @@ func (a *App) withSession(next http.Handler) http.Handler {
 		default:
 			a.log.Info("session ended", "request_id", requestID(r.Context()), "reason", safeReason(err))
 			a.clearSession(w, r)
-			r = r.WithContext(withSessionEnded(r.Context()))
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -131,19 +130,12 @@ func newUser(at *atClaims, id *idClaims) *User {
 	return u
 }
 
-// requireUser sends a visitor who is not signed in to sign in, and back
-// to this page after: the path and query go as return_to, which the login
-// checks (H1) and keeps in the transaction cookie (H2). A visitor whose
-// session was just found invalid (D4) goes to the home page instead: with
-// the IdP's single sign-on, a session that is invalid as soon as it is
-// made (a token that expires within the refresh margin, a clock ahead)
-// would otherwise go round login, callback and this page for ever.
+// requireUser sends a visitor who is not signed in (or whose session was
+// just found invalid, D4) to sign in, and back to this page after: the
+// path and query go as return_to, which the login checks (H1) and keeps
+// in the transaction cookie (H2).
 func requireUser(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if UserFrom(r.Context()) == nil && sessionEnded(r.Context()) {
-			http.Redirect(w, r, "/", http.StatusFound)
-			return
-		}
 		if UserFrom(r.Context()) == nil {
 			http.Redirect(w, r, "/api/auth/login?"+url.Values{"return_to": {r.URL.RequestURI()}}.Encode(), http.StatusFound)
 			return

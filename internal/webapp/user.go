@@ -34,16 +34,3 @@ func UserFrom(ctx context.Context) *User {
 func withUser(ctx context.Context, u *User) context.Context {
 	return context.WithValue(ctx, userKey{}, u)
 }
-
-type endedKey struct{}
-
-// sessionEnded reports whether the request's session was just found
-// invalid and cleared, rather than never there.
-func sessionEnded(ctx context.Context) bool {
-	ended, _ := ctx.Value(endedKey{}).(bool)
-	return ended
-}
-
-func withSessionEnded(ctx context.Context) context.Context {
-	return context.WithValue(ctx, endedKey{}, true)
-}
