@@ -54,7 +54,7 @@ func NewDirectory(fx *fixture.Fixtures) *Directory {
 		o := &fx.Organizations[i]
 		d.orgs[o.ID] = o
 		for _, dom := range o.Domains {
-			d.domains[strings.ToLower(dom)] = o
+			d.domains[strings.ToLower(dom.Domain)] = o
 		}
 		for j := range o.Connections {
 			d.conns[o.Connections[j].ID] = ConnRef{&o.Connections[j], o}

@@ -1,0 +1,179 @@
+package tenant
+
+import "time"
+
+// The entities of a tenant, as the management API shows them and the
+// sign-in flow reads them. Values are copies: changing one changes
+// nothing in the tenant.
+
+// Org is an organization (org_…).
+type Org struct {
+	ID          string // org_…
+	DisplayName string
+	ExternalID  string // unique in the environment when not ""
+	Slug        string // unique when not ""
+	LogoURL     string
+	RegionCode  string // "US" by default
+	Metadata    map[string]string
+	// Features are the organization settings' features (sso, dir_sync, …)
+	// by name. Scalekit's are off until the app turns them on with
+	// updateOrganizationSettings (docs.scalekit.com, "Implement enterprise
+	// SSO"), so a new organization gets DefaultFeatures: every one false.
+	Features   map[string]bool
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// DefaultFeatures are the features of a new organization: the two that
+// Scalekit's settings name, both off.
+func DefaultFeatures() map[string]bool { return map[string]bool{"sso": false, "dir_sync": false} }
+
+// User is a user of the environment (usr_…).
+type User struct {
+	ID                  string // usr_…
+	Email               string // unique, compared case-insensitively, stored lower-case
+	EmailVerified       bool
+	ExternalID          string // unique when not ""
+	GivenName           string
+	FamilyName          string
+	Name                string
+	PhoneNumber         string
+	PhoneNumberVerified *bool // nil: not in tokens
+	Locale              string
+	Picture             string
+	PreferredUsername   string
+	Metadata            map[string]string
+	Claims              map[string]any // custom claims (fixtures), put in tokens
+	Memberships         []Membership   // in the order they were made
+	CreateTime          time.Time
+	UpdateTime          time.Time
+	LastLogin           time.Time // zero until the first sign-in
+}
+
+// Membership returns the user's membership of an organization.
+func (u *User) Membership(orgID string) (Membership, bool) {
+	for _, m := range u.Memberships {
+		if m.OrgID == orgID {
+			return m, true
+		}
+	}
+	return Membership{}, false
+}
+
+// MembershipStatus is the MembershipStatus enum name of Scalekit's API.
+type MembershipStatus string
+
+const (
+	MembershipActive        MembershipStatus = "ACTIVE"
+	MembershipPendingInvite MembershipStatus = "PENDING_INVITE"
+	MembershipInviteExpired MembershipStatus = "INVITE_EXPIRED"
+)
+
+// Membership is a user's membership of one organization.
+type Membership struct {
+	OrgID       string
+	Roles       []string // role names; default "admin" for an org's first member, else "member"
+	Permissions []string // explicit permissions of the fixtures; tokens get these ∪ the roles' permissions
+	// Status reads INVITE_EXPIRED once a pending invitation's ExpiresAt
+	// has passed: nothing has to run for an invitation to expire.
+	Status     MembershipStatus
+	Metadata   map[string]string
+	CreateTime time.Time
+	AcceptTime time.Time // zero while pending
+	// Invite is set while an invitation exists for this membership.
+	Invite *Invite
+}
+
+// InviteLifetime is how long an invitation can be accepted. Scalekit's
+// invitations expire; the mock gives them 15 days.
+const InviteLifetime = 15 * 24 * time.Hour
+
+// Invite is an invitation to an organization.
+type Invite struct {
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	ResentAt    time.Time
+	ResentCount int
+	InvitedBy   string // user id, may be ""
+}
+
+// DomainType is the DomainType enum name of Scalekit's API.
+type DomainType string
+
+const (
+	DomainOrganization DomainType = "ORGANIZATION_DOMAIN"  // routes sign-in (domain / domain_hint)
+	DomainAllowedEmail DomainType = "ALLOWED_EMAIL_DOMAIN" // admits sign-ups of that email domain (JIT membership)
+)
+
+// Domain is a domain of an organization (dom_…).
+type Domain struct {
+	ID    string // dom_…
+	OrgID string
+	Name  string // lower-case
+	Type  DomainType
+	// Verified is always true in the mock: the fixtures' domains, and the
+	// API's too, since there is no DNS to check.
+	Verified   bool
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// Connection is an SSO connection of an organization (conn_…).
+type Connection struct {
+	ID       string // conn_…
+	OrgID    string
+	Type     string // OIDC, SAML, OAUTH, PASSWORD, MAGIC_LINK (the ConnectionType enum names)
+	Provider string // OKTA, AZURE_AD, GOOGLE, IDP_SIMULATOR, CUSTOM… (ConnectionProvider enum names)
+	Enabled  bool   // a disabled connection is never offered by /oauth/authorize
+	// Status is DRAFT, IN_PROGRESS or COMPLETED (ConnectionStatus enum
+	// names): COMPLETED for the fixtures', DRAFT by default for the API's.
+	Status     string
+	Domains    []string
+	KeyID      string
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// Directory is a SCIM directory of an organization (dir_…).
+type Directory struct {
+	ID         string // dir_…
+	OrgID      string
+	Name       string
+	Type       string // SCIM (DirectoryType enum name)
+	Provider   string // OKTA, AZURE_AD, GOOGLE, … (DirectoryProvider enum names)
+	Enabled    bool
+	Status     string // COMPLETED for the fixtures'
+	Users      []DirUser
+	Groups     []DirGroup
+	CreateTime time.Time
+	UpdateTime time.Time
+	LastSync   time.Time
+}
+
+// DirUser is a user a directory has provisioned (diruser_…).
+type DirUser struct {
+	ID                string // diruser_…
+	Email             string
+	PreferredUsername string
+	GivenName         string
+	FamilyName        string
+	Active            bool
+	Groups            []string // DirGroup IDs
+	Roles             []string
+	UpdateTime        time.Time
+}
+
+// DirGroup is a group of a directory (dirgroup_…).
+type DirGroup struct {
+	ID          string // dirgroup_…
+	DisplayName string
+	UpdateTime  time.Time
+}
+
+// Role is a role of the environment, which memberships name.
+type Role struct {
+	Name        string // e.g. admin, member
+	DisplayName string
+	Description string
+	Permissions []string
+}

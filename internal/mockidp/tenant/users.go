@@ -1,0 +1,179 @@
+package tenant
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// CreateUserAndMembership creates the user (or uses the existing one with
+// that email, if it has no membership of org yet: ConflictError{"email"}
+// if it has) and a membership of org. invite: status PENDING_INVITE with
+// an Invite, else ACTIVE. An existing user keeps its profile: u's other
+// fields apply to a new user only.
+func (t *Tenant) CreateUserAndMembership(orgID string, u User, m Membership, invite bool) (User, error) {
+	email, err := normalEmail(u.Email, "user.email")
+	if err != nil {
+		return User{}, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.orgs[orgID] == nil {
+		return User{}, &NotFoundError{Kind: "organization", ID: orgID}
+	}
+	now := t.now()
+	stored := t.users[t.userByEmail[email]]
+	if stored != nil {
+		if _, member := stored.Membership(orgID); member {
+			return User{}, &ConflictError{Field: "email", Value: email}
+		}
+	} else {
+		if _, taken := t.userByExt[u.ExternalID]; taken && u.ExternalID != "" {
+			return User{}, &ConflictError{Field: "external_id", Value: u.ExternalID}
+		}
+		nu := u.clone(now)
+		nu.ID, nu.Email, nu.Memberships = t.newID("usr_"), email, nil
+		nu.CreateTime, nu.UpdateTime, nu.LastLogin = now, now, time.Time{}
+		stored = &nu
+	}
+	mem, err := t.newMembership(orgID, m, invite, now)
+	if err != nil {
+		return User{}, err
+	}
+	if t.users[stored.ID] == nil {
+		t.addUser(stored)
+	}
+	t.join(stored, mem)
+	t.changes++
+	return stored.clone(now), nil
+}
+
+// normalEmail lower-cases an email and checks that it is an address.
+func normalEmail(email, field string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return "", &InvalidError{Field: field, Reason: "is not an email address such as you@example.com"}
+	}
+	return email, nil
+}
+
+// User returns the user with an ID.
+func (t *Tenant) User(id string) (User, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	u := t.users[id]
+	if u == nil {
+		return User{}, &NotFoundError{Kind: "user", ID: id}
+	}
+	return u.clone(t.now()), nil
+}
+
+// UserByExternalID returns the user with an external ID.
+func (t *Tenant) UserByExternalID(ext string) (User, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	u := t.users[t.userByExt[ext]]
+	if u == nil || ext == "" {
+		return User{}, &NotFoundError{Kind: "user", ID: ext}
+	}
+	return u.clone(t.now()), nil
+}
+
+// UserByEmail returns the user with an email, in any case.
+func (t *Tenant) UserByEmail(email string) (User, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	u := t.users[t.userByEmail[strings.ToLower(strings.TrimSpace(email))]]
+	if u == nil {
+		return User{}, &NotFoundError{Kind: "user", ID: email}
+	}
+	return u.clone(t.now()), nil
+}
+
+// UpdateUser changes a user's profile: f edits a copy, and what it leaves
+// is stored, with a new UpdateTime. The ID, memberships and times stay
+// (memberships change through UpdateMembership); a new email must be an
+// address no other user has, a new external ID one no other user has.
+func (t *Tenant) UpdateUser(id string, f func(*User) error) (User, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.users[id]
+	if old == nil {
+		return User{}, &NotFoundError{Kind: "user", ID: id}
+	}
+	now := t.now()
+	u := old.clone(now)
+	if err := f(&u); err != nil {
+		return User{}, err
+	}
+	email, err := normalEmail(u.Email, "user.email")
+	if err != nil {
+		return User{}, err
+	}
+	if other, ok := t.userByEmail[email]; ok && other != id {
+		return User{}, &ConflictError{Field: "email", Value: email}
+	}
+	if other, ok := t.userByExt[u.ExternalID]; ok && u.ExternalID != "" && other != id {
+		return User{}, &ConflictError{Field: "external_id", Value: u.ExternalID}
+	}
+	delete(t.userByEmail, old.Email)
+	if old.ExternalID != "" {
+		delete(t.userByExt, old.ExternalID)
+	}
+	stored := u.clone(now)
+	stored.ID, stored.Email = id, email
+	stored.Memberships, stored.CreateTime, stored.LastLogin = old.Memberships, old.CreateTime, old.LastLogin
+	stored.UpdateTime = now
+	t.users[id] = &stored
+	t.userByEmail[email] = id
+	if stored.ExternalID != "" {
+		t.userByExt[stored.ExternalID] = id
+	}
+	t.changes++
+	return stored.clone(now), nil
+}
+
+// DeleteUser deletes a user with its memberships, and ends its IdP
+// sessions.
+func (t *Tenant) DeleteUser(id string) error {
+	t.mu.Lock()
+	u := t.users[id]
+	if u == nil {
+		t.mu.Unlock()
+		return &NotFoundError{Kind: "user", ID: id}
+	}
+	for _, m := range u.Memberships {
+		if ix := t.perOrg[m.OrgID]; ix != nil {
+			ix.members = without(ix.members, id)
+		}
+	}
+	delete(t.users, id)
+	delete(t.userByEmail, u.Email)
+	if u.ExternalID != "" {
+		delete(t.userByExt, u.ExternalID)
+	}
+	t.userOrder = without(t.userOrder, id)
+	t.changes++
+	t.mu.Unlock()
+	t.removed(Removal{UserID: id})
+	return nil
+}
+
+// ListUsers lists the environment's users in creation order.
+func (t *Tenant) ListUsers(p Page) Listed[User] {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	now := t.now()
+	return pageOf(t.userOrder, p, func(id string) User { return t.users[id].clone(now) })
+}
+
+// ListOrgUsers lists an organization's members in the order they joined.
+func (t *Tenant) ListOrgUsers(orgID string, p Page) (Listed[User], error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if t.orgs[orgID] == nil {
+		return Listed[User]{}, &NotFoundError{Kind: "organization", ID: orgID}
+	}
+	now := t.now()
+	return pageOf(t.perOrg[orgID].members, p, func(id string) User { return t.users[id].clone(now) }), nil
+}
