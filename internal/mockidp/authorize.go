@@ -1,13 +1,14 @@
 package mockidp
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"time"
 
-	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/mockidp/ids"
 	"github.com/skctl/skctl/internal/mockidp/store"
+	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/mockidp/wire"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	if !req.Prompts("login") && !req.Prompts("create") {
 		if ses := s.currentSession(r, now); ses != nil && req.RoutesTo(ses) && s.hintAllows(req, ses) {
-			if u, ok := s.store.User(ses.UserID); ok && req.Prompts("select_account") && len(u.Memberships) > 1 {
+			if u, err := s.tenant.User(ses.UserID); err == nil && req.Prompts("select_account") && len(u.Memberships) > 1 {
 				s.showLogin(w, req, app, &u, "", "")
 				return
 			}
@@ -55,8 +56,8 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, email := range []string{req.LoginHint, s.autoLogin} {
-		if u, ok := s.store.UserByEmail(email); ok && email != "" {
-			s.signIn(w, req, u, req.OrgID, now)
+		if u, err := s.tenant.UserByEmail(email); err == nil && email != "" {
+			s.signIn(w, r, req, u, req.OrgID, now)
 			return
 		}
 	}
@@ -79,31 +80,35 @@ func (s *Server) hintAllows(req store.AuthRequest, ses *store.Session) bool {
 	if req.LoginHint == "" {
 		return true
 	}
-	u, ok := s.store.UserByEmail(req.LoginHint)
-	return !ok || u.ID == ses.UserID
+	u, err := s.tenant.UserByEmail(req.LoginHint)
+	return err != nil || u.ID == ses.UserID
 }
 
 // signIn starts an IdP session for the user, sets its cookie and answers
 // with a code. orgID is the organization asked for; a user who is not a
 // member of it signs in to their first organization, through that
-// organization's connection, so that oid and amr agree.
-func (s *Server) signIn(w http.ResponseWriter, req store.AuthRequest, u fixture.User, orgID string, now time.Time) {
+// organization's connection, so that oid and amr agree. The tenant
+// records the sign-in: the last login, and an invitation to orgID
+// accepted.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req store.AuthRequest, u tenant.User, orgID string, now time.Time) {
 	connID := req.ConnID
 	if _, ok := u.Membership(orgID); !ok && len(u.Memberships) > 0 {
-		orgID = u.Memberships[0].Organization
+		orgID = u.Memberships[0].OrgID
 		if req.OrgID != "" {
 			connID = "" // the requested organization's connection no longer applies
 		}
 	}
 	if connID == "" {
-		connID = s.dir.Org(orgID).FirstConnection().ID
+		connID = s.connectionFor(orgID)
 	}
 	ses := &store.Session{
 		ID: s.ids.New("ses_"), UserID: u.ID, OrgID: orgID, ConnID: connID,
 		AuthTime: now, LastSeen: now, Expires: now.Add(s.life.SessionAbsolute),
+		UserAgent: r.UserAgent(), IP: clientIP(r), Clients: []string{req.ClientID},
 	}
 	cookie := ids.Token()
 	s.store.AddSession(cookie, ses)
+	s.tenant.SignedIn(u.ID, orgID)
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cookieName, Value: cookie, Path: "/", Expires: ses.Expires,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
@@ -139,4 +144,13 @@ func (s *Server) redirectError(w http.ResponseWriter, req store.AuthRequest, e *
 	redirectWithParams(w, req.RedirectURI, url.Values{
 		"error": {e.Code}, "error_description": {e.Description}, "state": {req.State},
 	})
+}
+
+// clientIP is the address a request came from, for the session's device:
+// the mock serves loopback and CI, behind no proxy it should believe.
+func clientIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }

@@ -100,43 +100,57 @@ func (s *Server) parseAuthRequest(form url.Values) (req store.AuthRequest, app *
 
 // route resolves Scalekit's routing parameters, most specific first:
 // provider > connection_id > organization_id > domain > login_hint
-// (docs/scalekit-contract.md §4). An unmatched domain falls through to the default sign-in.
+// (docs/scalekit-contract.md §4), against the tenant as it is now: an
+// organization signs in through its first enabled connection, and a
+// disabled connection is not there to be asked for. An unmatched domain
+// falls through to the default sign-in.
 func (s *Server) route(req *store.AuthRequest, form url.Values) *wire.Error {
 	if p := strings.ToLower(form.Get("provider")); p != "" {
 		if !slices.Contains(store.SocialProviders, p) {
 			return wire.InvalidRequest("Unknown provider " + p + ": use one of " + strings.Join(store.SocialProviders, ", ") + ".")
 		}
-		req.ConnID = store.SocialConnection(p).ID
+		req.ConnID = store.SocialConnectionID(p)
 		return nil
 	}
 	if id := form.Get("connection_id"); id != "" {
-		ref, ok := s.dir.Conn(id)
-		if !ok {
-			return &wire.Error{Code: "invalid_connection_id", Description: "No connection " + id + " exists in this environment."}
+		if store.IsSocialConnection(id) {
+			req.ConnID = id
+			return nil
 		}
-		req.ConnID = id
-		if ref.Org != nil {
-			req.OrgID = ref.Org.ID
+		c, ok := s.tenant.ConnectionByID(id)
+		if !ok || !c.Enabled {
+			return &wire.Error{Code: "invalid_connection_id", Description: "No enabled connection " + id + " exists in this environment."}
 		}
+		req.ConnID, req.OrgID = c.ID, c.OrgID
 		return nil
 	}
 	if id := form.Get("organization_id"); id != "" {
-		org := s.dir.Org(id)
-		if org == nil {
+		if _, err := s.tenant.Org(id); err != nil {
 			return &wire.Error{Code: "invalid_organization_id", Description: "No organization " + id + " exists in this environment."}
 		}
-		req.OrgID = org.ID
-		req.ConnID = org.FirstConnection().ID
+		req.OrgID = id
+		req.ConnID = s.connectionFor(id)
 		return nil
 	}
 	// The SDKs send domain and domain_hint with the same value.
-	domain := form.Get("domain")
+	domain := strings.ToLower(strings.TrimSpace(form.Get("domain")))
 	if domain == "" {
-		domain = form.Get("domain_hint")
+		domain = strings.ToLower(strings.TrimSpace(form.Get("domain_hint")))
 	}
-	if org := s.dir.OrgByDomain(domain); org != nil {
+	if domain == "" {
+		return nil
+	}
+	if org, ok := s.tenant.OrgByDomain(domain); ok {
 		req.OrgID = org.ID
-		req.ConnID = org.FirstConnection().ID
+		req.ConnID = s.connectionFor(org.ID)
+		return nil
+	}
+	// Else a connection that names the domain itself.
+	for _, c := range s.tenant.ListConnections("", domain) {
+		if c.Enabled && slices.Contains(c.Domains, domain) {
+			req.ConnID, req.OrgID = c.ID, c.OrgID
+			return nil
+		}
 	}
 	return nil
 }

@@ -22,19 +22,19 @@ func (s *Server) handleIdPInitiated(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusBadRequest, "invalid_request", "No app with this client_id has an initiate_login_uri.", "Set apps[].initiate_login_uri in the fixtures file.")
 		return
 	}
-	u, ok := s.store.UserByEmail(q.Get("email"))
-	if !ok {
-		s.errorPage(w, http.StatusBadRequest, "invalid_request", "No user with this email in the fixtures.", "Pass email= of a seeded user.")
+	u, err := s.tenant.UserByEmail(q.Get("email"))
+	if err != nil || q.Get("email") == "" {
+		s.errorPage(w, http.StatusBadRequest, "invalid_request", "No user with this email in this environment.", "Pass email= of a user of the fixtures or one the management API created.")
 		return
 	}
 	org := q.Get("organization_id")
 	if _, member := u.Membership(org); !member && len(u.Memberships) > 0 {
-		org = u.Memberships[0].Organization
+		org = u.Memberships[0].OrgID
 	}
 	now := s.now()
 	claims := map[string]any{
 		"iss": s.issuer, "aud": []string{app.ClientID}, "iat": now.Unix(), "exp": now.Add(idpInitiatedLifetime).Unix(),
-		"organization_id": org, "connection_id": s.dir.Org(org).FirstConnection().ID, "login_hint": u.Email,
+		"organization_id": org, "connection_id": s.connectionFor(org), "login_hint": u.Email,
 		"relay_state": nil,
 	}
 	if rs := q.Get("relay_state"); rs != "" {

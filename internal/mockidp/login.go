@@ -8,17 +8,22 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/mockidp/ids"
 	"github.com/skctl/skctl/internal/mockidp/store"
+	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/mockidp/wire"
 )
 
-// The sign-in page lists the fixtures' users by organization, plus an email
-// field. Each page holds a one-time handle to the checked authorization
-// request, kept server-side, so the form cannot alter the request.
+// The sign-in page lists the tenant's users by organization, plus an
+// email field. Each page holds a one-time handle to the checked
+// authorization request, kept server-side, so the form cannot alter the
+// request.
 
 type loginData struct {
 	Issuer, Title, AppName, Action, Handle, Email, Problem string
 	SignUp                                                 bool
 	Orgs                                                   []loginOrg
+	// More: the tenant has more organizations or members than the page
+	// lists; they sign in by email.
+	More bool
 }
 
 type loginOrg struct {
@@ -30,9 +35,16 @@ type loginUser struct {
 	ID, Label, Email, Role string
 }
 
+// The page lists at most this many organizations, and members of each: a
+// tenant the API has filled with thousands stays a page, not a dump.
+const (
+	loginMaxOrgs    = 50
+	loginMaxMembers = 25
+)
+
 // showLogin renders the sign-in page for req. With only set (the
 // select_account prompt), it lists that user's organizations alone.
-func (s *Server) showLogin(w http.ResponseWriter, req store.AuthRequest, app *fixture.App, only *fixture.User, email, problem string) {
+func (s *Server) showLogin(w http.ResponseWriter, req store.AuthRequest, app *fixture.App, only *tenant.User, email, problem string) {
 	handle := ids.Token()
 	pending := &store.PendingLogin{Request: req, Expires: s.now().Add(s.life.Code)}
 	if only != nil {
@@ -46,27 +58,72 @@ func (s *Server) showLogin(w http.ResponseWriter, req store.AuthRequest, app *fi
 	if data.AppName == "" {
 		data.AppName = app.ClientID
 	}
-	for _, o := range s.dir.Fixtures().Organizations {
-		if req.OrgID != "" && o.ID != req.OrgID {
-			continue
-		}
-		lo := loginOrg{ID: o.ID, Name: o.Name}
-		for _, u := range s.dir.Fixtures().Users {
-			m, ok := u.Membership(o.ID)
-			if !ok || (only != nil && only.ID != u.ID) {
-				continue
-			}
-			label := u.Name
-			if label == "" {
-				label = u.Email
-			}
-			lo.Users = append(lo.Users, loginUser{ID: u.ID, Label: label, Email: u.Email, Role: strings.Join(m.Roles, ", ")})
-		}
-		if len(lo.Users) > 0 {
-			data.Orgs = append(data.Orgs, lo)
-		}
+	if only != nil {
+		data.Orgs = s.loginOrgsOf(*only, req.OrgID)
+	} else {
+		data.Orgs, data.More = s.loginOrgs(req.OrgID)
 	}
 	renderPage(w, http.StatusOK, loginPage, data)
+}
+
+// loginOrgs lists the organizations and their members for the page: the
+// one the request routed to, or the first ones of the tenant.
+func (s *Server) loginOrgs(routed string) ([]loginOrg, bool) {
+	var orgs []tenant.Org
+	more := false
+	if routed != "" {
+		if o, err := s.tenant.Org(routed); err == nil {
+			orgs = append(orgs, o)
+		}
+	} else {
+		l := s.tenant.ListOrgs(tenant.Page{Size: loginMaxOrgs}, "")
+		orgs, more = l.Items, l.Next >= 0
+	}
+	var out []loginOrg
+	for _, o := range orgs {
+		members, err := s.tenant.ListOrgUsers(o.ID, tenant.Page{Size: loginMaxMembers})
+		if err != nil || len(members.Items) == 0 {
+			continue
+		}
+		more = more || members.Next >= 0
+		lo := loginOrg{ID: o.ID, Name: o.DisplayName}
+		for _, u := range members.Items {
+			lo.Users = append(lo.Users, loginUserOf(u, o.ID))
+		}
+		out = append(out, lo)
+	}
+	return out, more
+}
+
+// loginOrgsOf lists one user's organizations (select_account), or only
+// the routed one.
+func (s *Server) loginOrgsOf(u tenant.User, routed string) []loginOrg {
+	var out []loginOrg
+	for _, m := range u.Memberships {
+		if routed != "" && m.OrgID != routed {
+			continue
+		}
+		if o, err := s.tenant.Org(m.OrgID); err == nil {
+			out = append(out, loginOrg{ID: o.ID, Name: o.DisplayName, Users: []loginUser{loginUserOf(u, o.ID)}})
+		}
+	}
+	return out
+}
+
+func loginUserOf(u tenant.User, orgID string) loginUser {
+	m, _ := u.Membership(orgID)
+	label := u.Name
+	if label == "" {
+		label = strings.TrimSpace(u.GivenName + " " + u.FamilyName)
+	}
+	if label == "" {
+		label = u.Email
+	}
+	role := strings.Join(m.Roles, ", ")
+	if m.Status == tenant.MembershipPendingInvite {
+		role += " (invited)" // signing in accepts the invitation
+	}
+	return loginUser{ID: u.ID, Label: label, Email: u.Email, Role: role}
 }
 
 // handleLogin handles POST /oauth/login, the sign-in page's forms: a user
@@ -89,7 +146,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	case r.PostForm.Get("cancel") != "":
 		s.redirectError(w, req, &wire.Error{Code: "access_denied", Description: "The user cancelled the sign-in."})
 	case r.PostForm.Get("user") != "":
-		u, ok := s.store.User(r.PostForm.Get("user"))
+		u, err := s.tenant.User(r.PostForm.Get("user"))
 		org := r.PostForm.Get("org")
 		// The page lists the routed organization's members only (and one
 		// user under select_account): a choice it did not offer is a forged
@@ -99,43 +156,48 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.showLogin(w, req, app, s.onlyUser(p), "", "That choice was not offered on this page. Pick one of the users listed.")
 			return
 		}
-		if _, member := u.Membership(org); !ok || !member {
+		if _, member := u.Membership(org); err != nil || !member {
 			s.showLogin(w, req, app, s.onlyUser(p), "", "That user is not in that organization. Pick another.")
 			return
 		}
-		s.signIn(w, req, u, org, now)
+		s.signIn(w, r, req, u, org, now)
 	default:
 		email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
 			s.showLogin(w, req, app, s.onlyUser(p), email, "Enter an email address such as you@example.com.")
 			return
 		}
-		u, ok := s.store.UserByEmail(email)
-		if !ok {
-			u = s.createUser(email, req.OrgID)
+		u, err := s.tenant.UserByEmail(email)
+		if err != nil {
+			u, err = s.signUp(email, req.OrgID)
 		}
-		s.signIn(w, req, u, req.OrgID, now)
+		if err != nil {
+			s.log.Error("sign-up", "err", err)
+			s.redirectError(w, req, &wire.Error{Code: "server_error", Description: "The mock could not sign up this email."})
+			return
+		}
+		s.signIn(w, r, req, u, req.OrgID, now)
 	}
 }
 
-// createUser signs up an unknown email, as Scalekit's passwordless sign-up
-// does: into the organization the request routed to, or else into a new
-// organization of its own.
-func (s *Server) createUser(email, orgID string) fixture.User {
-	m := fixture.Membership{Organization: orgID, Roles: []string{"member"}}
-	if orgID == "" {
-		m = fixture.Membership{Organization: s.ids.New("org_"), Roles: []string{"admin"}}
+// signUp makes a user of an unknown email, as Scalekit's sign-up does:
+// into the organization the request routed to, or else (tenant.SignUp)
+// into the organization its email domain is allowed in, or a new
+// organization of its own, as its admin.
+func (s *Server) signUp(email, orgID string) (tenant.User, error) {
+	if orgID != "" {
+		return s.tenant.JoinOrg(email, orgID)
 	}
-	return s.store.AddUser(fixture.User{ID: s.ids.New("usr_"), Email: email, Memberships: []fixture.Membership{m}})
+	return s.tenant.SignUp(email)
 }
 
 // onlyUser is the one user a sign-in page offered (select_account), so
 // that the page shown again after a refused choice offers no more.
-func (s *Server) onlyUser(p *store.PendingLogin) *fixture.User {
+func (s *Server) onlyUser(p *store.PendingLogin) *tenant.User {
 	if p.Only == "" {
 		return nil
 	}
-	if u, ok := s.store.User(p.Only); ok {
+	if u, err := s.tenant.User(p.Only); err == nil {
 		return &u
 	}
 	return nil

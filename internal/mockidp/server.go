@@ -27,6 +27,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/mockidp/ids"
 	"github.com/skctl/skctl/internal/mockidp/store"
+	"github.com/skctl/skctl/internal/mockidp/tenant"
 )
 
 // Options configure a Server. Only Issuer is required.
@@ -36,8 +37,9 @@ type Options struct {
 	Issuer string
 	// Fixtures seed the environment; nil means the embedded default.
 	Fixtures *fixture.Fixtures
-	// StateDir, when set, keeps the signing key, IdP sessions, codes and
-	// refresh tokens across restarts.
+	// StateDir, when set, keeps the signing key, IdP sessions, codes,
+	// refresh tokens and the tenant (organizations, users, …) across
+	// restarts.
 	StateDir string
 	// AutoLogin is the email of a user to sign in without showing the page,
 	// for CI.
@@ -110,9 +112,12 @@ type Server struct {
 	opts       Options
 
 	store *store.Store
-	dir   *store.Directory
-	keys  *store.Keyring
-	ids   ids.Gen
+	// tenant is the organizations, users and the rest, which the sign-in
+	// flow and the management API share (tenant.go).
+	tenant *tenant.Tenant
+	dir    *store.Apps // the apps (OAuth clients)
+	keys   *store.Keyring
+	ids    ids.Gen
 
 	routes    map[string]*route
 	discovery []byte // the faithful document, served while no mode is on
@@ -183,16 +188,14 @@ func New(opts Options) (*Server, error) {
 	s.drills = drills
 	s.store = store.New(fx, s.now)
 	s.store.SetMaxSessions(opts.MaxSessions)
-	s.dir = s.store.Directory()
-	if s.autoLogin != "" {
-		if _, ok := s.dir.UserByEmail(s.autoLogin); !ok {
-			return nil, fmt.Errorf("--auto-login %s: no such user in the fixtures: pick one of %s", opts.AutoLogin, strings.Join(s.dir.Emails(), ", "))
-		}
-	}
+	s.dir = s.store.Apps()
 	if opts.StateDir != "" {
 		if err := s.store.Load(opts.StateDir); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.openTenant(fx); err != nil {
+		return nil, err
 	}
 	s.routes = s.routeTable()
 	if err := s.checkScenarioSets(fx); err != nil {
@@ -273,7 +276,7 @@ func (s *Server) Close() error {
 		close(s.stop)
 		s.wg.Wait()
 		if s.opts.StateDir != "" {
-			s.closeErr = s.store.Save(s.opts.StateDir)
+			s.closeErr = s.saveState()
 		}
 	})
 	return s.closeErr
@@ -300,7 +303,7 @@ func (s *Server) background(sweepEvery, saveEvery time.Duration) {
 			// rest (sessions touched, sign-ups, pages) is saved on this
 			// tick, so a crash loses at most SaveEvery of those, a graceful
 			// stop nothing.
-			if err := s.store.Save(s.opts.StateDir); err != nil {
+			if err := s.saveState(); err != nil {
 				s.log.Error("saving state", "err", err)
 			}
 		}

@@ -108,6 +108,7 @@ func (s *Server) codeGrant(app *fixture.App, form url.Values) (*wire.TokenRespon
 	if ses == nil {
 		return nil, wire.InvalidGrant("The user's session has ended.")
 	}
+	s.store.UsedBy(ses.ID, app.ClientID)
 	scope := grantedScope(c.Scope)
 	resp, err := s.userTokens(app, ses, scope, c.Nonce, code, now, false)
 	if err != nil {
@@ -230,11 +231,15 @@ func asOAuthError(err error) *wire.Error {
 // persist saves the state before a grant is answered, when the
 // environment keeps it in a directory: a crash right after the answer must
 // not revive the code or refresh token the grant spent, nor forget the
-// refresh token it issued. Other changes (sessions touched, pages) are
-// saved on the background tick.
+// refresh token it issued, nor the user a sign-up made whom the tokens
+// name. Other changes (sessions touched, pages, last logins) are saved on
+// the background tick.
 func (s *Server) persist() {
 	if s.opts.StateDir == "" {
 		return
+	}
+	if err := s.tenant.Persist(s.opts.StateDir); err != nil {
+		s.log.Error("saving state", "err", err)
 	}
 	if err := s.store.Persist(s.opts.StateDir); err != nil {
 		s.log.Error("saving state", "err", err)

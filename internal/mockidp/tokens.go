@@ -8,6 +8,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/fault"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/mockidp/store"
+	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/mockidp/wire"
 )
 
@@ -33,11 +34,14 @@ func grantedScope(requested string) string {
 // only when the authorize request sent one, and never on refresh
 // (docs/scalekit-contract.md §10).
 func (s *Server) userTokens(app *fixture.App, ses *store.Session, scope, nonce, code string, now time.Time, refresh bool) (*wire.TokenResponse, error) {
-	u, ok := s.store.User(ses.UserID)
-	if !ok {
-		return nil, wire.InvalidGrant("The user of this grant no longer exists in the fixtures.")
+	u, err := s.tenant.User(ses.UserID)
+	if err != nil {
+		return nil, wire.InvalidGrant("The user of this grant no longer exists in this environment.")
 	}
+	// roles and permissions are the membership's as it is now: a change
+	// through the management API shows in the next token.
 	m, _ := u.Membership(ses.OrgID)
+	perms := s.tenant.Permissions(m)
 	aud := []string{app.ClientID} // always an array: a string breaks the Go SDK (docs/scalekit-contract.md §7)
 	atLife := s.drills.AccessTokenLife(app.ClientID, s.life.AccessToken)
 
@@ -50,8 +54,8 @@ func (s *Server) userTokens(app *fixture.App, ses *store.Session, scope, nonce, 
 	if len(m.Roles) > 0 {
 		at["roles"] = m.Roles
 	}
-	if len(m.Permissions) > 0 {
-		at["permissions"] = m.Permissions
+	if len(perms) > 0 {
+		at["permissions"] = perms
 	}
 	s.addExternalIDs(at, ses.OrgID, u)
 	for k, v := range u.Claims {
@@ -66,10 +70,7 @@ func (s *Server) userTokens(app *fixture.App, ses *store.Session, scope, nonce, 
 		return nil, err
 	}
 
-	verified := true
-	if u.EmailVerified != nil {
-		verified = *u.EmailVerified
-	}
+	verified := u.EmailVerified
 	idt := map[string]any{
 		"iss": s.issuer, "aud": aud, "azp": app.ClientID, "client_id": app.ClientID,
 		"sub": u.ID, "sid": ses.ID, "oid": ses.OrgID, "amr": []string{ses.ConnID},
@@ -117,8 +118,8 @@ func (s *Server) userTokens(app *fixture.App, ses *store.Session, scope, nonce, 
 	}, nil
 }
 
-func (s *Server) addExternalIDs(claims map[string]any, orgID string, u fixture.User) {
-	if o := s.dir.Org(orgID); o != nil && o.ExternalID != "" {
+func (s *Server) addExternalIDs(claims map[string]any, orgID string, u tenant.User) {
+	if o, err := s.tenant.Org(orgID); err == nil && o.ExternalID != "" {
 		claims["xoid"] = o.ExternalID
 	}
 	if u.ExternalID != "" {

@@ -34,16 +34,15 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		wire.WriteJSON(w, http.StatusUnauthorized, s.withCanary(&wire.Error{Code: "invalid_token", Description: "The access token is missing, expired or not an access token of this environment."}))
 		return
 	}
-	u, found := s.store.User(claims["sub"].(string))
-	if !found {
+	u, err := s.tenant.User(claims["sub"].(string))
+	if err != nil {
 		wire.WriteJSON(w, http.StatusUnauthorized, &wire.Error{Code: "invalid_token", Description: "The token's user no longer exists."})
 		return
 	}
 	scopes, _ := claims["scope"].(string)
 	out := map[string]any{"sub": u.ID}
 	if slices.Contains(strings.Fields(scopes), "email") {
-		verified := u.EmailVerified == nil || *u.EmailVerified
-		out["email"], out["email_verified"] = u.Email, verified
+		out["email"], out["email_verified"] = u.Email, u.EmailVerified
 	}
 	if slices.Contains(strings.Fields(scopes), "profile") {
 		for k, v := range map[string]string{

@@ -23,7 +23,9 @@ type snapshot struct {
 	// Families are the rotated-out refresh tokens that
 	// refresh.reuse_detection recognizes; absent from older files.
 	Families map[string]*refreshFamily `json:"refresh_families,omitempty"`
-	Users    []fixture.User            `json:"users"`
+	// Users are the signed-up users of older files, which the tenant now
+	// keeps in tenant.json; read, never written.
+	Users []fixture.User `json:"users,omitempty"`
 }
 
 // Load fills the Store from dir/state.json, if there is one.
@@ -60,8 +62,22 @@ func (s *Store) Load(dir string) error {
 			s.familyOf[fam.Live] = f
 		}
 	}
-	s.users = snap.Users
+	s.legacy = snap.Users
 	return nil
+}
+
+// LegacyUsers returns, once, the signed-up users of a state file written
+// when the store kept them, so that the tenant adopts them with their IDs
+// and their sessions keep working after an upgrade.
+func (s *Store) LegacyUsers() []fixture.User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.legacy
+	s.legacy = nil
+	if out != nil {
+		s.changes++ // the next save drops them from state.json
+	}
+	return out
 }
 
 // Save writes the Store to dir/state.json when it has changed.
@@ -100,7 +116,7 @@ func (s *Store) save(dir string) error {
 		return nil
 	}
 	at := s.changes
-	data, err := json.Marshal(snapshot{Version: 1, Sessions: s.sessions, Codes: s.codes, Refresh: s.refresh, Families: s.families, Users: s.users})
+	data, err := json.Marshal(snapshot{Version: 1, Sessions: s.sessions, Codes: s.codes, Refresh: s.refresh, Families: s.families})
 	s.mu.Unlock()
 	if err == nil {
 		err = writeFileAtomic(filepath.Join(dir, stateFile), data)

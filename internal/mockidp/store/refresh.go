@@ -122,8 +122,7 @@ func (s *Store) RotateRefresh(old, next string, now time.Time, idle time.Duratio
 	}
 	ses.LastSeen = now
 	s.changes++
-	copy := *ses
-	return &copy, nil
+	return ses.clone(), nil
 }
 
 // retire records that the token under key old was rotated out in favour of

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
@@ -9,13 +9,13 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/ids"
 )
 
-// Store holds the environment's mutable state: IdP sessions, authorization
-// codes, refresh tokens, sign-in pages waiting for a choice, and users
-// created by signing in with an unknown email. One mutex guards it all;
+// Store holds the environment's sign-in state: IdP sessions, authorization
+// codes, refresh tokens and sign-in pages waiting for a choice. The users
+// and organizations are the tenant's (package tenant). One mutex guards it all;
 // every operation is a few map look-ups, far below the cost of the RS256
 // signature that follows. Secrets are indexed by tokenKey, never stored.
 type Store struct {
-	dir      *Directory // the fixtures, which never change
+	apps     *Apps      // the fixtures' apps, which never change
 	saving   sync.Mutex // held across a whole Save, taken before mu
 	mu       sync.Mutex
 	sessions map[string]*Session       // by ids.Key(cookie value)
@@ -26,7 +26,9 @@ type Store struct {
 	families map[string]*refreshFamily // by the tokenKey of the family's first token
 	familyOf map[string]string         // ids.Key(refresh token) → its family, once rotated
 	pending  map[string]*PendingLogin  // by ids.Key(request handle)
-	users    []fixture.User
+	// legacy are the signed-up users of a state file written when the
+	// store kept them, for the tenant to adopt (LegacyUsers).
+	legacy []fixture.User
 	// maxSessions caps sessions (cap.go); evicted counts those dropped.
 	maxSessions int
 	evicted     int64 // created at sign-in (just-in-time)
@@ -46,6 +48,12 @@ type Session struct {
 	AuthTime time.Time `json:"auth_time"`
 	LastSeen time.Time `json:"last_seen"`
 	Expires  time.Time `json:"expires"` // absolute timeout
+	// UserAgent and IP are the browser's at sign-in, and Clients the apps
+	// the session has signed in to (the first at sign-in, others at their
+	// code redemption), for the session API's device and clients.
+	UserAgent string   `json:"user_agent,omitempty"`
+	IP        string   `json:"ip,omitempty"`
+	Clients   []string `json:"clients,omitempty"`
 }
 
 // Grant is what a code or refresh token stands for.
@@ -82,7 +90,7 @@ type PendingLogin struct {
 // environment's clock.
 func New(fx *fixture.Fixtures, clock func() time.Time) *Store {
 	return &Store{
-		dir:      NewDirectory(fx),
+		apps:     NewApps(fx.Apps),
 		clock:    clock,
 		sessions: map[string]*Session{},
 		bySID:    map[string]string{},
@@ -119,8 +127,14 @@ func (s *Store) touch(key string, now time.Time, idle time.Duration) *Session {
 	}
 	ses.LastSeen = now
 	s.changes++
-	copy := *ses
-	return &copy
+	return ses.clone()
+}
+
+// clone copies a session, sharing nothing with the stored one.
+func (ses *Session) clone() *Session {
+	c := *ses
+	c.Clients = slices.Clone(ses.Clients)
+	return &c
 }
 
 func (ses *Session) alive(now time.Time, idle time.Duration) bool {
@@ -199,62 +213,8 @@ func (s *Store) TakePending(handle string, now time.Time) *PendingLogin {
 	return p
 }
 
-// AddUser adds a signed-up user, or returns the one that signed up with
-// the same email first, so two concurrent sign-ups make one user.
-func (s *Store) AddUser(u fixture.User) fixture.User {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, old := range s.users {
-		if old.Email == u.Email {
-			return old
-		}
-	}
-	s.users = append(s.users, u)
-	s.changes++
-	return u
-}
-
-// Directory is the index of the fixtures.
-func (s *Store) Directory() *Directory { return s.dir }
-
-// User returns a user of the fixtures or one signed up since.
-func (s *Store) User(id string) (fixture.User, bool) {
-	if u, ok := s.dir.users[id]; ok {
-		return *u, true
-	}
-	return s.userByID(id)
-}
-
-// UserByEmail returns the user with an email, of the fixtures or signed up
-// since.
-func (s *Store) UserByEmail(email string) (fixture.User, bool) {
-	if u, ok := s.dir.UserByEmail(email); ok {
-		return *u, true
-	}
-	return s.userByEmail(strings.ToLower(email))
-}
-
-func (s *Store) userByEmail(email string) (fixture.User, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, u := range s.users {
-		if u.Email == email {
-			return u, true
-		}
-	}
-	return fixture.User{}, false
-}
-
-func (s *Store) userByID(id string) (fixture.User, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, u := range s.users {
-		if u.ID == id {
-			return u, true
-		}
-	}
-	return fixture.User{}, false
-}
+// Apps is the index of the fixtures' apps.
+func (s *Store) Apps() *Apps { return s.apps }
 
 // Sweep drops everything that has expired, so that a long-running mock
 // under load keeps a flat memory profile.
@@ -318,7 +278,7 @@ func shrunk[K comparable, V any](m map[K]V, before int) map[K]V {
 
 // Stats counts what the Store holds, for tests and benchmarks.
 type Stats struct {
-	Sessions, Codes, RefreshTokens, PendingLogins, Users int
+	Sessions, Codes, RefreshTokens, PendingLogins int
 	// Evicted counts the sessions dropped for the cap, not for expiry.
 	Evicted int64
 }
@@ -327,5 +287,5 @@ type Stats struct {
 func (s *Store) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{len(s.sessions), len(s.codes), len(s.refresh), len(s.pending), len(s.users), s.evicted}
+	return Stats{len(s.sessions), len(s.codes), len(s.refresh), len(s.pending), s.evicted}
 }

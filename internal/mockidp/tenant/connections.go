@@ -41,7 +41,7 @@ func (t *Tenant) CreateConnection(c Connection) (Connection, error) {
 	t.conns[c.ID] = &stored
 	ix := t.index(c.OrgID)
 	ix.conns = append(ix.conns, c.ID)
-	t.changes++
+	t.changed()
 	return c, nil
 }
 
@@ -119,7 +119,7 @@ func (t *Tenant) SetConnectionEnabled(orgID, id string, on bool) (Connection, er
 	if c.Enabled != on {
 		c.Enabled = on
 		c.UpdateTime = t.now()
-		t.changes++
+		t.changed()
 	}
 	return c.clone(), nil
 }
@@ -134,7 +134,7 @@ func (t *Tenant) DeleteConnection(orgID, id string) error {
 	delete(t.conns, id)
 	ix := t.index(orgID)
 	ix.conns = without(ix.conns, id)
-	t.changes++
+	t.changed()
 	return nil
 }
 

@@ -52,7 +52,7 @@ func (t *Tenant) SetDirectoryEnabled(orgID, id string, on bool) (Directory, erro
 	if d.Enabled != on {
 		d.Enabled = on
 		d.UpdateTime = t.now()
-		t.changes++
+		t.changed()
 	}
 	return d.clone(), nil
 }

@@ -37,7 +37,7 @@ func (t *Tenant) CreateDomain(d Domain) (Domain, error) {
 	t.domainByNm[d.Name] = d.ID
 	ix := t.index(d.OrgID)
 	ix.domains = append(ix.domains, d.ID)
-	t.changes++
+	t.changed()
 	return d, nil
 }
 
@@ -87,7 +87,7 @@ func (t *Tenant) DeleteDomain(orgID, id string) error {
 	delete(t.domainByNm, d.Name)
 	ix := t.index(orgID)
 	ix.domains = without(ix.domains, id)
-	t.changes++
+	t.changed()
 	return nil
 }
 

@@ -28,7 +28,7 @@ func (t *Tenant) CreateMembership(orgID, userID string, m Membership, invite boo
 		return User{}, err
 	}
 	t.join(u, mem)
-	t.changes++
+	t.changed()
 	return u.clone(now), nil
 }
 
@@ -113,7 +113,7 @@ func (t *Tenant) UpdateMembership(orgID, userID string, f func(*Membership) erro
 	// The status changes by invitation and sign-in only.
 	m.OrgID, m.CreateTime, m.AcceptTime, m.Status, m.Invite = old.OrgID, old.CreateTime, old.AcceptTime, old.Status, old.Invite
 	u.Memberships[i] = m.copy()
-	t.changes++
+	t.changed()
 	return u.clone(t.now()), nil
 }
 
@@ -146,7 +146,7 @@ func (t *Tenant) DeleteMembership(orgID, userID string) error {
 	u.Memberships = dropMembership(u.Memberships, orgID)
 	ix := t.index(orgID)
 	ix.members = without(ix.members, userID)
-	t.changes++
+	t.changed()
 	t.mu.Unlock()
 	t.removed(Removal{UserID: userID, OrgID: orgID})
 	return nil
@@ -178,6 +178,6 @@ func (t *Tenant) ResendInvite(orgID, userID string) (Membership, error) {
 	m.Invite.ResentAt = now
 	m.Invite.ResentCount++
 	m.Invite.ExpiresAt = now.Add(InviteLifetime)
-	t.changes++
+	t.changed()
 	return m.clone(now), nil
 }

@@ -34,7 +34,7 @@ func (t *Tenant) CreateOrg(o Org) (Org, error) {
 	o.UpdateTime = o.CreateTime
 	stored := o.clone()
 	t.addOrg(&stored)
-	t.changes++
+	t.changed()
 	return o, nil
 }
 
@@ -110,7 +110,7 @@ func (t *Tenant) UpdateOrg(id string, f func(*Org) error) (Org, error) {
 	o.UpdateTime = t.now()
 	stored := o.clone()
 	t.orgs[id] = &stored
-	t.changes++
+	t.changed()
 	return o, nil
 }
 
@@ -145,7 +145,7 @@ func (t *Tenant) DeleteOrg(id string) error {
 	delete(t.orgByExt, o.ExternalID)
 	delete(t.orgBySlug, o.Slug)
 	t.orgOrder = without(t.orgOrder, id)
-	t.changes++
+	t.changed()
 	t.mu.Unlock()
 	t.removed(Removal{OrgID: id})
 	return nil

@@ -53,7 +53,7 @@ func (t *Tenant) Load(dir string) error {
 	defer t.mu.Unlock()
 	t.data = d
 	t.stale = snap.Seed != t.seedHash
-	t.saved = t.changes // what is in memory is what the file holds
+	t.saved, t.durable = t.changes, t.changes // what is in memory is what the file holds
 	return nil
 }
 
@@ -119,13 +119,14 @@ func (t *Tenant) Save(dir string) error {
 }
 
 // Persist returns once dir/tenant.json holds every change made before the
-// call, saving if no other save has: an API call that changes the tenant
+// call (but for last-login times, which the next Save writes), saving if
+// no other save has: an API call that changes the tenant
 // calls it before answering. Concurrent callers share saves (a group
 // commit): while one writes, the others wait, and a save that began after
 // their change covers them.
 func (t *Tenant) Persist(dir string) error {
 	t.mu.RLock()
-	want := t.changes
+	want := t.durable
 	t.mu.RUnlock()
 	t.saving.Lock()
 	defer t.saving.Unlock()

@@ -45,7 +45,7 @@ func (t *Tenant) SignUp(email string) (User, error) {
 	u := &User{ID: t.newID("usr_"), Email: email, EmailVerified: true, CreateTime: now, UpdateTime: now}
 	t.addUser(u)
 	t.join(u, m)
-	t.changes++
+	t.changed()
 	return u.clone(now), nil
 }
 
@@ -78,7 +78,7 @@ func (t *Tenant) JoinOrg(email, orgID string) (User, error) {
 		t.addUser(u)
 	}
 	t.join(u, m)
-	t.changes++
+	t.changed()
 	return u.clone(now), nil
 }
 
@@ -94,12 +94,13 @@ func (t *Tenant) SignedIn(userID, orgID string) {
 	}
 	now := t.now()
 	u.LastLogin = now
+	t.touched()
 	for i := range u.Memberships {
 		if m := &u.Memberships[i]; m.OrgID == orgID && m.status(now) == MembershipPendingInvite {
 			m.Status, m.AcceptTime, m.Invite = MembershipActive, now, nil
+			t.changed()
 		}
 	}
-	t.changes++
 }
 
 // Permissions is the union of a membership's explicit permissions and its

@@ -34,8 +34,10 @@ type Tenant struct {
 	mu     sync.RWMutex
 	data
 	// changes counts the changes made; saved is the count the state file
-	// holds. Unequal: there is something to save.
-	changes, saved uint64
+	// holds. Unequal: there is something to save. durable is the count
+	// Persist must see saved: that of the last change that is not a mere
+	// last-login time, which the background save can take care of.
+	changes, saved, durable uint64
 	// stale: the state file loaded was made from other fixtures.
 	stale bool
 }
@@ -113,6 +115,18 @@ func (t *Tenant) removed(rs ...Removal) {
 }
 
 func (t *Tenant) now() time.Time { return t.clock().UTC() }
+
+// changed counts a change that Persist makes durable. The caller holds the
+// write lock.
+func (t *Tenant) changed() {
+	t.changes++
+	t.durable = t.changes
+}
+
+// touched counts a change that the next Save writes, but Persist need not
+// wait for: a sign-in's last-login time, so that every code redemption
+// does not rewrite the whole tenant. The caller holds the write lock.
+func (t *Tenant) touched() { t.changes++ }
 
 // Stats counts the organizations and users.
 func (t *Tenant) Stats() (orgs, users int) {

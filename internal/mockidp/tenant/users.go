@@ -44,7 +44,7 @@ func (t *Tenant) CreateUserAndMembership(orgID string, u User, m Membership, inv
 		t.addUser(stored)
 	}
 	t.join(stored, mem)
-	t.changes++
+	t.changed()
 	return stored.clone(now), nil
 }
 
@@ -129,7 +129,7 @@ func (t *Tenant) UpdateUser(id string, f func(*User) error) (User, error) {
 	if stored.ExternalID != "" {
 		t.userByExt[stored.ExternalID] = id
 	}
-	t.changes++
+	t.changed()
 	return stored.clone(now), nil
 }
 
@@ -153,7 +153,7 @@ func (t *Tenant) DeleteUser(id string) error {
 		delete(t.userByExt, u.ExternalID)
 	}
 	t.userOrder = without(t.userOrder, id)
-	t.changes++
+	t.changed()
 	t.mu.Unlock()
 	t.removed(Removal{UserID: id})
 	return nil
