@@ -91,6 +91,10 @@ func (p *plane) handleControl(w http.ResponseWriter, r *http.Request) {
 		env.env.handleIdPInitiated(w, r)
 	case "/__mock/rotate-keys POST":
 		env.rotateKeys(w, req.Overlap)
+	case "/__mock/mail GET":
+		env.env.handleMail(w, r)
+	case "/__mock/export GET":
+		env.env.handleExport(w, r)
 	default:
 		http.NotFound(w, r)
 	}

@@ -28,7 +28,15 @@ func (s *Server) HTTPServer() *http.Server {
 	if read <= 0 {
 		read = defaultReadLimit
 	}
+	// HTTP/1.1 and cleartext HTTP/2 with prior knowledge on one port: the
+	// Node SDK speaks gRPC over HTTP/2 only, h2c on http://, and the Go SDK
+	// gRPC over HTTP/1.1 on http://. Over TLS, ALPN picks h2 or http/1.1.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	protocols.SetUnencryptedHTTP2(true)
 	return &http.Server{
+		Protocols:         &protocols,
 		Handler:           s.handler,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ReadHeaderTimeout: min(readHeaderTimeout, read),

@@ -28,7 +28,7 @@ type plane struct {
 }
 
 func newPlane(s *Server, drills *fault.Env) *plane {
-	return &plane{env: s, faults: drills, counts: counters(s.routes), children: map[string]*Server{}}
+	return &plane{env: s, faults: drills, counts: counters(s.routes, s.api.Procedures()), children: map[string]*Server{}}
 }
 
 // record counts a request for its route and logs it, unless the route is

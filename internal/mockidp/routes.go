@@ -11,6 +11,7 @@ import (
 
 	"github.com/skctl/skctl/internal/httpx"
 	"github.com/skctl/skctl/internal/mockidp/fault"
+	"github.com/skctl/skctl/internal/mockidp/mgmt"
 	"github.com/skctl/skctl/internal/mockidp/observe"
 	"github.com/skctl/skctl/internal/mockidp/wire"
 )
@@ -80,9 +81,13 @@ func with(r route, path string, advertise func(*wire.Discovery, string)) route {
 	return r
 }
 
-// counters are the request counters of the table, and the refresh grant's.
-func counters(routes map[string]*route) *observe.Counters {
-	names := []observe.Counter{refreshCounter}
+// counters are the request counters of the table, the refresh grant's,
+// and one per management API procedure.
+func counters(routes map[string]*route, procedures []string) *observe.Counters {
+	names := []observe.Counter{refreshCounter, unimplementedCounter}
+	for _, p := range procedures {
+		names = append(names, grpcCounter(p))
+	}
 	for _, r := range routes {
 		if r.counter != "" {
 			names = append(names, r.counter)
@@ -95,7 +100,7 @@ func counters(routes map[string]*route) *observe.Counters {
 // a path of the environment: the first segment of a route, or the control
 // endpoints'.
 func (s *Server) reserved(name string) bool {
-	if name == "__mock" {
+	if name == "__mock" || name == strings.Trim(mgmt.PortalPath, "/") {
 		return true
 	}
 	for path := range s.routes {
@@ -113,6 +118,12 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	rt := s.routes[r.URL.Path]
 	switch path := r.URL.Path; {
 	case rt != nil:
+	case mgmt.IsProcedure(path):
+		s.serveAPI(w, r)
+		return
+	case strings.HasPrefix(path, mgmt.PortalPath) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		s.withFaults(w, s.plane.record(r, nil), nil, s.api.ServePortal)
+		return
 	case strings.HasPrefix(path, "//"):
 		s.withFaults(w, s.plane.record(r, nil), nil, doubleSlash)
 		return

@@ -57,6 +57,10 @@ type Drills interface {
 	PostLogoutRefused(client string)
 	LogoutState(state, client string) string
 
+	// The management API: the grpc.* modes, which delay, reset or refuse
+	// a call with a gRPC status code (0: none).
+	GRPC(w http.ResponseWriter, r *http.Request, client string) (code int, done bool)
+
 	// The clock, which idp.clock_offset and /__mock/clock move.
 	Offset() time.Duration
 

@@ -26,6 +26,8 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/fault"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/mockidp/ids"
+	"github.com/skctl/skctl/internal/mockidp/mailbox"
+	"github.com/skctl/skctl/internal/mockidp/mgmt"
 	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 )
@@ -116,8 +118,12 @@ type Server struct {
 	// flow and the management API share (tenant.go).
 	tenant *tenant.Tenant
 	dir    *store.Apps // the apps (OAuth clients)
-	keys   *store.Keyring
-	ids    ids.Gen
+	// api is the management API, over the same state; mail holds the
+	// emails the environment would send.
+	api  *mgmt.API
+	mail mailbox.Box
+	keys *store.Keyring
+	ids  ids.Gen
 
 	routes    map[string]*route
 	discovery []byte // the faithful document, served while no mode is on
@@ -201,6 +207,7 @@ func New(opts Options) (*Server, error) {
 	if err := s.checkScenarioSets(fx); err != nil {
 		return nil, err
 	}
+	s.api = s.newManagementAPI()
 	s.plane = newPlane(s, drills)
 	s.discovery = s.encodeDiscovery(s.discoveryDocument())
 	s.handler = s.logRequests(recoverPanics(s.log, http.HandlerFunc(s.dispatch)))

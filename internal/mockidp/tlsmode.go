@@ -34,5 +34,7 @@ func SelfSignedTLS() (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12,
+		// h2 first: the management API's gRPC clients need HTTP/2 over TLS.
+		NextProtos: []string{"h2", "http/1.1"}}, nil
 }

@@ -137,6 +137,12 @@ const (
 	// Modes of the environment.
 	IdPClockOffset Mode = "idp.clock_offset"
 
+	// Modes of the management API (gRPC).
+	GRPCUnavailable       Mode = "grpc.unavailable"
+	GRPCSlow              Mode = "grpc.slow"
+	GRPCResourceExhausted Mode = "grpc.resource_exhausted"
+	GRPCReset             Mode = "grpc.reset"
+
 	// Modes of every endpoint.
 	NetLatency          Mode = "net.latency"
 	NetTLSSelfsigned    Mode = "net.tls_selfsigned"

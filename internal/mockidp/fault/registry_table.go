@@ -126,6 +126,11 @@ var registry = [...]Info{
 
 	{Mode: IdPClockOffset, Param: DurationParam, Summary: "the environment's clock is this far off, e.g. -2m", StartOnly: "use POST /__mock/clock"},
 
+	{Mode: GRPCUnavailable, Param: NoParam, Summary: "every management API call fails with gRPC status 14 (Unavailable), which the Node SDK retries with backoff"},
+	{Mode: GRPCSlow, Param: DurationParam, Summary: "every management API call answers after this delay (the Go SDK gives up after 10 s, Node after 20 s)"},
+	{Mode: GRPCResourceExhausted, Param: NoParam, Summary: "every management API call fails with gRPC status 8 (ResourceExhausted, a rate limit), which no SDK retries"},
+	{Mode: GRPCReset, Param: NoParam, Summary: "every management API call has its stream or connection reset"},
+
 	{Mode: NetLatency, Param: DurationParam, Summary: "every endpoint answers after this delay"},
 	{Mode: NetTLSSelfsigned, Param: NoParam, Summary: "the environment is served over TLS with a self-signed certificate (--scenario at the root only)", StartOnly: "start the mock with --scenario net.tls_selfsigned"},
 	{Mode: NetHang, Param: NoParam, Summary: "every endpoint never answers"},

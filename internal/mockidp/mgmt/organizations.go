@@ -1,0 +1,191 @@
+package mgmt
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/skctl/skctl/internal/mockidp/tenant"
+	commonspb "github.com/skctl/skctl/internal/scalekitpb/commons"
+	orgpb "github.com/skctl/skctl/internal/scalekitpb/organizations"
+)
+
+// orgService is OrganizationService: the tenants of a B2B app.
+type orgService struct{ a *API }
+
+func (s *orgService) CreateOrganization(ctx context.Context, req *connect.Request[orgpb.CreateOrganizationRequest]) (*connect.Response[orgpb.CreateOrganizationResponse], error) {
+	in := req.Msg.GetOrganization()
+	if in == nil {
+		return nil, required("organization")
+	}
+	if strings.TrimSpace(in.GetDisplayName()) == "" {
+		return nil, required("organization.display_name")
+	}
+	o, err := s.a.d.Tenant.CreateOrg(tenant.Org{
+		DisplayName: in.GetDisplayName(),
+		ExternalID:  in.GetExternalId(),
+		Slug:        in.GetSlug(),
+		LogoURL:     in.GetLogoUrl(),
+		RegionCode:  regionName(in.GetRegionCode()),
+		Metadata:    in.GetMetadata(),
+	})
+	if err := s.a.changed(err); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orgpb.CreateOrganizationResponse{Organization: orgMsg(o)}), nil
+}
+
+// orgByIdentity finds the organization a request names by id or by
+// external id (the identities oneof).
+func (a *API) orgByIdentity(id, externalID string) (tenant.Org, error) {
+	switch {
+	case id != "":
+		return a.d.Tenant.Org(id)
+	case externalID != "":
+		return a.d.Tenant.OrgByExternalID(externalID)
+	}
+	return tenant.Org{}, required("id")
+}
+
+func (s *orgService) GetOrganization(ctx context.Context, req *connect.Request[orgpb.GetOrganizationRequest]) (*connect.Response[orgpb.GetOrganizationResponse], error) {
+	o, err := s.a.orgByIdentity(req.Msg.GetId(), req.Msg.GetExternalId())
+	if err != nil {
+		return nil, fromTenant(err)
+	}
+	return connect.NewResponse(&orgpb.GetOrganizationResponse{Organization: orgMsg(o)}), nil
+}
+
+func (s *orgService) UpdateOrganization(ctx context.Context, req *connect.Request[orgpb.UpdateOrganizationRequest]) (*connect.Response[orgpb.UpdateOrganizationResponse], error) {
+	o, err := s.a.orgByIdentity(req.Msg.GetId(), req.Msg.GetExternalId())
+	if err != nil {
+		return nil, fromTenant(err)
+	}
+	in := req.Msg.GetOrganization()
+	if in == nil {
+		return nil, required("organization")
+	}
+	if in.DisplayName != nil && strings.TrimSpace(in.GetDisplayName()) == "" {
+		return nil, invalid("organization.display_name", "must not be empty")
+	}
+	o, err = s.a.d.Tenant.UpdateOrg(o.ID, func(o *tenant.Org) error {
+		// Only the fields sent change; the SDKs send no update mask.
+		if in.DisplayName != nil {
+			o.DisplayName = in.GetDisplayName()
+		}
+		if in.ExternalId != nil {
+			o.ExternalID = in.GetExternalId()
+		}
+		if in.Slug != nil {
+			o.Slug = in.GetSlug()
+		}
+		if in.LogoUrl != nil {
+			o.LogoURL = in.GetLogoUrl()
+		}
+		if len(in.GetMetadata()) > 0 {
+			o.Metadata = in.GetMetadata()
+		}
+		return nil
+	})
+	if err := s.a.changed(err); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orgpb.UpdateOrganizationResponse{Organization: orgMsg(o)}), nil
+}
+
+func (s *orgService) DeleteOrganization(ctx context.Context, req *connect.Request[orgpb.DeleteOrganizationRequest]) (*connect.Response[emptypb.Empty], error) {
+	o, err := s.a.orgByIdentity(req.Msg.GetId(), req.Msg.GetExternalId())
+	if err != nil {
+		return nil, fromTenant(err)
+	}
+	if err := s.a.changed(s.a.d.Tenant.DeleteOrg(o.ID)); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&emptypb.Empty{}), nil
+}
+
+func (s *orgService) ListOrganization(ctx context.Context, req *connect.Request[orgpb.ListOrganizationsRequest]) (*connect.Response[orgpb.ListOrganizationsResponse], error) {
+	p, err := page(req.Msg.GetPageSize(), req.Msg.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	l := s.a.d.Tenant.ListOrgs(p, req.Msg.GetExternalId())
+	out := &orgpb.ListOrganizationsResponse{TotalSize: uint32(l.Total)}
+	out.NextPageToken, out.PrevPageToken = tokens(p, l)
+	for _, o := range l.Items {
+		out.Organizations = append(out.Organizations, orgMsg(o))
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (s *orgService) GeneratePortalLink(ctx context.Context, req *connect.Request[orgpb.GeneratePortalLinkRequest]) (*connect.Response[orgpb.GeneratePortalLinkResponse], error) {
+	if req.Msg.GetId() == "" {
+		return nil, required("id")
+	}
+	o, err := s.a.d.Tenant.Org(req.Msg.GetId())
+	if err != nil {
+		return nil, fromTenant(err)
+	}
+	l := s.a.portal.issue(o.ID, s.a.d.Now())
+	return connect.NewResponse(&orgpb.GeneratePortalLinkResponse{Link: &orgpb.Link{
+		Id:         l.ID,
+		Location:   s.a.d.Issuer + PortalPath + l.ID,
+		ExpireTime: timestamppb.New(l.Expires),
+	}}), nil
+}
+
+func (s *orgService) UpdateOrganizationSettings(ctx context.Context, req *connect.Request[orgpb.UpdateOrganizationSettingsRequest]) (*connect.Response[orgpb.GetOrganizationResponse], error) {
+	if req.Msg.GetId() == "" {
+		return nil, required("id")
+	}
+	features := req.Msg.GetSettings().GetFeatures()
+	for i, f := range features {
+		if _, known := orgpb.Feature_value[f.GetName()]; !known || f.GetName() == "UNSPECIFIED" || f.GetName() == "FEATURE_UNSPECIFIED" {
+			return nil, invalid("settings.features["+itoa(i)+"].name", "must be one of sso, dir_sync")
+		}
+	}
+	o, err := s.a.d.Tenant.UpdateOrg(req.Msg.GetId(), func(o *tenant.Org) error {
+		if o.Features == nil {
+			o.Features = map[string]bool{}
+		}
+		for _, f := range features {
+			o.Features[f.GetName()] = f.GetEnabled()
+		}
+		return nil
+	})
+	if err := s.a.changed(err); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orgpb.GetOrganizationResponse{Organization: orgMsg(o)}), nil
+}
+
+// orgMsg is an organization on the wire.
+func orgMsg(o tenant.Org) *orgpb.Organization {
+	m := &orgpb.Organization{
+		Id:          o.ID,
+		CreateTime:  ts(o.CreateTime),
+		UpdateTime:  ts(o.UpdateTime),
+		DisplayName: o.DisplayName,
+		RegionCode:  commonspb.RegionCode(commonspb.RegionCode_value[o.RegionCode]),
+		ExternalId:  optional(o.ExternalID),
+		Metadata:    o.Metadata,
+		Slug:        optional(o.Slug),
+		LogoUrl:     optional(o.LogoURL),
+		Settings:    &orgpb.OrganizationSettings{},
+	}
+	for _, name := range slices.Sorted(mapsKeys(o.Features)) {
+		m.Settings.Features = append(m.Settings.Features, &orgpb.OrganizationSettingsFeature{Name: name, Enabled: o.Features[name]})
+	}
+	return m
+}
+
+// regionName is a region code's name, US when unset (Scalekit's default).
+func regionName(c commonspb.RegionCode) string {
+	if c == commonspb.RegionCode_REGION_CODE_UNSPECIFIED {
+		return "US"
+	}
+	return c.String()
+}
