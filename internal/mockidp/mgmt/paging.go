@@ -35,7 +35,8 @@ func page(size uint32, token string) (tenant.Page, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	off, ok := strings.CutPrefix(string(raw), pageTokenPrefix)
 	n, aerr := strconv.Atoi(off)
-	if err != nil || !ok || aerr != nil || n < 0 {
+	// Only a token the mock issued: one spelling per offset.
+	if err != nil || !ok || aerr != nil || n < 0 || pageToken(n) != token {
 		return p, invalid("page_token", "is not a page token of this list: pass back a next_page_token or prev_page_token exactly as received")
 	}
 	p.Offset = n
