@@ -79,6 +79,7 @@ var mgmtSteps = []string{
 	"passwordless.verifyPasswordlessEmail",
 	"passwordless.resendPasswordlessEmail",
 	"organization.deleteOrganization",
+	"session.getSession (revoked)",
 }
 
 // TestNodeSDKManagement runs Scalekit's official Node SDK against the

@@ -599,10 +599,6 @@ async function main() {
     eq(r.revokedSession.userId, u1.id, 'revokedSession.userId');
     eqStatus(r.revokedSession.status, 'revoked', 'revokedSession.status');
     await refreshRefused(auth1.refreshToken, 'refresh after revokeSession');
-    // The SDK documents getSession's statuses as active, expired,
-    // revoked and logout: an ended session is still there to read.
-    const after = await via(`getSession(${auth1.sid}) after the revocation`, sk.session.getSession(auth1.sid));
-    eqStatus(after.status, 'revoked', 'getSession status after the revocation');
   });
 
   await step('session.revokeAllUserSessions', async () => {
@@ -832,6 +828,17 @@ async function main() {
     await sk.organization.deleteOrganization(orgC.id);
     await rejectsWith(sk.organization.getOrganization(orgC.id), ScalekitNotFoundException, 5, 'getOrganization of the deleted organization');
     await rejectsWith(sk.organization.getOrganizationByExternalId(`EXT-DEL-${sfx}`), ScalekitNotFoundException, 5, 'getOrganizationByExternalId of the deleted organization');
+  });
+
+  // Last, so that a failure here hides no other step: the SDK documents
+  // getSession's statuses as active, expired, revoked and logout, and
+  // getUserSessions' status filter takes the same values, so an ended
+  // session is still there to read.
+  await step('session.getSession (revoked)', async () => {
+    const s = await sk.session.getSession(auth1.sid);
+    eq(s.sessionId, auth1.sid, 'sessionId');
+    eqStatus(s.status, 'revoked', 'status after revokeSession');
+    check(seconds(s.logoutAt) > 0 || seconds(s.expiredAt) > 0, `logoutAt = ${show(s.logoutAt)}, expiredAt = ${show(s.expiredAt)}: want when it ended`);
   });
 
   const c = await counters();
