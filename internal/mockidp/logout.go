@@ -8,6 +8,7 @@ import (
 
 	"github.com/skctl/skctl/internal/mockidp/fault"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/store"
 )
 
 // handleLogout handles GET (and POST) /oidc/logout, RP-Initiated Logout 1.0
@@ -54,10 +55,10 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if ses := s.currentSession(r, s.now()); ses != nil {
-		s.store.EndSession(ses.ID)
+		s.store.EndSession(ses.ID, store.EndLogout)
 	}
 	if sid != "" {
-		s.store.EndSession(sid)
+		s.store.EndSession(sid, store.EndLogout)
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})

@@ -1,11 +1,9 @@
 package mockidp
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp/ids"
@@ -106,87 +104,33 @@ func (s *Server) authorizeAPI(tokens *apiTokens, token string) (string, error) {
 	return client, nil
 }
 
-// apiTokens remembers the bearer tokens the management API has verified,
-// so that an SDK's calls, which all carry the same client_credentials
-// token, pay for the RS256 signature check (and the JWS and JSON parsing)
-// once rather than on every call: it was 40% of the mock's own time on a
-// GetOrganization, and kept it below 0.8 of a bare connect-go handler
-// (scripts/bench-mgmt.sh). An entry holds only the claims the signature
-// vouched for; expiry and the client are still checked on every call. The
-// entries are dropped whenever the published keys change (a rotation, a
-// retired key's overlap ending), so a token of a key no longer published
-// is refused at once, as before.
-type apiTokens struct {
-	keys   *store.Keyring
-	issuer string
-
-	mu   sync.Mutex
-	jwks []byte // the /keys document the entries were verified under
-	seen map[string]apiClaims
-}
-
-// apiClaims are the claims of a verified token that authorizeAPI reads.
-type apiClaims struct {
-	exp         float64
-	client, sub string
-}
-
-// maxAPITokens bounds apiTokens: past it, it starts again empty.
-const maxAPITokens = 1024
-
-// verify checks a token's signature and issuer, or finds it checked under
-// the keys published now.
-func (c *apiTokens) verify(token string) (apiClaims, error) {
-	jwks, err := c.keys.JWKS()
-	if err != nil {
-		return apiClaims{}, err
-	}
-	c.mu.Lock()
-	if !bytes.Equal(c.jwks, jwks) {
-		c.jwks, c.seen = jwks, nil
-	}
-	v, ok := c.seen[token]
-	c.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	claims, err := c.keys.Verify(token, c.issuer)
-	if err != nil {
-		return apiClaims{}, err
-	}
-	v.exp, _ = claims["exp"].(float64)
-	v.client, _ = claims["client_id"].(string)
-	v.sub, _ = claims["sub"].(string)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !bytes.Equal(c.jwks, jwks) { // the keys changed meanwhile
-		return v, nil
-	}
-	if c.seen == nil || len(c.seen) >= maxAPITokens {
-		c.seen = map[string]apiClaims{}
-	}
-	c.seen[token] = v
-	return v, nil
-}
-
-// apiSessions is the session API's view of the IdP sessions.
+// apiSessions is the session API's view of the IdP sessions: the live
+// ones, and the ended ones the store still keeps.
 type apiSessions struct{ s *Server }
 
 func (a apiSessions) info(ses store.Session) mgmt.SessionInfo {
 	return mgmt.SessionInfo{
-		ID: ses.ID, UserID: ses.UserID, OrgID: ses.OrgID,
+		ID: ses.ID, UserID: ses.UserID, OrgID: ses.OrgID, Status: mgmt.SessionActive,
 		Created: ses.AuthTime, LastActive: ses.LastSeen,
 		IdleExpires: ses.LastSeen.Add(a.s.life.SessionIdle), Expires: ses.Expires,
 		UserAgent: ses.UserAgent, IP: ses.IP, Clients: ses.Clients,
 	}
 }
 
+func (a apiSessions) endedInfo(e store.EndedSession) mgmt.SessionInfo {
+	info := a.info(e.Session)
+	info.Status, info.Ended = mgmt.SessionStatus(e.Reason), e.EndedAt
+	return info
+}
+
 func (a apiSessions) Session(id string) (mgmt.SessionInfo, bool) {
-	ses := a.s.store.PeekSession(id, a.s.now(), a.s.life.SessionIdle)
-	if ses == nil {
-		return mgmt.SessionInfo{}, false
+	if ses := a.s.store.PeekSession(id, a.s.now(), a.s.life.SessionIdle); ses != nil {
+		return a.info(*ses), true
 	}
-	return a.info(*ses), true
+	if e, ok := a.s.store.Ended(id); ok {
+		return a.endedInfo(e), true
+	}
+	return mgmt.SessionInfo{}, false
 }
 
 func (a apiSessions) OfUser(userID string) []mgmt.SessionInfo {
@@ -194,21 +138,33 @@ func (a apiSessions) OfUser(userID string) []mgmt.SessionInfo {
 	for _, ses := range a.s.store.SessionsOfUser(userID, a.s.now(), a.s.life.SessionIdle) {
 		out = append(out, a.info(ses))
 	}
+	for _, e := range a.s.store.EndedOfUser(userID) {
+		out = append(out, a.endedInfo(e))
+	}
 	return out
 }
 
 func (a apiSessions) End(id string) (mgmt.SessionInfo, bool) {
-	ses, ok := a.Session(id)
-	if !ok || !a.s.store.EndSession(id) {
+	ses := a.s.store.PeekSession(id, a.s.now(), a.s.life.SessionIdle)
+	if ses == nil || !a.s.store.EndSession(id, store.EndRevoked) {
 		return mgmt.SessionInfo{}, false
 	}
-	return ses, true
+	info := a.info(*ses)
+	info.Status, info.Ended = mgmt.SessionRevoked, a.s.now()
+	return info, true
 }
 
 func (a apiSessions) EndAllOfUser(userID string) []mgmt.SessionInfo {
-	sessions := a.OfUser(userID)
+	live := a.s.store.SessionsOfUser(userID, a.s.now(), a.s.life.SessionIdle)
 	a.s.store.EndSessionsOfUser(userID)
-	return sessions
+	now := a.s.now()
+	out := make([]mgmt.SessionInfo, 0, len(live))
+	for _, ses := range live {
+		info := a.info(ses)
+		info.Status, info.Ended = mgmt.SessionRevoked, now
+		out = append(out, info)
+	}
+	return out
 }
 
 // persistTenant makes a management API change durable before it is

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -10,9 +11,20 @@ import (
 	sessionspb "github.com/skctl/skctl/internal/scalekitpb/sessions"
 )
 
+// SessionStatus is a session's status as the SDKs document it.
+type SessionStatus string
+
+const (
+	SessionActive  SessionStatus = "active"
+	SessionRevoked SessionStatus = "revoked" // by the session API, or its user or membership deleted
+	SessionLogout  SessionStatus = "logout"  // the user signed out
+)
+
 // SessionInfo is an IdP session as the session API reports it.
 type SessionInfo struct {
 	ID, UserID, OrgID    string
+	Status               SessionStatus
+	Ended                time.Time // when it was revoked or logged out; zero while active
 	Created, LastActive  time.Time
 	IdleExpires, Expires time.Time
 	UserAgent, IP        string
@@ -23,20 +35,16 @@ type SessionInfo struct {
 // sessions: the same sessions /oidc/logout ends and refresh grants check,
 // so that a revoked session's next refresh is invalid_grant.
 type Sessions interface {
+	// Session is a live session, or an ended one still kept.
 	Session(id string) (SessionInfo, bool)
-	// OfUser lists a user's live sessions, newest first.
+	// OfUser lists a user's live sessions, newest first, then the ended
+	// ones still kept.
 	OfUser(userID string) []SessionInfo
 	// End ends a session and returns what it was.
 	End(id string) (SessionInfo, bool)
 	// EndAllOfUser ends every session of a user.
 	EndAllOfUser(userID string) []SessionInfo
 }
-
-// Session statuses, as Scalekit reports them.
-const (
-	sessionActive  = "ACTIVE"
-	sessionRevoked = "REVOKED"
-)
 
 // sessionService is SessionService: the "active sessions" screens and
 // forced sign-out.
@@ -48,7 +56,7 @@ func (s *sessionService) GetSession(ctx context.Context, req *connect.Request[se
 	}
 	ses, ok := s.a.d.Sessions.Session(req.Msg.GetSessionId())
 	if !ok {
-		return nil, withInfo(connect.CodeNotFound, "session "+req.Msg.GetSessionId()+" not found: it never existed, or it has ended", nil)
+		return nil, withInfo(connect.CodeNotFound, "session "+req.Msg.GetSessionId()+" not found: it never existed, or it ended long enough ago to be forgotten", nil)
 	}
 	return connect.NewResponse(sessionMsg(ses)), nil
 }
@@ -67,9 +75,9 @@ func (s *sessionService) GetUserSessions(ctx context.Context, req *connect.Reque
 	f := req.Msg.GetFilter()
 	all := s.a.d.Sessions.OfUser(req.Msg.GetUserId())
 	all = slices.DeleteFunc(all, func(ses SessionInfo) bool {
-		// Only live sessions are kept, so a filter that asks for no
-		// ACTIVE ones matches none.
-		if len(f.GetStatus()) > 0 && !slices.Contains(f.GetStatus(), sessionActive) {
+		if len(f.GetStatus()) > 0 && !slices.ContainsFunc(f.GetStatus(), func(st string) bool {
+			return strings.EqualFold(st, string(ses.Status))
+		}) {
 			return true
 		}
 		if t := f.GetStartTime(); t != nil && ses.Created.Before(t.AsTime()) {
@@ -95,12 +103,12 @@ func (s *sessionService) RevokeSession(ctx context.Context, req *connect.Request
 	}
 	ses, ok := s.a.d.Sessions.End(req.Msg.GetSessionId())
 	if !ok {
-		return nil, withInfo(connect.CodeNotFound, "session "+req.Msg.GetSessionId()+" not found: it never existed, or it has ended", nil)
+		return nil, withInfo(connect.CodeNotFound, "session "+req.Msg.GetSessionId()+" not found, or it has already ended", nil)
 	}
 	if err := s.a.changed(nil); err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&sessionspb.RevokeSessionResponse{RevokedSession: revokedMsg(ses, s.a.d.Now())}), nil
+	return connect.NewResponse(&sessionspb.RevokeSessionResponse{RevokedSession: revokedMsg(ses)}), nil
 }
 
 func (s *sessionService) RevokeAllUserSessions(ctx context.Context, req *connect.Request[sessionspb.RevokeAllUserSessionsRequest]) (*connect.Response[sessionspb.RevokeAllUserSessionsResponse], error) {
@@ -115,9 +123,8 @@ func (s *sessionService) RevokeAllUserSessions(ctx context.Context, req *connect
 		return nil, err
 	}
 	out := &sessionspb.RevokeAllUserSessionsResponse{TotalRevoked: uint32(len(ended))}
-	now := s.a.d.Now()
 	for _, ses := range ended {
-		out.RevokedSessions = append(out.RevokedSessions, revokedMsg(ses, now))
+		out.RevokedSessions = append(out.RevokedSessions, revokedMsg(ses))
 	}
 	return connect.NewResponse(out), nil
 }
@@ -133,8 +140,13 @@ func sessionMsg(ses SessionInfo) *sessionspb.SessionDetails {
 		LastActiveAt:               ts(ses.LastActive),
 		IdleExpiresAt:              ts(ses.IdleExpires),
 		AbsoluteExpiresAt:          ts(ses.Expires),
-		Status:                     sessionActive,
+		Status:                     string(ses.Status),
 		Device:                     &sessionspb.DeviceDetails{UserAgent: ses.UserAgent, Ip: ses.IP},
+	}
+	if !ses.Ended.IsZero() {
+		m.UpdatedAt, m.LogoutAt = ts(ses.Ended), ts(ses.Ended)
+		m.IdleExpiresAt, m.AbsoluteExpiresAt = nil, nil
+		m.ExpiredAt = ts(ses.Ended)
 	}
 	for _, c := range ses.Clients {
 		m.AuthenticatedClients = append(m.AuthenticatedClients, &sessionspb.AuthenticatedClients{ClientId: c, OrganizationId: ses.OrgID})
@@ -142,17 +154,18 @@ func sessionMsg(ses SessionInfo) *sessionspb.SessionDetails {
 	return m
 }
 
-func revokedMsg(ses SessionInfo, now time.Time) *sessionspb.RevokedSessionDetails {
+func revokedMsg(ses SessionInfo) *sessionspb.RevokedSessionDetails {
 	return &sessionspb.RevokedSessionDetails{
 		SessionId:         ses.ID,
 		UserId:            ses.UserID,
 		CreatedAt:         ts(ses.Created),
-		UpdatedAt:         ts(now),
+		UpdatedAt:         ts(ses.Ended),
 		IdleExpiresAt:     ts(ses.IdleExpires),
 		AbsoluteExpiresAt: ts(ses.Expires),
-		LogoutAt:          ts(now),
+		ExpiredAt:         ts(ses.Ended),
+		LogoutAt:          ts(ses.Ended),
 		LastActiveAt:      ts(ses.LastActive),
-		Status:            sessionRevoked,
+		Status:            string(SessionRevoked),
 	}
 }
 

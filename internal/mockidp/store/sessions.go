@@ -50,6 +50,7 @@ func (s *Store) endWhere(match func(*Session) bool) []string {
 	for k, ses := range s.sessions {
 		if match(ses) {
 			ended = append(ended, ses.ID)
+			s.endedLocked(ses, EndRevoked)
 			delete(s.sessions, k)
 			delete(s.bySID, ses.ID)
 		}

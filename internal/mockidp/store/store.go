@@ -26,6 +26,7 @@ type Store struct {
 	families map[string]*refreshFamily // by the tokenKey of the family's first token
 	familyOf map[string]string         // ids.Key(refresh token) → its family, once rotated
 	pending  map[string]*PendingLogin  // by ids.Key(request handle)
+	ended    map[string]*EndedSession  // by ses_…, until they would have expired
 	// legacy are the signed-up users of a state file written when the
 	// store kept them, for the tenant to adopt (LegacyUsers).
 	legacy []fixture.User
@@ -152,13 +153,15 @@ func (s *Store) AddSession(cookie string, ses *Session) {
 	s.evictIdle()
 }
 
-// EndSession ends an IdP Session. Its refresh tokens die with it: the
-// refresh grant checks that the Session is alive (docs/scalekit-contract.md §10).
-func (s *Store) EndSession(sid string) bool {
+// EndSession ends an IdP Session, for a reason the session API reports.
+// Its refresh tokens die with it: the refresh grant checks that the
+// Session is alive (docs/scalekit-contract.md §10).
+func (s *Store) EndSession(sid string, why EndReason) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k, ok := s.bySID[sid]
 	if ok {
+		s.endedLocked(s.sessions[k], why)
 		delete(s.sessions, k)
 		delete(s.bySID, sid)
 		s.changes++
@@ -234,6 +237,7 @@ func (s *Store) Sweep(now time.Time, idle time.Duration) {
 			delete(s.codes, k)
 		}
 	}
+	s.sweepEnded(now)
 	for k, rc := range s.redeemed {
 		if !now.Before(rc.Expires) {
 			delete(s.redeemed, k)

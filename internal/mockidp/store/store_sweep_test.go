@@ -69,7 +69,7 @@ func TestSweepShrinkKeepsLiveState(t *testing.T) {
 	if ses := s.SessionByCookie("cookie-new", now, idle); ses == nil || ses.ID != "ses_new" {
 		t.Errorf("a Session added after the shrink: %+v", ses)
 	}
-	if !s.EndSession("ses_70") || s.SessionByCookie("cookie-70", now, idle) != nil {
+	if !s.EndSession("ses_70", EndLogout) || s.SessionByCookie("cookie-70", now, idle) != nil {
 		t.Errorf("ending a Session after the shrink")
 	}
 }
