@@ -23,6 +23,8 @@ type snapshot struct {
 	// Families are the rotated-out refresh tokens that
 	// refresh.reuse_detection recognizes; absent from older files.
 	Families map[string]*refreshFamily `json:"refresh_families,omitempty"`
+	// Ended are the ended sessions the session API still reports.
+	Ended map[string]*EndedSession `json:"ended_sessions,omitempty"`
 	// Users are the signed-up users of older files, which the tenant now
 	// keeps in tenant.json; read, never written.
 	Users []fixture.User `json:"users,omitempty"`
@@ -52,6 +54,9 @@ func (s *Store) Load(dir string) error {
 	}
 	for k, g := range snap.Refresh {
 		s.refresh[k] = g
+	}
+	if len(snap.Ended) > 0 {
+		s.ended = snap.Ended
 	}
 	for f, fam := range snap.Families {
 		s.families[f] = fam
@@ -116,7 +121,7 @@ func (s *Store) save(dir string) error {
 		return nil
 	}
 	at := s.changes
-	data, err := json.Marshal(snapshot{Version: 1, Sessions: s.sessions, Codes: s.codes, Refresh: s.refresh, Families: s.families})
+	data, err := json.Marshal(snapshot{Version: 1, Sessions: s.sessions, Codes: s.codes, Refresh: s.refresh, Families: s.families, Ended: s.ended})
 	s.mu.Unlock()
 	if err == nil {
 		err = writeFileAtomic(filepath.Join(dir, stateFile), data)
