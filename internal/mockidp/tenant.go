@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 )
 
@@ -79,3 +80,9 @@ func (s *Server) connectionFor(orgID string) string {
 // Tenant is the environment's organizations, users and the rest, for
 // tests that arrange them as the management API would.
 func (s *Server) Tenant() *tenant.Tenant { return s.tenant }
+
+// SessionsOfUser lists a user's live IdP sessions, newest first, with the
+// device and apps each was used from: what the session API shows.
+func (s *Server) SessionsOfUser(userID string) []store.Session {
+	return s.store.SessionsOfUser(userID, s.now(), s.life.SessionIdle)
+}

@@ -51,7 +51,7 @@ type User struct {
 }
 
 // Membership returns the user's membership of an organization.
-func (u *User) Membership(orgID string) (Membership, bool) {
+func (u User) Membership(orgID string) (Membership, bool) {
 	for _, m := range u.Memberships {
 		if m.OrgID == orgID {
 			return m, true

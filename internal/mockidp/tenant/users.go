@@ -22,13 +22,15 @@ func (t *Tenant) CreateUserAndMembership(orgID string, u User, m Membership, inv
 		return User{}, &NotFoundError{Kind: "organization", ID: orgID}
 	}
 	now := t.now()
-	stored := t.users[t.userByEmail[email]]
-	if stored != nil {
+	id, exists := t.userByEmail[email]
+	var stored *User
+	if exists {
+		stored = t.users[id]
 		if _, member := stored.Membership(orgID); member {
 			return User{}, &ConflictError{Field: "email", Value: email}
 		}
 	} else {
-		if _, taken := t.userByExt[u.ExternalID]; taken && u.ExternalID != "" {
+		if _, taken := t.userByExt[u.ExternalID]; u.ExternalID != "" && taken {
 			return User{}, &ConflictError{Field: "external_id", Value: u.ExternalID}
 		}
 		nu := u.clone(now)
@@ -40,7 +42,7 @@ func (t *Tenant) CreateUserAndMembership(orgID string, u User, m Membership, inv
 	if err != nil {
 		return User{}, err
 	}
-	if t.users[stored.ID] == nil {
+	if !exists {
 		t.addUser(stored)
 	}
 	t.join(stored, mem)
