@@ -37,6 +37,13 @@ func newMockIDPCmd(d *Deps, g *globalOptions, runF func(context.Context, *mockID
 formats and errors of the real service, so that an app built on Scalekit's
 SDKs (or any OIDC client) signs users in against it unchanged.
 
+The same port serves Scalekit's management API (organizations, users and
+memberships, sessions, domains, connections, directories, passwordless), the
+gRPC the SDKs call beside sign-in, over the same organizations and users: a
+user created through the API signs in, and a sign-up is visible to the API.
+GET /__mock/export saves that state as a fixtures file; GET /__mock/mail
+shows the emails it would have sent.
+
 On start it prints the four settings to paste into the app's .env. Users are
 picked on a sign-in page; --auto-login, or a login_hint naming a seeded user,
 signs in with no page, for CI. The seed data (organizations, users, apps) is
