@@ -43,7 +43,7 @@ It stops gracefully on SIGINT or SIGTERM.`,
 	f.StringVar(&o.addr, "addr", config.DefaultAddr, "address of the web app")
 	f.StringVar(&o.idpAddr, "idp-addr", DefaultMockAddr, "address of the built-in mock IdP")
 	f.StringVar(&o.fixtures, "fixtures", "", "fixtures file of the mock IdP (default: the embedded fixtures/default.yaml)")
-	f.StringVar(&o.stateDir, "state-dir", "", "directory that keeps the mock IdP's key and sessions across restarts")
+	f.StringVar(&o.stateDir, "state-dir", "", "directory that keeps the mock IdP's key, sessions, organizations and users across restarts")
 	f.StringVar(&o.autoLogin, "auto-login", "", "email of a seeded user to sign in without the sign-in page")
 	return cmd
 }

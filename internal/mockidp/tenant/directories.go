@@ -1,6 +1,9 @@
 package tenant
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // ListDirectories lists an organization's directories in creation order.
 func (t *Tenant) ListDirectories(orgID string) ([]Directory, error) {
@@ -66,12 +69,12 @@ func (t *Tenant) DirectoryUsers(orgID, dirID, groupID string, after time.Time, p
 	if err != nil {
 		return Listed[DirUser]{}, err
 	}
-	if groupID != "" && !d.hasGroup(groupID) {
+	if groupID != "" && !slices.ContainsFunc(d.Groups, func(g DirGroup) bool { return g.ID == groupID }) {
 		return Listed[DirUser]{}, &NotFoundError{Kind: "group", ID: groupID}
 	}
 	var items []DirUser
 	for _, u := range d.Users {
-		if (groupID == "" || contains(u.Groups, groupID)) && (after.IsZero() || u.UpdateTime.After(after)) {
+		if (groupID == "" || slices.Contains(u.Groups, groupID)) && (after.IsZero() || u.UpdateTime.After(after)) {
 			items = append(items, u.clone())
 		}
 	}
@@ -94,22 +97,4 @@ func (t *Tenant) DirectoryGroups(orgID, dirID string, after time.Time, p Page) (
 		}
 	}
 	return pageOfItems(items, p), nil
-}
-
-func (d *Directory) hasGroup(id string) bool {
-	for _, g := range d.Groups {
-		if g.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(ids []string, id string) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
