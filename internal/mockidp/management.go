@@ -3,6 +3,7 @@ package mockidp
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -18,20 +19,35 @@ import (
 func (s *Server) newManagementAPI() *mgmt.API {
 	tokens := &apiTokens{keys: s.keys, issuer: s.issuer}
 	d := mgmt.Deps{
-		Tenant:        s.tenant,
-		Sessions:      apiSessions{s},
-		Authorize:     func(token string) (string, error) { return s.authorizeAPI(tokens, token) },
-		Issuer:        s.issuer,
-		EnvironmentID: ids.Stable("env_", s.issuer),
-		Mail:          &s.mail,
-		Now:           s.now,
-		NewID:         s.ids.New,
-		Log:           s.log,
+		Tenant:         s.tenant,
+		Sessions:       apiSessions{s},
+		Authorize:      func(token string) (string, error) { return s.authorizeAPI(tokens, token) },
+		Issuer:         s.issuer,
+		EnvironmentID:  ids.Stable("env_", s.issuer),
+		Mail:           &s.mail,
+		InvitationLink: s.invitationLink,
+		Now:            s.now,
+		NewID:          s.ids.New,
+		Log:            s.log,
 	}
 	if s.opts.StateDir != "" {
 		d.Persist = s.persistTenant
 	}
 	return mgmt.New(d)
+}
+
+// invitationLink starts a sign-in of the invited user into the
+// organization with the default app, at its first redirect URI; the
+// first sign-in accepts the invitation. (Scalekit's own accept page is
+// not emulated yet.)
+func (s *Server) invitationLink(email, orgID string) string {
+	app := s.DefaultApp()
+	q := url.Values{"response_type": {"code"}, "client_id": {app.ClientID}, "scope": {"openid profile email"},
+		"organization_id": {orgID}, "login_hint": {email}}
+	if len(app.RedirectURIs) > 0 {
+		q.Set("redirect_uri", app.RedirectURIs[0])
+	}
+	return s.issuer + "/oauth/authorize?" + q.Encode()
 }
 
 // grpcCounter names a procedure's counter in /__mock/requests:

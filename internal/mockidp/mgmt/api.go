@@ -47,6 +47,9 @@ type Deps struct {
 	// Persist makes every change so far durable before a change is
 	// answered (--state-dir); nil when the environment keeps no state.
 	Persist func() error
+	// InvitationLink is the link of an invitation email: where the
+	// invited user starts signing in to the organization.
+	InvitationLink func(email, orgID string) string
 	// Mail receives the emails Scalekit would send.
 	Mail *mailbox.Box
 	Now  func() time.Time

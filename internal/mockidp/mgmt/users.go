@@ -259,10 +259,10 @@ func (s *userService) ResendInvite(ctx context.Context, req *connect.Request[use
 }
 
 // sendInvitation puts the invitation Scalekit would email in the mailbox.
-// Its link is the environment's sign-in for that user and organization:
-// signing in accepts a pending invitation.
+// Its link starts a sign-in of that user into that organization (the
+// first sign-in accepts a pending invitation).
 func (a *API) sendInvitation(email, orgID string) {
-	if a.d.Mail == nil {
+	if a.d.Mail == nil || a.d.InvitationLink == nil {
 		return
 	}
 	name := orgID
@@ -272,7 +272,7 @@ func (a *API) sendInvitation(email, orgID string) {
 	a.d.Mail.Deliver(mailbox.Message{
 		To: email, Kind: "invitation", Created: a.d.Now(),
 		Subject: "You have been invited to " + name,
-		Link:    a.d.Issuer + "/oauth/authorize?organization_id=" + orgID + "&login_hint=" + email,
+		Link:    a.d.InvitationLink(email, orgID),
 	})
 }
 
