@@ -14,6 +14,7 @@ import (
 
 	"github.com/skctl/skctl/internal/mockidp"
 	organizationspb "github.com/skctl/skctl/internal/scalekitpb/organizations"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
 func mgOrgID(id string) *organizationspb.GetOrganizationRequest {
@@ -440,4 +441,39 @@ func TestMgmtOrgConcurrentExternalID(t *testing.T) {
 	if g := mgMust(t, "GetOrganization RACE-1", r, err).GetOrganization(); g.GetId() != won {
 		t.Errorf("RACE-1 is %s, want the winner %s", g.GetId(), won)
 	}
+}
+
+// TestMgmtOrgUpdateMask: with an update_mask, the fields it names change
+// and an absent one is cleared; a path that names no updatable field is
+// refused naming it.
+func TestMgmtOrgUpdateMask(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	c := newMgAPI(t, env)
+	o := c.createOrg("Masked Inc", "MASK-1")
+	update := func(paths []string, in *organizationspb.UpdateOrganization) (*organizationspb.Organization, error) {
+		r, err := c.orgs.UpdateOrganization(mgCtx(t), connect.NewRequest(&organizationspb.UpdateOrganizationRequest{
+			Identities:   &organizationspb.UpdateOrganizationRequest_Id{Id: o.GetId()},
+			Organization: in,
+			UpdateMask:   &fieldmaskpb.FieldMask{Paths: paths},
+		}))
+		if err != nil {
+			return nil, err
+		}
+		return r.Msg.GetOrganization(), nil
+	}
+	name := "Renamed Inc"
+	got, err := update([]string{"external_id"}, &organizationspb.UpdateOrganization{DisplayName: &name})
+	if err != nil {
+		t.Fatalf("UpdateOrganization with mask [external_id]: %s", mgDescribe(err))
+	}
+	if got.ExternalId != nil || got.GetDisplayName() != "Masked Inc" {
+		t.Errorf("mask [external_id] with only display_name sent: external_id %v, display_name %q; want external_id cleared and the name unchanged (not in the mask)",
+			got.ExternalId, got.GetDisplayName())
+	}
+	if _, err := c.orgs.GetOrganization(mgCtx(t), connect.NewRequest(mgOrgExt("MASK-1"))); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Errorf("the cleared external id still finds the organization: %v", err)
+	}
+	_, err = update([]string{"region_code"}, &organizationspb.UpdateOrganization{})
+	mgWantField(t, "mask [region_code]", err, "update_mask.paths[0]")
 }

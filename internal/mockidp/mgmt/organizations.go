@@ -68,24 +68,37 @@ func (s *orgService) UpdateOrganization(ctx context.Context, req *connect.Reques
 	if in == nil {
 		return nil, required("organization")
 	}
-	if in.DisplayName != nil && strings.TrimSpace(in.GetDisplayName()) == "" {
+	if (in.DisplayName != nil || slices.Contains(req.Msg.GetUpdateMask().GetPaths(), "display_name")) && strings.TrimSpace(in.GetDisplayName()) == "" {
 		return nil, invalid("organization.display_name", "must not be empty")
 	}
+	mask := req.Msg.GetUpdateMask().GetPaths()
+	for i, p := range mask {
+		if !slices.Contains(orgUpdatable, p) {
+			return nil, invalid("update_mask.paths["+itoa(i)+"]", "is not a field of organization that can change: one of "+strings.Join(orgUpdatable, ", "))
+		}
+	}
+	// Without a mask (the SDKs send none), the fields sent change; with
+	// one, the fields it names do, an absent one being cleared.
+	change := func(field string, sent bool) bool {
+		if len(mask) > 0 {
+			return slices.Contains(mask, field)
+		}
+		return sent
+	}
 	o, err = s.a.d.Tenant.UpdateOrg(o.ID, func(o *tenant.Org) error {
-		// Only the fields sent change; the SDKs send no update mask.
-		if in.DisplayName != nil {
+		if change("display_name", in.DisplayName != nil) {
 			o.DisplayName = in.GetDisplayName()
 		}
-		if in.ExternalId != nil {
+		if change("external_id", in.ExternalId != nil) {
 			o.ExternalID = in.GetExternalId()
 		}
-		if in.Slug != nil {
+		if change("slug", in.Slug != nil) {
 			o.Slug = in.GetSlug()
 		}
-		if in.LogoUrl != nil {
+		if change("logo_url", in.LogoUrl != nil) {
 			o.LogoURL = in.GetLogoUrl()
 		}
-		if len(in.GetMetadata()) > 0 {
+		if change("metadata", len(in.GetMetadata()) > 0) {
 			o.Metadata = in.GetMetadata()
 		}
 		return nil
@@ -161,6 +174,10 @@ func (s *orgService) UpdateOrganizationSettings(ctx context.Context, req *connec
 	}
 	return connect.NewResponse(&orgpb.GetOrganizationResponse{Organization: orgMsg(o)}), nil
 }
+
+// orgUpdatable are the fields of UpdateOrganization an update_mask may
+// name.
+var orgUpdatable = []string{"display_name", "external_id", "slug", "logo_url", "metadata"}
 
 // orgMsg is an organization on the wire.
 func orgMsg(o tenant.Org) *orgpb.Organization {
