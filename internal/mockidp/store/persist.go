@@ -87,50 +87,40 @@ func (s *Store) LegacyUsers() []fixture.User {
 
 // Save writes the Store to dir/state.json when it has changed.
 func (s *Store) Save(dir string) error {
-	s.saving.Lock()
-	defer s.saving.Unlock()
-	return s.save(dir)
+	return wrapState(s.file.Save(filepath.Join(dir, stateFile), s.encode))
 }
 
 // Persist returns once dir/state.json holds every change made before the
 // call, saving if no other save has: a grant calls it before answering.
 // Concurrent callers share saves (a group commit): while one writes, the
-// others wait, and a save that began after their change covers them.
+// others wait, and a save that began after their change covers them, so
+// a refresh token rotated out stays spent.
 func (s *Store) Persist(dir string) error {
 	s.mu.Lock()
 	want := s.changes
 	s.mu.Unlock()
-	s.saving.Lock()
-	defer s.saving.Unlock()
-	s.mu.Lock()
-	covered := s.saved >= want
-	s.mu.Unlock()
-	if covered {
-		return nil
-	}
-	return s.save(dir)
+	return wrapState(s.file.Persist(filepath.Join(dir, stateFile), want, s.encode))
 }
 
-// save writes the state when it has changed. The caller holds saving, so
-// that saves are serialised and a snapshot taken earlier never overwrites
-// a later one on disk: a refresh token rotated out stays spent.
-func (s *Store) save(dir string) error {
+// encode is the store's statefile.Snapshot: nil when the file holds every
+// change already.
+func (s *Store) encode(saved uint64) (uint64, []byte, error) {
 	s.mu.Lock()
-	if s.changes == s.saved {
-		s.mu.Unlock()
-		return nil
+	defer s.mu.Unlock()
+	if s.changes == saved {
+		return saved, nil, nil
 	}
-	at := s.changes
 	data, err := json.Marshal(snapshot{Version: 1, Sessions: s.sessions, Codes: s.codes, Refresh: s.refresh, Families: s.families, Ended: s.ended})
-	s.mu.Unlock()
-	if err == nil {
-		err = writeFileAtomic(filepath.Join(dir, stateFile), data)
-	}
 	if err != nil {
-		return fmt.Errorf("state: %w", err) // still unsaved: tried again next time
+		return 0, nil, err
 	}
-	s.mu.Lock()
-	s.saved = at
-	s.mu.Unlock()
+	return s.changes, data, nil
+}
+
+// wrapState says which file an error of a save is about.
+func wrapState(err error) error {
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/skctl/skctl/internal/mockidp/ids"
+	"github.com/skctl/skctl/internal/mockidp/statefile"
 )
 
 const keyFile = "signing-key.json"
@@ -108,7 +109,7 @@ func (k *signingKey) generate(stateDir string, ids *ids.Gen) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(filepath.Join(stateDir, keyFile), data); err != nil {
+		if err := statefile.WriteAtomic(filepath.Join(stateDir, keyFile), data); err != nil {
 			return fmt.Errorf("signing key: %w", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/mockidp/ids"
+	"github.com/skctl/skctl/internal/mockidp/statefile"
 )
 
 // Store holds the environment's sign-in state: IdP sessions, authorization
@@ -15,8 +16,8 @@ import (
 // every operation is a few map look-ups, far below the cost of the RS256
 // signature that follows. Secrets are indexed by tokenKey, never stored.
 type Store struct {
-	apps     *Apps      // the fixtures' apps, which never change
-	saving   sync.Mutex // held across a whole Save, taken before mu
+	apps     *Apps          // the fixtures' apps, which never change
+	file     statefile.File // state.json; its saves take mu
 	mu       sync.Mutex
 	sessions map[string]*Session       // by ids.Key(cookie value)
 	bySID    map[string]string         // ses_… → ids.Key(cookie value)
@@ -33,10 +34,9 @@ type Store struct {
 	// maxSessions caps sessions (cap.go); evicted counts those dropped.
 	maxSessions int
 	evicted     int64 // created at sign-in (just-in-time)
-	// changes counts the changes made; saved is the count the state file
-	// holds. Unequal: there is something to save.
-	changes, saved uint64
-	clock          func() time.Time // the environment's clock, for RotatedAt
+	// changes counts the changes made; file knows how many it holds.
+	changes uint64
+	clock   func() time.Time // the environment's clock, for RotatedAt
 }
 
 // Session is an IdP Session, shared by every app of the environment

@@ -53,7 +53,8 @@ func (t *Tenant) Load(dir string) error {
 	defer t.mu.Unlock()
 	t.data = d
 	t.stale = snap.Seed != t.seedHash
-	t.saved, t.durable = t.changes, t.changes // what is in memory is what the file holds
+	t.durable = t.changes
+	t.file.Saved(t.changes) // what is in memory is what the file holds
 	return nil
 }
 
@@ -113,53 +114,33 @@ func (t *Tenant) SeedChanged() bool {
 
 // Save writes the tenant to dir/tenant.json when it has changed.
 func (t *Tenant) Save(dir string) error {
-	t.saving.Lock()
-	defer t.saving.Unlock()
-	return t.save(dir)
+	return wrapState(t.file.Save(filepath.Join(dir, stateFile), t.encode))
 }
 
 // Persist returns once dir/tenant.json holds every change made before the
 // call (but for last-login times, which the next Save writes), saving if
-// no other save has: an API call that changes the tenant
-// calls it before answering. Concurrent callers share saves (a group
-// commit): while one writes, the others wait, and a save that began after
-// their change covers them.
+// no other save has: an API call that changes the tenant calls it before
+// answering. Concurrent callers share saves (a group commit).
 func (t *Tenant) Persist(dir string) error {
 	t.mu.RLock()
 	want := t.durable
 	t.mu.RUnlock()
-	t.saving.Lock()
-	defer t.saving.Unlock()
-	t.mu.RLock()
-	covered := t.saved >= want
-	t.mu.RUnlock()
-	if covered {
-		return nil
-	}
-	return t.save(dir)
+	return wrapState(t.file.Persist(filepath.Join(dir, stateFile), want, t.encode))
 }
 
-// save writes the tenant when it has changed. The caller holds saving, so
-// saves are serialised and an older snapshot never overwrites a newer one.
-func (t *Tenant) save(dir string) error {
+// encode is the tenant's statefile.Snapshot: nil when the file holds every
+// change already.
+func (t *Tenant) encode(saved uint64) (uint64, []byte, error) {
 	t.mu.RLock()
-	if t.changes == t.saved {
-		t.mu.RUnlock()
-		return nil
+	defer t.mu.RUnlock()
+	if t.changes == saved {
+		return saved, nil, nil
 	}
-	at := t.changes
 	data, err := json.Marshal(t.snapshot())
-	t.mu.RUnlock()
-	if err == nil {
-		err = writeFileAtomic(filepath.Join(dir, stateFile), data)
-	}
 	if err != nil {
-		return fmt.Errorf("state: %w", err) // still unsaved: tried again next time
+		return 0, nil, err
 	}
-	t.mu.Lock()
-	t.saved = max(t.saved, at)
-	t.mu.Unlock()
-	return nil
+	return t.changes, data, nil
 }
 
 // snapshot is the tenant's content as it is stored; it shares the
@@ -188,4 +169,12 @@ func (t *Tenant) snapshot() *snapshot {
 		snap.Users = append(snap.Users, t.users[id])
 	}
 	return snap
+}
+
+// wrapState says which file an error of a save is about.
+func wrapState(err error) error {
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	return nil
 }

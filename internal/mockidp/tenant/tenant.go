@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/statefile"
 )
 
 // Tenant is one environment's organizations, users and the rest.
@@ -32,14 +33,14 @@ type Tenant struct {
 	// onRemove is told whose sessions a deletion ends (Removal).
 	onRemove func(Removal)
 
-	saving sync.Mutex // held across a whole save, taken before mu
-	mu     sync.RWMutex
+	file statefile.File // tenant.json; its saves take mu
+	mu   sync.RWMutex
 	data
-	// changes counts the changes made; saved is the count the state file
-	// holds. Unequal: there is something to save. durable is the count
-	// Persist must see saved: that of the last change that is not a mere
-	// last-login time, which the background save can take care of.
-	changes, saved, durable uint64
+	// changes counts the changes made (file knows how many it holds).
+	// durable is the count Persist must see saved: that of the last
+	// change that is not a mere last-login time, which the background
+	// save can take care of.
+	changes, durable uint64
 	// stale: the state file loaded was made from other fixtures.
 	stale bool
 }

@@ -1,0 +1,96 @@
+// Package statefile keeps a mock environment's state in a file of
+// --state-dir: written atomically (a crash leaves the old file, never half
+// of a new one), and with a group commit, so that many requests that must
+// each be durable before they are answered share one write.
+package statefile
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// File is one state file. Its owner counts its changes under its own
+// lock; File remembers how many of them the file holds.
+type File struct {
+	saving sync.Mutex // held across a whole save, so saves are serialised
+	mu     sync.Mutex
+	saved  uint64 // the owner's change count the file holds
+}
+
+// Snapshot encodes the owner's state under the owner's lock, given the
+// change count the file holds: it returns the count the encoding covers
+// and the bytes, or nil bytes when nothing has changed since.
+type Snapshot func(saved uint64) (at uint64, data []byte, err error)
+
+// Saved records that the file holds the owner's state at change count at
+// (a state just loaded from it, say).
+func (f *File) Saved(at uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.saved = at
+}
+
+// Save writes the owner's state to path when it has changed.
+func (f *File) Save(path string, snap Snapshot) error {
+	f.saving.Lock()
+	defer f.saving.Unlock()
+	return f.save(path, snap)
+}
+
+// Persist returns once the file holds change count want, saving if no
+// other save has. Concurrent callers share saves: while one writes, the
+// others wait, and a save that began after their change covers them.
+func (f *File) Persist(path string, want uint64, snap Snapshot) error {
+	f.saving.Lock()
+	defer f.saving.Unlock()
+	f.mu.Lock()
+	covered := f.saved >= want
+	f.mu.Unlock()
+	if covered {
+		return nil
+	}
+	return f.save(path, snap)
+}
+
+// save writes a snapshot. The caller holds saving, so a snapshot taken
+// earlier never overwrites a later one on disk.
+func (f *File) save(path string, snap Snapshot) error {
+	f.mu.Lock()
+	saved := f.saved
+	f.mu.Unlock()
+	at, data, err := snap(saved)
+	if err != nil || data == nil {
+		return err
+	}
+	if err := WriteAtomic(path, data); err != nil {
+		return err // still unsaved: tried again next time
+	}
+	f.mu.Lock()
+	f.saved = max(f.saved, at)
+	f.mu.Unlock()
+	return nil
+}
+
+// WriteAtomic writes through a temporary file and a rename, so that a
+// crash mid-write leaves the old file, never half of a new one. The mode
+// is 0600: the files hold a private key and session state.
+func WriteAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
