@@ -1,11 +1,6 @@
 package mockidp_test
 
 import (
-	"context"
-	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,49 +86,18 @@ var mgmtSteps = []string{
 // CI=true, where it fails.
 func TestNodeSDKManagement(t *testing.T) {
 	t.Parallel()
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join(nodeSDKDir, "node_modules", "@scalekit-sdk", "node", "package.json"))
-	}
-	if err != nil {
-		msg := "Node SDK check needs node on PATH and the SDK installed: run `npm ci --prefix scripts/node-sdk` (" + err.Error() + ")"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-
+	node := needNodeSDK(t)
 	env := startEnv(t, mockidp.Options{})
-	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(nodeSDKDir, "mgmt-check.mjs"))
-	cmd.Env = append(os.Environ(),
+	out := runNodeCheck(t, node, "mgmt-check.mjs", 120*time.Second,
 		"SCALEKIT_ENVIRONMENT_URL="+env.URL,
 		"SCALEKIT_CLIENT_ID="+app1ID,
 		"SCALEKIT_CLIENT_SECRET="+app1Secret,
 		"SCALEKIT_REDIRECT_URI="+app1Redirect,
 		"SCALEKIT_M2M_CLIENT_ID="+m2mID,
 		"SCALEKIT_M2M_CLIENT_SECRET="+m2mSecret,
-		"NO_PROXY="+noProxy("NO_PROXY"),
-		"no_proxy="+noProxy("no_proxy"),
 	)
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("node mgmt-check.mjs timed out: %v\n%s", ctx.Err(), out)
-	}
-	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			t.Fatalf("node mgmt-check.mjs: %v\n%s", err, out)
-		}
-		t.Fatalf("node mgmt-check.mjs failed (%v):\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "\nPASS") {
-		t.Fatalf("node mgmt-check.mjs exited 0 without PASS:\n%s", out)
-	}
 	printed := map[string]bool{}
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		if name, ok := strings.CutPrefix(line, "ok "); ok {
 			printed[name] = true
 		}

@@ -25,6 +25,25 @@ const nodeSDKDir = "../../scripts/node-sdk"
 // CI=true, where it fails.
 func TestNodeSDK(t *testing.T) {
 	t.Parallel()
+	node := needNodeSDK(t)
+	env := startEnv(t, mockidp.Options{})
+	out := runNodeCheck(t, node, "sdk-check.mjs", 60*time.Second,
+		"SCALEKIT_ENVIRONMENT_URL="+env.URL,
+		"SCALEKIT_CLIENT_ID="+app1ID,
+		"SCALEKIT_CLIENT_SECRET="+app1Secret,
+		"SCALEKIT_REDIRECT_URI="+app1Redirect,
+		"SCALEKIT_LOGIN_HINT=ada@acme.test",
+		"SCALEKIT_POST_LOGOUT_REDIRECT_URI=http://localhost:4321/",
+		"SCALEKIT_M2M_CLIENT_ID="+m2mID,
+		"SCALEKIT_M2M_CLIENT_SECRET="+m2mSecret,
+	)
+	t.Logf("node sdk-check.mjs:\n%s", out)
+}
+
+// needNodeSDK returns node's path, or skips the test when node or the SDK
+// is missing, except under CI=true, where it fails.
+func needNodeSDK(t *testing.T) string {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err == nil {
 		_, err = os.Stat(filepath.Join(nodeSDKDir, "node_modules", "@scalekit-sdk", "node", "package.json"))
@@ -36,40 +55,33 @@ func TestNodeSDK(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
+	return node
+}
 
-	env := startEnv(t, mockidp.Options{})
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+// runNodeCheck runs a check script of scripts/node-sdk with the
+// environment variables given and returns its output, failing the test
+// unless it exits 0 having printed PASS.
+func runNodeCheck(t *testing.T, node, script string, timeout time.Duration, env ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(nodeSDKDir, "sdk-check.mjs"))
-	cmd.Env = append(os.Environ(),
-		"SCALEKIT_ENVIRONMENT_URL="+env.URL,
-		"SCALEKIT_CLIENT_ID="+app1ID,
-		"SCALEKIT_CLIENT_SECRET="+app1Secret,
-		"SCALEKIT_REDIRECT_URI="+app1Redirect,
-		"SCALEKIT_LOGIN_HINT=ada@acme.test",
-		"SCALEKIT_POST_LOGOUT_REDIRECT_URI=http://localhost:4321/",
-		"SCALEKIT_M2M_CLIENT_ID="+m2mID,
-		"SCALEKIT_M2M_CLIENT_SECRET="+m2mSecret,
-		// axios honours HTTP(S)_PROXY; the mock is on loopback.
-		"NO_PROXY="+noProxy("NO_PROXY"),
-		"no_proxy="+noProxy("no_proxy"),
-	)
+	cmd := exec.CommandContext(ctx, node, filepath.Join(nodeSDKDir, script))
+	// axios honours HTTP(S)_PROXY; the mock is on loopback.
+	cmd.Env = append(append(os.Environ(), env...), "NO_PROXY="+noProxy("NO_PROXY"), "no_proxy="+noProxy("no_proxy"))
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("node sdk-check.mjs timed out: %v\n%s", ctx.Err(), out)
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("node %s timed out: %v\n%s", script, ctx.Err(), out)
+	case err != nil && !errors.As(err, &ee):
+		t.Fatalf("node %s: %v\n%s", script, err, out)
+	case err != nil:
+		t.Fatalf("node %s failed (%v):\n%s", script, err, out)
+	case !strings.Contains(string(out), "\nPASS"):
+		t.Fatalf("node %s exited 0 without PASS:\n%s", script, out)
 	}
-	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			t.Fatalf("node sdk-check.mjs: %v\n%s", err, out)
-		}
-		t.Fatalf("node sdk-check.mjs failed (%v):\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "\nPASS") {
-		t.Fatalf("node sdk-check.mjs exited 0 without PASS:\n%s", out)
-	}
-	t.Logf("node sdk-check.mjs:\n%s", out)
+	return string(out)
 }
 
 // noProxy returns the variable's value with the loopback hosts added.
