@@ -32,8 +32,8 @@ import {
   ScalekitConflictException,
   ScalekitForbiddenException,
   ScalekitNotFoundException,
-  ScalekitServerException,
 } from '@scalekit-sdk/node';
+import { CheckError, check, describe, done, eq, fail, need, random, rejects, show, step } from './check-lib.mjs';
 
 // The SDK's index exports no enums; its generated modules do.
 const require = createRequire(import.meta.url);
@@ -55,74 +55,10 @@ for (const ev of ['uncaughtException', 'unhandledRejection']) {
   });
 }
 
-class CheckError extends Error {}
-
-function fail(msg) {
-  throw new CheckError(msg);
-}
-
-function need(name) {
-  const v = process.env[name];
-  if (!v) fail(`environment variable ${name} is not set`);
-  return v;
-}
-
-function check(cond, msg) {
-  if (!cond) fail(msg);
-}
-
-// show renders SDK messages, whose timestamps and int64s are bigints.
-function show(v) {
-  return JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
-}
-
-function eq(got, want, what) {
-  if (got !== want) fail(`${what} = ${show(got)}, want ${show(want)}`);
-}
-
 // eqStatus compares a session status: the SDK's docs write them in lower
 // case ('active', 'revoked'), the generated types say only "string".
 function eqStatus(got, want, what) {
   if (typeof got !== 'string' || got.toLowerCase() !== want) fail(`${what} = ${show(got)}, want ${show(want)} (any case)`);
-}
-
-function random() {
-  return randomBytes(16).toString('base64url');
-}
-
-// describe renders an error with what the SDK kept of the answer.
-function describe(err) {
-  if (!(err instanceof Error)) return String(err);
-  let s = `${err.constructor?.name ?? 'Error'}: ${err.message}`;
-  if (err instanceof ScalekitServerException) s += ` (grpcStatus ${err.grpcStatus}, errorCode ${show(err.errorCode)})`;
-  const res = err.response;
-  if (res) s += ` (HTTP ${res.status}: ${typeof res.data === 'string' ? res.data : show(res.data)})`;
-  return s;
-}
-
-const done = [];
-
-// step runs fn and prints "ok name", or reports the failure as the step's.
-async function step(name, fn) {
-  try {
-    const out = await fn();
-    console.log(`ok ${name}`);
-    done.push(name);
-    return out;
-  } catch (err) {
-    if (err instanceof CheckError) throw new CheckError(`${name}: ${err.message}`);
-    throw new CheckError(`${name}: ${describe(err)}`);
-  }
-}
-
-// rejects expects p to fail and returns the error.
-async function rejects(p, what) {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  fail(`${what} succeeded, want an error`);
 }
 
 // rejectsWith expects p to fail with the SDK exception cls carrying the

@@ -19,61 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import process from 'node:process';
 import { Scalekit, ScalekitValidateTokenFailureException } from '@scalekit-sdk/node';
-
-class CheckError extends Error {}
-
-function fail(msg) {
-  throw new CheckError(msg);
-}
-
-function need(name) {
-  const v = process.env[name];
-  if (!v) fail(`environment variable ${name} is not set`);
-  return v;
-}
-
-function check(cond, msg) {
-  if (!cond) fail(msg);
-}
-
-function eq(got, want, what) {
-  if (got !== want) fail(`${what} = ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
-
-function random() {
-  return randomBytes(16).toString('base64url');
-}
-
-// describe renders an error with whatever the SDK kept of the HTTP answer.
-function describe(err) {
-  if (!(err instanceof Error)) return String(err);
-  let s = `${err.constructor?.name ?? 'Error'}: ${err.message}`;
-  const res = err.response;
-  if (res) s += ` (HTTP ${res.status}: ${typeof res.data === 'string' ? res.data : JSON.stringify(res.data)})`;
-  return s;
-}
-
-// step runs fn and prints "ok name", or reports the failure as the step's.
-async function step(name, fn) {
-  try {
-    const out = await fn();
-    console.log(`ok ${name}`);
-    return out;
-  } catch (err) {
-    if (err instanceof CheckError) throw new CheckError(`${name}: ${err.message}`);
-    throw new CheckError(`${name}: ${describe(err)}`);
-  }
-}
-
-// rejects expects p to fail and returns the error.
-async function rejects(p, what) {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  fail(`${what} succeeded, want an error`);
-}
+import { CheckError, check, describe, eq, fail, need, random, rejects, step } from './check-lib.mjs';
 
 // pageText reduces an HTML answer to its words, for error messages.
 function pageText(body) {
