@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 	dirpb "github.com/skctl/skctl/internal/scalekitpb/directories"
@@ -41,23 +42,10 @@ func (s *directoryService) GetDirectory(ctx context.Context, req *connect.Reques
 }
 
 func (s *directoryService) ListDirectoryUsers(ctx context.Context, req *connect.Request[dirpb.ListDirectoryUsersRequest]) (*connect.Response[dirpb.ListDirectoryUsersResponse], error) {
-	if req.Msg.GetOrganizationId() == "" {
-		return nil, required("organization_id")
-	}
-	if req.Msg.GetDirectoryId() == "" {
-		return nil, required("directory_id")
-	}
-	p, err := page(req.Msg.GetPageSize(), req.Msg.GetPageToken())
+	in := req.Msg
+	d, p, after, err := s.listArgs(in.GetOrganizationId(), in.GetDirectoryId(), in.GetPageSize(), in.GetPageToken(), in.GetUpdatedAfter())
 	if err != nil {
 		return nil, err
-	}
-	var after time.Time
-	if t := req.Msg.GetUpdatedAfter(); t != nil {
-		after = t.AsTime()
-	}
-	d, err := s.a.d.Tenant.Directory(req.Msg.GetOrganizationId(), req.Msg.GetDirectoryId())
-	if err != nil {
-		return nil, fromTenant(err)
 	}
 	l, err := s.a.d.Tenant.DirectoryUsers(req.Msg.GetOrganizationId(), req.Msg.GetDirectoryId(), req.Msg.GetDirectoryGroupId(), after, p)
 	if err != nil {
@@ -90,23 +78,10 @@ func (s *directoryService) ListDirectoryUsers(ctx context.Context, req *connect.
 }
 
 func (s *directoryService) ListDirectoryGroups(ctx context.Context, req *connect.Request[dirpb.ListDirectoryGroupsRequest]) (*connect.Response[dirpb.ListDirectoryGroupsResponse], error) {
-	if req.Msg.GetOrganizationId() == "" {
-		return nil, required("organization_id")
-	}
-	if req.Msg.GetDirectoryId() == "" {
-		return nil, required("directory_id")
-	}
-	p, err := page(req.Msg.GetPageSize(), req.Msg.GetPageToken())
+	in := req.Msg
+	d, p, after, err := s.listArgs(in.GetOrganizationId(), in.GetDirectoryId(), in.GetPageSize(), in.GetPageToken(), in.GetUpdatedAfter())
 	if err != nil {
 		return nil, err
-	}
-	var after time.Time
-	if t := req.Msg.GetUpdatedAfter(); t != nil {
-		after = t.AsTime()
-	}
-	d, err := s.a.d.Tenant.Directory(req.Msg.GetOrganizationId(), req.Msg.GetDirectoryId())
-	if err != nil {
-		return nil, fromTenant(err)
 	}
 	l, err := s.a.d.Tenant.DirectoryGroups(req.Msg.GetOrganizationId(), req.Msg.GetDirectoryId(), after, p)
 	if err != nil {
@@ -126,6 +101,30 @@ func (s *directoryService) ListDirectoryGroups(ctx context.Context, req *connect
 		out.Groups = append(out.Groups, &dirpb.DirectoryGroup{Id: g.ID, DisplayName: g.DisplayName, TotalUsers: int32(n), UpdatedAt: ts(g.UpdateTime)})
 	}
 	return connect.NewResponse(out), nil
+}
+
+// listArgs reads what a list of a directory's users or groups names: the
+// directory, the page and updated_after.
+func (s *directoryService) listArgs(org, dir string, size uint32, token string, updatedAfter *timestamppb.Timestamp) (tenant.Directory, tenant.Page, time.Time, error) {
+	var after time.Time
+	if org == "" {
+		return tenant.Directory{}, tenant.Page{}, after, required("organization_id")
+	}
+	if dir == "" {
+		return tenant.Directory{}, tenant.Page{}, after, required("directory_id")
+	}
+	p, err := page(size, token)
+	if err != nil {
+		return tenant.Directory{}, tenant.Page{}, after, err
+	}
+	if updatedAfter != nil {
+		after = updatedAfter.AsTime()
+	}
+	d, err := s.a.d.Tenant.Directory(org, dir)
+	if err != nil {
+		return tenant.Directory{}, tenant.Page{}, after, fromTenant(err)
+	}
+	return d, p, after, nil
 }
 
 func (s *directoryService) EnableDirectory(ctx context.Context, req *connect.Request[dirpb.ToggleDirectoryRequest]) (*connect.Response[dirpb.ToggleDirectoryResponse], error) {
