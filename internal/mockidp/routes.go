@@ -274,3 +274,14 @@ type loggedWriter struct {
 }
 
 func (l loggedWriter) Unwrap() http.ResponseWriter { return l.ResponseWriter }
+
+// Flush passes a flush through. connect-go asserts http.Flusher on the
+// writer it is given (Unwrap does not help an assertion): without this, a
+// gRPC answer over HTTP/1.1 is sent with a Content-Length and no trailers,
+// and the Go SDK's every successful call fails with "no Grpc-Status
+// trailer", though its change was made.
+func (l loggedWriter) Flush() {
+	if err := http.NewResponseController(l.ResponseWriter).Flush(); err != nil {
+		return // the connection is gone; the handler finds out on its next write
+	}
+}
