@@ -1,6 +1,8 @@
 package mockidp_test
 
 import (
+	"io"
+	"log/slog"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -14,13 +16,15 @@ import (
 // the Go SDK speaks it on http://, and over h2c, as the Node SDK does, on
 // the environment's one port; the protocol of every answer is recorded,
 // so a client that quietly fell back to the other is caught, and the
-// mock's per-procedure counters show it served each call.
+// mock's per-procedure counters show it served each call. The request log
+// is on, as `skctl mock-idp` runs: its writer sits between connect-go and
+// the connection.
 func TestMgmtTransportCRUD(t *testing.T) {
 	t.Parallel()
 	for _, p := range []mgProto{mgHTTP1, mgH2C} {
 		t.Run(p.String(), func(t *testing.T) {
 			t.Parallel()
-			env := startEnv(t, mockidp.Options{})
+			env := startEnv(t, mockidp.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			c := newMgAPI(t, env, mgOver(p))
 			before := mgCounters(env)
 
