@@ -36,18 +36,32 @@ func (s *Server) newManagementAPI() *mgmt.API {
 	return mgmt.New(d)
 }
 
-// invitationLink starts a sign-in of the invited user into the
-// organization with the default app, at its first redirect URI; the
-// first sign-in accepts the invitation. (Scalekit's own accept page is
-// not emulated yet.)
+// invitationLink is where an invitation sends the invited user: the
+// default app's Initiate login URL (Scalekit sends accepted invitations
+// to the app's), with login_hint and organization_id for the app to pass
+// on to the authorization request; without one, an authorization request
+// of the default app itself, which an app that checks state (as it must)
+// refuses. Either way the first sign-in accepts the invitation.
 func (s *Server) invitationLink(email, orgID string) string {
 	app := s.DefaultApp()
-	q := url.Values{"response_type": {"code"}, "client_id": {app.ClientID}, "scope": {"openid profile email"},
-		"organization_id": {orgID}, "login_hint": {email}}
-	if len(app.RedirectURIs) > 0 {
-		q.Set("redirect_uri", app.RedirectURIs[0])
+	hints := url.Values{"organization_id": {orgID}, "login_hint": {email}}
+	if app.InitiateLoginURI != "" {
+		if u, err := url.Parse(app.InitiateLoginURI); err == nil {
+			q := u.Query()
+			for k, v := range hints {
+				q[k] = v
+			}
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
 	}
-	return s.issuer + "/oauth/authorize?" + q.Encode()
+	hints.Set("response_type", "code")
+	hints.Set("client_id", app.ClientID)
+	hints.Set("scope", "openid profile email")
+	if len(app.RedirectURIs) > 0 {
+		hints.Set("redirect_uri", app.RedirectURIs[0])
+	}
+	return s.issuer + "/oauth/authorize?" + hints.Encode()
 }
 
 // grpcCounter names a procedure's counter in /__mock/requests:
