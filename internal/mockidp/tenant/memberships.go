@@ -137,18 +137,26 @@ func (t *Tenant) membership(orgID, userID string) (*User, int, error) {
 // DeleteMembership removes a user from an organization, and ends the
 // user's IdP sessions in it. The user stays.
 func (t *Tenant) DeleteMembership(orgID, userID string) error {
+	// The lock is released by defer in deleteMembership, so a panic there cannot leave
+	// the environment locked; the sessions are ended outside it.
+	if err := t.deleteMembership(orgID, userID); err != nil {
+		return err
+	}
+	t.removed(Removal{UserID: userID, OrgID: orgID})
+	return nil
+}
+
+func (t *Tenant) deleteMembership(orgID, userID string) error {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	u, _, err := t.membership(orgID, userID)
 	if err != nil {
-		t.mu.Unlock()
 		return err
 	}
 	u.Memberships = dropMembership(u.Memberships, orgID)
 	ix := t.index(orgID)
 	ix.members = without(ix.members, userID)
 	t.changed()
-	t.mu.Unlock()
-	t.removed(Removal{UserID: userID, OrgID: orgID})
 	return nil
 }
 

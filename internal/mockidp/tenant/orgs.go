@@ -118,10 +118,20 @@ func (t *Tenant) UpdateOrg(id string, f func(*Org) error) (Org, error) {
 // connections and directories, and ends the IdP sessions signed in to it.
 // Its members stay users of the environment.
 func (t *Tenant) DeleteOrg(id string) error {
+	// The lock is released by defer in deleteOrg, so a panic there cannot leave
+	// the environment locked; the sessions are ended outside it.
+	if err := t.deleteOrg(id); err != nil {
+		return err
+	}
+	t.removed(Removal{OrgID: id})
+	return nil
+}
+
+func (t *Tenant) deleteOrg(id string) error {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	o := t.orgs[id]
 	if o == nil {
-		t.mu.Unlock()
 		return &NotFoundError{Kind: "organization", ID: id}
 	}
 	ix := t.index(id)
@@ -131,7 +141,9 @@ func (t *Tenant) DeleteOrg(id string) error {
 		}
 	}
 	for _, d := range ix.domains {
-		delete(t.domainByNm, t.domains[d].Name)
+		if dom := t.domains[d]; dom != nil {
+			delete(t.domainByNm, dom.Name)
+		}
 		delete(t.domains, d)
 	}
 	for _, c := range ix.conns {
@@ -146,8 +158,6 @@ func (t *Tenant) DeleteOrg(id string) error {
 	delete(t.orgBySlug, o.Slug)
 	t.orgOrder = without(t.orgOrder, id)
 	t.changed()
-	t.mu.Unlock()
-	t.removed(Removal{OrgID: id})
 	return nil
 }
 

@@ -138,10 +138,20 @@ func (t *Tenant) UpdateUser(id string, f func(*User) error) (User, error) {
 // DeleteUser deletes a user with its memberships, and ends its IdP
 // sessions.
 func (t *Tenant) DeleteUser(id string) error {
+	// The lock is released by defer in deleteUser, so a panic there cannot leave
+	// the environment locked; the sessions are ended outside it.
+	if err := t.deleteUser(id); err != nil {
+		return err
+	}
+	t.removed(Removal{UserID: id})
+	return nil
+}
+
+func (t *Tenant) deleteUser(id string) error {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	u := t.users[id]
 	if u == nil {
-		t.mu.Unlock()
 		return &NotFoundError{Kind: "user", ID: id}
 	}
 	for _, m := range u.Memberships {
@@ -156,8 +166,6 @@ func (t *Tenant) DeleteUser(id string) error {
 	}
 	t.userOrder = without(t.userOrder, id)
 	t.changed()
-	t.mu.Unlock()
-	t.removed(Removal{UserID: id})
 	return nil
 }
 
