@@ -134,7 +134,7 @@ func TestMgmtPasswordlessResendAndRateLimit(t *testing.T) {
 		t.Fatalf("VerifyPasswordlessEmail with the resent code: %v, %v%s", v, err, mgDescribe(err))
 	}
 	_, err = c.pwl.ResendPasswordlessEmail(mgCtx(t), connect.NewRequest(&passwordlesspb.ResendPasswordlessRequest{AuthRequestId: sent.GetAuthRequestId()}))
-	mgWantErr(t, "ResendPasswordlessEmail of a verified request", err, connect.CodeInvalidArgument, "INVALID_ARGUMENT", "")
+	mgWantErr(t, "ResendPasswordlessEmail of a verified request", err, connect.CodeFailedPrecondition, "FAILED_PRECONDITION", "already used")
 
 	mgAdvance(t, env, "61s")
 	if _, err := mgSend(t, c, &passwordlesspb.SendPasswordlessRequest{Email: email}); err != nil {

@@ -2,6 +2,7 @@ package mgmt
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -142,7 +143,10 @@ func (s *orgService) GeneratePortalLink(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return nil, fromTenant(err)
 	}
-	l := s.a.portal.issue(o.ID, s.a.d.Now())
+	l, ok := s.a.portal.issue(o.ID, s.a.d.Now())
+	if !ok {
+		return nil, withInfo(connect.CodeResourceExhausted, fmt.Sprintf("%d admin portal links are waiting to be opened, the most the mock keeps: links expire within a minute", maxPortalLinks), nil)
+	}
 	return connect.NewResponse(&orgpb.GeneratePortalLinkResponse{Link: &orgpb.Link{
 		Id:         l.ID,
 		Location:   s.a.d.Issuer + PortalPath + l.ID,

@@ -27,7 +27,13 @@ const (
 	maxPasswordlessLife     = 24 * time.Hour
 	emailsPerMinute         = 2
 	maxWrongCodes           = 5
-	maxPendingRequests      = 10000
+	// maxPendingRequests bounds the requests kept: past it, a send is
+	// refused until some are verified or expire, rather than the mock
+	// growing without end.
+	maxPendingRequests = 10000
+	// maxFieldBytes bounds the strings a request keeps (state, the
+	// magic link's URI).
+	maxFieldBytes = 2048
 )
 
 // passwordlessRequest is one sent code or link, until verified, expired
@@ -49,6 +55,7 @@ type passwordlessRequest struct {
 // passwordlessState holds the requests and each address's recent emails.
 type passwordlessState struct {
 	mu      sync.Mutex
+	swept   time.Time                       // the last sweep: at most one a second
 	byID    map[string]*passwordlessRequest // by auth_request_id
 	byLink  map[string]string               // link key → auth_request_id
 	emailed map[string][]time.Time          // address → send times in the last minute
@@ -70,6 +77,12 @@ func (s *passwordlessService) SendPasswordlessEmail(ctx context.Context, req *co
 	}
 	if !plausibleEmail(email) {
 		return nil, invalid("email", "is not an email address")
+	}
+	if len(in.GetState()) > maxFieldBytes {
+		return nil, invalid("state", "is longer than 2048 bytes")
+	}
+	if len(in.GetMagiclinkAuthUri()) > maxFieldBytes {
+		return nil, invalid("magiclink_auth_uri", "is longer than 2048 bytes")
 	}
 	life := defaultPasswordlessLife
 	if in.ExpiresIn != nil {
@@ -167,11 +180,12 @@ func (a *API) deliver(r *passwordlessRequest) {
 func (p *passwordlessState) add(r *passwordlessRequest, id string, now time.Time) (string, *passwordlessRequest, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.sweep(now)
+	if len(p.byID) >= maxPendingRequests {
+		return "", nil, withInfo(connect.CodeResourceExhausted, fmt.Sprintf("%d passwordless requests are pending, the most the mock keeps: wait for some to be verified or to expire", maxPendingRequests), nil)
+	}
 	if err := p.rateLimit(r.email, now); err != nil {
 		return "", nil, err
-	}
-	if len(p.byID) >= maxPendingRequests {
-		p.sweep(now)
 	}
 	p.byID[id] = r
 	p.issue(id, r, now)
@@ -185,8 +199,11 @@ func (p *passwordlessState) renew(id string, now time.Time) (*passwordlessReques
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	r := p.byID[id]
-	if r == nil || r.used || r.invalid {
-		return nil, invalid("auth_request_id", "is not a pending passwordless request: send a new email")
+	if r == nil {
+		return nil, invalid("auth_request_id", "is not a passwordless request of this environment")
+	}
+	if err := r.usable(now); err != nil {
+		return nil, err // used, spent or expired: FailedPrecondition
 	}
 	if err := p.rateLimit(r.email, now); err != nil {
 		return nil, err
@@ -282,9 +299,14 @@ func (r *passwordlessRequest) usable(now time.Time) error {
 	return nil
 }
 
-// sweep drops requests that can no longer be verified. The caller holds
-// mu.
+// sweep drops requests that can no longer be verified, and addresses
+// that sent nothing in the last minute, at most once a second: a send
+// never walks the whole state more often. The caller holds mu.
 func (p *passwordlessState) sweep(now time.Time) {
+	if !dueSweep(p.swept, now) {
+		return
+	}
+	p.swept = now
 	for id, r := range p.byID {
 		if r.usable(now) != nil {
 			delete(p.byID, id)
@@ -301,4 +323,11 @@ func (p *passwordlessState) sweep(now time.Time) {
 func sixDigits() string {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1000000))
 	return fmt.Sprintf("%06d", n.Int64())
+}
+
+// dueSweep reports whether a second has passed since the last sweep (or
+// the clock went back, or none was made).
+func dueSweep(last, now time.Time) bool {
+	d := now.Sub(last)
+	return last.IsZero() || d < 0 || d >= time.Second
 }

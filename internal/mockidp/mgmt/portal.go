@@ -29,23 +29,38 @@ type portalLink struct {
 type portalLinks struct {
 	mu    sync.Mutex
 	links map[string]*portalLink
+	swept time.Time // the last sweep: at most one a second
 }
 
 func newPortalLinks() *portalLinks { return &portalLinks{links: map[string]*portalLink{}} }
 
-func (p *portalLinks) issue(orgID string, now time.Time) portalLink {
+// issue makes a link, or refuses when maxPortalLinks are waiting to be
+// opened (they expire within a minute).
+func (p *portalLinks) issue(orgID string, now time.Time) (portalLink, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.links) >= maxPortalLinks {
+	if dueSweep(p.swept, now) {
+		p.swept = now
 		for id, l := range p.links {
 			if l.opened || !now.Before(l.Expires) {
 				delete(p.links, id)
 			}
 		}
 	}
+	if len(p.links) >= maxPortalLinks {
+		return portalLink{}, false
+	}
 	l := &portalLink{ID: uuid4(), OrgID: orgID, Expires: now.Add(portalLinkLife)}
 	p.links[l.ID] = l
-	return *l
+	return *l, true
+}
+
+// peek reports whether a link can still be opened, without spending it.
+func (p *portalLinks) peek(id string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := p.links[id]
+	return l != nil && !l.opened && now.Before(l.Expires)
 }
 
 // open spends a link, reporting the organization it is for.
@@ -80,6 +95,17 @@ where a customer's IT admin sets up SSO, directory sync and domains for their or
 // organization, once.
 func (a *API) ServePortal(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, PortalPath)
+	if r.Method == http.MethodHead {
+		// A link preview or prefetch must not spend a single-use link.
+		status := http.StatusNotFound
+		if a.portal.peek(id, a.d.Now()) {
+			status = http.StatusOK
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		return
+	}
 	org, problem := a.portal.open(id, a.d.Now())
 	data := struct{ ID, Name, Problem string }{ID: org, Problem: problem}
 	status := http.StatusOK

@@ -1,0 +1,78 @@
+package mgmt
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	pwlpb "github.com/skctl/skctl/internal/scalekitpb/auth/passwordless"
+)
+
+// Pending passwordless requests are bounded: past the bound a send is
+// refused as a rate limit, until requests expire; the mock never grows
+// without end for a client that sends to ever new addresses.
+func TestPasswordlessRequestsAreBounded(t *testing.T) {
+	p := newPasswordlessState()
+	now := time.Unix(1_800_000_000, 0)
+	send := func(i int, at time.Time) error {
+		r := &passwordlessRequest{email: fmt.Sprintf("u%d@bound.test", i), kind: pwlpb.PasswordlessType_OTP, life: time.Minute}
+		_, _, err := p.add(r, fmt.Sprintf("pwl_%d", i), at)
+		return err
+	}
+	for i := range maxPendingRequests {
+		if err := send(i, now); err != nil {
+			t.Fatalf("send %d of %d: %v", i+1, maxPendingRequests, err)
+		}
+	}
+	var cerr *connect.Error
+	if err := send(maxPendingRequests, now); !errors.As(err, &cerr) || cerr.Code() != connect.CodeResourceExhausted {
+		t.Fatalf("a send past the bound: %v, want ResourceExhausted", err)
+	}
+	if len(p.byID) != maxPendingRequests {
+		t.Errorf("%d requests kept, want the bound %d", len(p.byID), maxPendingRequests)
+	}
+	// Once they expire, the next send sweeps them and goes through.
+	later := now.Add(2 * time.Minute)
+	if err := send(maxPendingRequests+1, later); err != nil {
+		t.Fatalf("a send after the requests expired: %v", err)
+	}
+	if len(p.byID) != 1 || len(p.emailed) != 1 {
+		t.Errorf("after the sweep: %d requests, %d addresses kept; want only the new one", len(p.byID), len(p.emailed))
+	}
+}
+
+// Portal links waiting to be opened are bounded the same way.
+func TestPortalLinksAreBounded(t *testing.T) {
+	p := newPortalLinks()
+	now := time.Unix(1_800_000_000, 0)
+	for i := range maxPortalLinks {
+		if _, ok := p.issue("org_1", now); !ok {
+			t.Fatalf("link %d of %d refused", i+1, maxPortalLinks)
+		}
+	}
+	if _, ok := p.issue("org_1", now); ok {
+		t.Fatal("a link past the bound was issued")
+	}
+	if _, ok := p.issue("org_1", now.Add(2*portalLinkLife)); !ok || len(p.links) != 1 {
+		t.Errorf("after the links expired: issued %v, %d kept; want the new one alone", ok, len(p.links))
+	}
+}
+
+// A HEAD (a link preview, a prefetch) does not spend a single-use link.
+func TestPortalPeekDoesNotSpend(t *testing.T) {
+	p := newPortalLinks()
+	now := time.Unix(1_800_000_000, 0)
+	l, _ := p.issue("org_1", now)
+	if !p.peek(l.ID, now) || !p.peek(l.ID, now) {
+		t.Fatal("peek of a fresh link says it cannot be opened")
+	}
+	if org, problem := p.open(l.ID, now); org != "org_1" || problem != "" {
+		t.Fatalf("open after two peeks: %q %q, want the organization", org, problem)
+	}
+	if p.peek(l.ID, now) {
+		t.Error("peek of an opened link says it can be opened again")
+	}
+}
