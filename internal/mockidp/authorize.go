@@ -86,14 +86,15 @@ func (s *Server) hintAllows(req store.AuthRequest, ses *store.Session) bool {
 
 // signIn starts an IdP session for the user, sets its cookie and answers
 // with a code. orgID is the organization asked for; a user who is not a
-// member of it signs in to their first organization, through that
-// organization's connection, so that oid and amr agree. The tenant
-// records the sign-in: the last login, and an invitation to orgID
+// member of it (or whose invitation to it expired) signs in to their
+// first organization, through that organization's connection, so that
+// oid and amr agree, or to none when they are a member of none. The
+// tenant records the sign-in: the last login, and an invitation to orgID
 // accepted.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req store.AuthRequest, u tenant.User, orgID string, now time.Time) {
 	connID := req.ConnID
-	if _, ok := u.Membership(orgID); !ok && len(u.Memberships) > 0 {
-		orgID = u.Memberships[0].OrgID
+	if landed := u.SignInOrg(orgID); landed != orgID {
+		orgID = landed
 		if req.OrgID != "" {
 			connID = "" // the requested organization's connection no longer applies
 		}

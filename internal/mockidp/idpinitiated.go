@@ -27,10 +27,7 @@ func (s *Server) handleIdPInitiated(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusBadRequest, "invalid_request", "No user with this email in this environment.", "Pass email= of a user of the fixtures or one the management API created.")
 		return
 	}
-	org := q.Get("organization_id")
-	if _, member := u.Membership(org); !member && len(u.Memberships) > 0 {
-		org = u.Memberships[0].OrgID
-	}
+	org := u.SignInOrg(q.Get("organization_id"))
 	now := s.now()
 	claims := map[string]any{
 		"iss": s.issuer, "aud": []string{app.ClientID}, "iat": now.Unix(), "exp": now.Add(idpInitiatedLifetime).Unix(),

@@ -333,3 +333,41 @@ func TestMgmtOneStoreRevokedSessionStatus(t *testing.T) {
 		t.Errorf("GetSession after RevokeSession = %s of %s, status %q, logout_at %v; want status revoked with logout_at", s.GetSessionId(), s.GetUserId(), s.GetStatus(), s.GetLogoutAt())
 	}
 }
+
+// TestMgmtOneStoreRemovedMemberSignsInElsewhere: a user removed from an
+// organization who signs in asking for it lands in no organization (or
+// another of theirs), never in the one they left; nor in one whose
+// invitation expired.
+func TestMgmtOneStoreRemovedMemberSignsInElsewhere(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	c := newMgAPI(t, env)
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	left := c.createOrg("Left Behind", "")
+	u := c.createUser(left.GetId(), "leaver@left.test", false)
+	mr, err := c.users.DeleteMembership(mgCtx(t), connect.NewRequest(&userspb.DeleteMembershipRequest{
+		OrganizationId: left.GetId(), Identities: &userspb.DeleteMembershipRequest_Id{Id: u.GetId()}}))
+	mgMust(t, "DeleteMembership", mr, err)
+
+	signIn := func(email, org string) map[string]any {
+		f := a.start(oauth2.SetAuthURLParam("login_hint", email), oauth2.SetAuthURLParam("organization_id", org))
+		tok, err := a.exchange(f, a.callback(f, newBrowser(t).get(f.authURL)))
+		if err != nil {
+			t.Fatalf("sign-in of %s asking for %s: %v", email, org, err)
+		}
+		return mgJWTClaims(t, tok.AccessToken)
+	}
+	if at := signIn("leaver@left.test", left.GetId()); at["oid"] != nil || at["roles"] != nil {
+		t.Errorf("the removed member's access token: oid %v, roles %v; want neither (a member of no organization)", at["oid"], at["roles"])
+	}
+
+	// An invitation that expired does not sign its user in to the
+	// organization either.
+	inviting := c.createOrg("Inviting Late", "")
+	c.createUser(inviting.GetId(), "owner@late.test", false)
+	c.createUser(inviting.GetId(), "late@late.test", true)
+	mgAdvance(t, env, "400h") // past the 15 days an invitation lasts
+	if at := signIn("late@late.test", inviting.GetId()); at["oid"] == inviting.GetId() {
+		t.Errorf("an expired invitation signed its user in to %s with roles %v", inviting.GetId(), at["roles"])
+	}
+}

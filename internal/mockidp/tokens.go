@@ -51,6 +51,9 @@ func (s *Server) userTokens(app *fixture.App, ses *store.Session, scope, nonce, 
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(atLife).Unix(),
 		"scope": scope, "scopes": strings.Fields(scope),
 	}
+	if ses.OrgID == "" {
+		delete(at, "oid") // a user of no organization
+	}
 	if len(m.Roles) > 0 {
 		at["roles"] = m.Roles
 	}
@@ -76,6 +79,9 @@ func (s *Server) userTokens(app *fixture.App, ses *store.Session, scope, nonce, 
 		"sub": u.ID, "sid": ses.ID, "oid": ses.OrgID, "amr": []string{ses.ConnID},
 		"iat": now.Unix(), "exp": now.Add(s.life.IDToken).Unix(), "auth_time": ses.AuthTime.Unix(),
 		"at_hash": fault.HalfHash(access), "email": u.Email, "email_verified": verified,
+	}
+	if ses.OrgID == "" {
+		delete(idt, "oid")
 	}
 	if nonce != "" {
 		idt["nonce"] = nonce

@@ -60,6 +60,27 @@ func (u User) Membership(orgID string) (Membership, bool) {
 	return Membership{}, false
 }
 
+// SignInOrg is the organization a sign-in that asks for requested lands
+// in: requested when the user is a member of it, else the user's first
+// organization; a membership whose invitation has expired does not
+// count. "" when the user is a member of none (removed from the last
+// one): such a sign-in has no organization, never the one it asked for.
+func (u User) SignInOrg(requested string) string {
+	first := ""
+	for _, m := range u.Memberships {
+		if m.Status == MembershipInviteExpired {
+			continue
+		}
+		if m.OrgID == requested {
+			return requested
+		}
+		if first == "" {
+			first = m.OrgID
+		}
+	}
+	return first
+}
+
 // MembershipStatus is the MembershipStatus enum name of Scalekit's API.
 type MembershipStatus string
 
