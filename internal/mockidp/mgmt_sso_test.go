@@ -288,6 +288,10 @@ func TestMgmtConnectionLifecycle(t *testing.T) {
 	if !toggle(true) {
 		t.Fatalf("EnableConnection answered enabled=false")
 	}
+	gr, err := c.conns.GetConnection(mgCtx(t), connect.NewRequest(&connectionspb.GetConnectionRequest{OrganizationId: conn.GetOrganizationId(), Id: conn.GetId()}))
+	if got := mgMust(t, "GetConnection", gr, err).GetConnection(); got.GetStatus() != connectionspb.ConnectionStatus_COMPLETED {
+		t.Errorf("a draft connection once enabled has status %v, want COMPLETED: the mock's sign-in is its IdP", got.GetStatus())
+	}
 	if got := amr(hint, byOrg, byConn); !slices.Equal(got, []any{conn.GetId()}) {
 		t.Errorf("sign-in through the enabled connection: amr %v, want [%s]", got, conn.GetId())
 	}

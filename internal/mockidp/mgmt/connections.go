@@ -2,12 +2,14 @@ package mgmt
 
 import (
 	"context"
+	"strings"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 	connpb "github.com/skctl/skctl/internal/scalekitpb/connections"
+	domainspb "github.com/skctl/skctl/internal/scalekitpb/domains"
 )
 
 // connectionService is ConnectionService: an organization's SSO
@@ -132,7 +134,7 @@ func statusOf(name string) connpb.ConnectionStatus {
 }
 
 func connMsg(c tenant.Connection) *connpb.Connection {
-	return &connpb.Connection{
+	m := &connpb.Connection{
 		Id:             c.ID,
 		Provider:       providerOf(c.Provider),
 		Type:           connpb.ConnectionType(connpb.ConnectionType_value[c.Type]),
@@ -142,7 +144,13 @@ func connMsg(c tenant.Connection) *connpb.Connection {
 		UiButtonTitle:  "Sign in with " + c.Provider,
 		CreateTime:     ts(c.CreateTime),
 		UpdateTime:     ts(c.UpdateTime),
+		KeyId:          optional(c.KeyID),
+		ProviderKey:    strings.ToLower(providerOf(c.Provider).String()),
 	}
+	for _, d := range c.Domains {
+		m.Domains = append(m.Domains, &domainspb.Domain{Domain: d, OrganizationId: c.OrgID})
+	}
+	return m
 }
 
 func (a *API) listConnMsg(c tenant.Connection) *connpb.ListConnection {
@@ -156,6 +164,7 @@ func (a *API) listConnMsg(c tenant.Connection) *connpb.ListConnection {
 		UiButtonTitle:  "Sign in with " + c.Provider,
 		Domains:        c.Domains,
 		KeyId:          c.KeyID,
+		ProviderKey:    strings.ToLower(providerOf(c.Provider).String()),
 		CreatedAt:      ts(c.CreateTime),
 	}
 	if o, err := a.d.Tenant.Org(c.OrgID); err == nil {

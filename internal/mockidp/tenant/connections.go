@@ -118,6 +118,11 @@ func (t *Tenant) SetConnectionEnabled(orgID, id string, on bool) (Connection, er
 	}
 	if c.Enabled != on {
 		c.Enabled = on
+		// The mock's own sign-in stands in for the connection's IdP, so
+		// there is nothing left to configure: a draft enabled is complete.
+		if on && c.Status == "DRAFT" {
+			c.Status = "COMPLETED"
+		}
 		c.UpdateTime = t.now()
 		t.changed()
 	}
