@@ -122,7 +122,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		s.serveAPI(w, r)
 		return
 	case strings.HasPrefix(path, mgmt.PortalPath) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		s.withFaults(w, s.plane.record(r, nil), nil, s.api.ServePortal)
+		s.withFaults(w, s.plane.record(r, nil), nil, s.handlePortal)
 		return
 	case strings.HasPrefix(path, "//"):
 		s.withFaults(w, s.plane.record(r, nil), nil, doubleSlash)

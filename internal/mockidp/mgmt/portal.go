@@ -3,8 +3,6 @@ package mgmt
 import (
 	"crypto/rand"
 	"fmt"
-	"html/template"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -80,50 +78,33 @@ func (p *portalLinks) open(id string, now time.Time) (string, string) {
 	return l.OrgID, ""
 }
 
-var portalPage = template.Must(template.New("portal").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Admin portal · {{.Name}}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2937}code{background:#f3f4f6;padding:0 .25rem}</style>
-</head><body>
-{{if .Problem}}<h1>Admin portal</h1><p>{{.Problem}}</p>{{else}}
-<h1>Admin portal · {{.Name}}</h1>
-<p>Organization <code>{{.ID}}</code>. This is skctl mock-idp's stand-in for Scalekit's admin portal,
-where a customer's IT admin sets up SSO, directory sync and domains for their organization.</p>
-{{end}}
-</body></html>`))
+// PortalVisit is what opening an admin portal link found: its
+// organization, or why it cannot be opened.
+type PortalVisit struct {
+	OrgID, OrgName string
+	Problem        string // "" when the link opened
+}
 
-// ServePortal answers an admin portal link with a plain page for its
-// organization, once.
-func (a *API) ServePortal(w http.ResponseWriter, r *http.Request) {
-	id := strings.TrimPrefix(r.URL.Path, PortalPath)
-	if r.Method == http.MethodHead {
-		// A link preview or prefetch must not spend a single-use link.
-		status := http.StatusNotFound
-		if a.portal.peek(id, a.d.Now()) {
-			status = http.StatusOK
+// OpenPortal opens an admin portal link, spending it; peek only looks,
+// for a HEAD (a link preview or prefetch must not spend it).
+func (a *API) OpenPortal(path string, peek bool) PortalVisit {
+	id := strings.TrimPrefix(path, PortalPath)
+	now := a.d.Now()
+	if peek {
+		if a.portal.peek(id, now) {
+			return PortalVisit{}
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(status)
-		return
+		return PortalVisit{Problem: "This admin portal link cannot be opened."}
 	}
-	org, problem := a.portal.open(id, a.d.Now())
-	data := struct{ ID, Name, Problem string }{ID: org, Problem: problem}
-	status := http.StatusOK
-	if problem == "" {
-		o, err := a.d.Tenant.Org(org)
-		if err != nil {
-			data.Problem = "The organization of this link no longer exists."
-		} else {
-			data.Name = o.DisplayName
-		}
+	org, problem := a.portal.open(id, now)
+	if problem != "" {
+		return PortalVisit{Problem: problem}
 	}
-	if data.Problem != "" {
-		status = http.StatusNotFound
+	o, err := a.d.Tenant.Org(org)
+	if err != nil {
+		return PortalVisit{Problem: "The organization of this link no longer exists."}
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	portalPage.Execute(w, data)
+	return PortalVisit{OrgID: o.ID, OrgName: o.DisplayName}
 }
 
 // uuid4 is a random RFC 9562 version 4 UUID, the form of Scalekit's
