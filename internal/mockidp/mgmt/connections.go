@@ -112,14 +112,18 @@ func need2(org, id string) error {
 	return nil
 }
 
-// providerAliases maps the provider names of the mock's fixtures to the
-// API's enum names where they differ.
-var providerAliases = map[string]string{"AZURE_AD": "MICROSOFT_AD", "ENTRA_ID": "MICROSOFT_AD"}
+// canonicalProvider maps the provider names of the mock's fixtures to the
+// API's enum names where they differ (Entra ID is MICROSOFT_AD there).
+func canonicalProvider(name string) string {
+	switch name {
+	case "AZURE_AD", "ENTRA_ID":
+		return "MICROSOFT_AD"
+	}
+	return name
+}
 
 func providerOf(name string) connpb.ConnectionProvider {
-	if alias, ok := providerAliases[name]; ok {
-		name = alias
-	}
+	name = canonicalProvider(name)
 	if v, ok := connpb.ConnectionProvider_value[name]; ok {
 		return connpb.ConnectionProvider(v)
 	}

@@ -158,10 +158,7 @@ func (a *API) dirMsg(d tenant.Directory) *dirpb.Directory {
 			groupAt = g.UpdateTime
 		}
 	}
-	provider := d.Provider
-	if alias, ok := providerAliases[provider]; ok {
-		provider = alias
-	}
+	provider := canonicalProvider(d.Provider)
 	return &dirpb.Directory{
 		Id:                d.ID,
 		Name:              d.Name,

@@ -74,8 +74,8 @@ func (s *orgService) UpdateOrganization(ctx context.Context, req *connect.Reques
 	}
 	mask := req.Msg.GetUpdateMask().GetPaths()
 	for i, p := range mask {
-		if !slices.Contains(orgUpdatable, p) {
-			return nil, invalid("update_mask.paths["+itoa(i)+"]", "is not a field of organization that can change: one of "+strings.Join(orgUpdatable, ", "))
+		if !slices.Contains(orgUpdatable(), p) {
+			return nil, invalid("update_mask.paths["+itoa(i)+"]", "is not a field of organization that can change: one of "+strings.Join(orgUpdatable(), ", "))
 		}
 	}
 	// Without a mask (the SDKs send none), the fields sent change; with
@@ -179,9 +179,11 @@ func (s *orgService) UpdateOrganizationSettings(ctx context.Context, req *connec
 	return connect.NewResponse(&orgpb.GetOrganizationResponse{Organization: orgMsg(o)}), nil
 }
 
-// orgUpdatable are the fields of UpdateOrganization an update_mask may
+// orgUpdatable lists the fields of UpdateOrganization an update_mask may
 // name.
-var orgUpdatable = []string{"display_name", "external_id", "slug", "logo_url", "metadata"}
+func orgUpdatable() []string {
+	return []string{"display_name", "external_id", "slug", "logo_url", "metadata"}
+}
 
 // orgMsg is an organization on the wire.
 func orgMsg(o tenant.Org) *orgpb.Organization {
