@@ -58,7 +58,7 @@ func TestMgmtHTTP1FromTheCommand(t *testing.T) {
 	if _, err := create(); connect.CodeOf(err) != connect.CodeAlreadyExists {
 		t.Errorf("the same external id again: %v, want AlreadyExists", err)
 	}
-	if !strings.Contains(r.stderr.String(), "/scalekit.v1.organizations.OrganizationService/CreateOrganization") {
-		t.Errorf("the calls are not in the request log at the default level; stderr:\n%s", r.stderr.String())
+	if !strings.Contains(r.stderr.String(), "path=/scalekit.v1.organizations.OrganizationService/CreateOrganization status=200") {
+		t.Errorf("the calls are not in the request log at the default level with their HTTP status; stderr:\n%s", r.stderr.String())
 	}
 }

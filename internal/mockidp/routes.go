@@ -281,6 +281,9 @@ func (l loggedWriter) Unwrap() http.ResponseWriter { return l.ResponseWriter }
 // and the Go SDK's every successful call fails with "no Grpc-Status
 // trailer", though its change was made.
 func (l loggedWriter) Flush() {
+	if l.Status == 0 {
+		l.Status = http.StatusOK // a flush sends the headers, with an implicit 200
+	}
 	if err := http.NewResponseController(l.ResponseWriter).Flush(); err != nil {
 		return // the connection is gone; the handler finds out on its next write
 	}
