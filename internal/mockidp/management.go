@@ -160,6 +160,14 @@ func (a apiSessions) Session(id string) (mgmt.SessionInfo, bool) {
 	if e, ok := a.s.store.Ended(id); ok {
 		return a.endedInfo(e), true
 	}
+	if ses := a.s.store.PeekExpired(id, a.s.now(), a.s.life.SessionIdle); ses != nil {
+		info := a.info(*ses)
+		info.Status, info.Ended = mgmt.SessionExpired, info.Expires
+		if info.IdleExpires.Before(info.Expires) {
+			info.Ended = info.IdleExpires
+		}
+		return info, true
+	}
 	return mgmt.SessionInfo{}, false
 }
 

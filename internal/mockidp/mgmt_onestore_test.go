@@ -371,3 +371,22 @@ func TestMgmtOneStoreRemovedMemberSignsInElsewhere(t *testing.T) {
 		t.Errorf("an expired invitation signed its user in to %s with roles %v", inviting.GetId(), at["roles"])
 	}
 }
+
+// TestMgmtOneStoreExpiredSessionStatus: a session that timed out reads as
+// expired, with when it expired, until it is swept; it is not active.
+func TestMgmtOneStoreExpiredSessionStatus(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
+	newMgAPI(t, env).createUser(acmeOrg, "expired.status@acme.test", false)
+	tok := a.login(newBrowser(t), "expired.status@acme.test")
+	sid, _ := mgJWTClaims(t, tok.AccessToken)["sid"].(string)
+	mgAdvance(t, env, "25h") // past the 24 h idle timeout
+	c := newMgAPI(t, env)    // a token of the new time
+	gr, err := c.sessions.GetSession(mgCtx(t), connect.NewRequest(&sessionspb.SessionDetailsRequest{SessionId: sid}))
+	s := mgMust(t, "GetSession of the timed-out session", gr, err)
+	if s.GetStatus() != "expired" || s.GetExpiredAt() == nil || s.GetLogoutAt() != nil {
+		t.Errorf("GetSession after the idle timeout: status %q, expired_at %v, logout_at %v; want expired with expired_at and no logout",
+			s.GetStatus(), s.GetExpiredAt(), s.GetLogoutAt())
+	}
+}

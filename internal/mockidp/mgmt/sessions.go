@@ -18,6 +18,7 @@ const (
 	SessionActive  SessionStatus = "active"
 	SessionRevoked SessionStatus = "revoked" // by the session API, or its user or membership deleted
 	SessionLogout  SessionStatus = "logout"  // the user signed out
+	SessionExpired SessionStatus = "expired" // timed out, idle or in all
 )
 
 // SessionInfo is an IdP session as the session API reports it.
@@ -143,7 +144,10 @@ func sessionMsg(ses SessionInfo) *sessionspb.SessionDetails {
 		Status:                     string(ses.Status),
 		Device:                     &sessionspb.DeviceDetails{UserAgent: ses.UserAgent, Ip: ses.IP},
 	}
-	if !ses.Ended.IsZero() {
+	switch {
+	case ses.Status == SessionExpired:
+		m.ExpiredAt = ts(ses.Ended)
+	case !ses.Ended.IsZero():
 		m.UpdatedAt, m.LogoutAt = ts(ses.Ended), ts(ses.Ended)
 		m.IdleExpiresAt, m.AbsoluteExpiresAt = nil, nil
 		m.ExpiredAt = ts(ses.Ended)
