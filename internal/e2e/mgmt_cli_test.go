@@ -1,15 +1,11 @@
 package e2e_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"connectrpc.com/connect"
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 
 	organizationspb "github.com/skctl/skctl/internal/scalekitpb/organizations"
 	"github.com/skctl/skctl/internal/scalekitpb/organizations/organizationspbconnect"
@@ -26,23 +22,12 @@ func TestMgmtHTTP1FromTheCommand(t *testing.T) {
 	r := startCmd(t, "mock-idp", "--addr", "127.0.0.1:0")
 	env := envLines(t, r.stdout.String())
 	issuer := env["SCALEKIT_ENVIRONMENT_URL"]
-	tr := &http.Transport{} // HTTP/1.1 only on http://, as Go's default
-	defer tr.CloseIdleConnections()
-	rec := &protoRecorder{next: tr}
-	hc := &http.Client{Transport: rec, Timeout: 30 * time.Second}
-
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	cc := clientcredentials.Config{ClientID: env["SCALEKIT_CLIENT_ID"], ClientSecret: env["SCALEKIT_CLIENT_SECRET"], TokenURL: issuer + "/oauth/token"}
-	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
-	if err != nil {
-		t.Fatalf("client_credentials: %v", err)
-	}
+	ctx, hc, rec, token := mgmtClient(t, env, &http.Transport{}) // HTTP/1.1 only on http://, as Go's default
 	orgs := organizationspbconnect.NewOrganizationServiceClient(hc, issuer, connect.WithGRPC())
 	create := func() (*connect.Response[organizationspb.CreateOrganizationResponse], error) {
 		req := connect.NewRequest(&organizationspb.CreateOrganizationRequest{Organization: &organizationspb.CreateOrganization{
 			DisplayName: "HTTP/1 Inc", ExternalId: new("HTTP1-1")}})
-		req.Header().Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header().Set("Authorization", "Bearer "+token)
 		return orgs.CreateOrganization(ctx, req)
 	}
 	resp, err := create()

@@ -31,20 +31,10 @@ func TestMgmtOverTLS(t *testing.T) {
 		t.Fatalf("issuer %s, want https://", issuer)
 	}
 	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}
-	defer tr.CloseIdleConnections()
-	rec := &protoRecorder{next: tr}
-	hc := &http.Client{Transport: rec, Timeout: 30 * time.Second}
-
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	cc := clientcredentials.Config{ClientID: env["SCALEKIT_CLIENT_ID"], ClientSecret: env["SCALEKIT_CLIENT_SECRET"], TokenURL: issuer + "/oauth/token"}
-	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
-	if err != nil {
-		t.Fatalf("client_credentials over TLS: %v", err)
-	}
+	ctx, hc, rec, token := mgmtClient(t, env, tr)
 	orgs := organizationspbconnect.NewOrganizationServiceClient(hc, issuer, connect.WithGRPC())
 	req := connect.NewRequest(&organizationspb.CreateOrganizationRequest{Organization: &organizationspb.CreateOrganization{DisplayName: "TLS Inc"}})
-	req.Header().Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header().Set("Authorization", "Bearer "+token)
 	resp, err := orgs.CreateOrganization(ctx, req)
 	if err != nil {
 		t.Fatalf("CreateOrganization over TLS: %v", err)
@@ -55,6 +45,25 @@ func TestMgmtOverTLS(t *testing.T) {
 	if got := rec.protoOf("/scalekit.v1.organizations.OrganizationService/CreateOrganization"); got != "HTTP/2.0" {
 		t.Errorf("the call went over %q, want HTTP/2.0 (h2 by ALPN)", got)
 	}
+}
+
+// mgmtClient is an HTTP client over tr for a mock the command started,
+// with a client_credentials token of its default app, the protocol of
+// each answer recorded, and a context bounding the test's calls.
+func mgmtClient(t *testing.T, env map[string]string, tr *http.Transport) (context.Context, *http.Client, *protoRecorder, string) {
+	t.Helper()
+	t.Cleanup(tr.CloseIdleConnections)
+	rec := &protoRecorder{next: tr}
+	hc := &http.Client{Transport: rec, Timeout: 30 * time.Second}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	issuer := env["SCALEKIT_ENVIRONMENT_URL"]
+	cc := clientcredentials.Config{ClientID: env["SCALEKIT_CLIENT_ID"], ClientSecret: env["SCALEKIT_CLIENT_SECRET"], TokenURL: issuer + "/oauth/token"}
+	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
+	if err != nil {
+		t.Fatalf("client_credentials: %v", err)
+	}
+	return ctx, hc, rec, tok.AccessToken
 }
 
 // protoRecorder records the protocol each path was answered over.

@@ -72,3 +72,18 @@ export async function rejects(p, what) {
   }
   fail(`${what} succeeded, want an error`);
 }
+
+// pageText reduces an HTML answer to its words, for error messages.
+export function pageText(body) {
+  return body
+    .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 400);
+}

@@ -33,7 +33,7 @@ import {
   ScalekitForbiddenException,
   ScalekitNotFoundException,
 } from '@scalekit-sdk/node';
-import { CheckError, check, describe, done, eq, fail, need, random, rejects, show, step } from './check-lib.mjs';
+import { CheckError, check, describe, done, eq, fail, need, random, pageText, rejects, show, step } from './check-lib.mjs';
 
 // The SDK's index exports no enums; its generated modules do.
 const require = createRequire(import.meta.url);
@@ -77,21 +77,6 @@ async function via(what, p) {
   } catch (err) {
     fail(`${what}: ${err instanceof CheckError ? err.message : describe(err)}`);
   }
-}
-
-// pageText reduces an HTML answer to its words, for error messages.
-function pageText(body) {
-  return body
-    .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 400);
 }
 
 const seconds = (ts) => (ts ? Number(ts.seconds) : NaN);

@@ -19,22 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import process from 'node:process';
 import { Scalekit, ScalekitValidateTokenFailureException } from '@scalekit-sdk/node';
-import { CheckError, check, describe, eq, fail, need, random, rejects, step } from './check-lib.mjs';
-
-// pageText reduces an HTML answer to its words, for error messages.
-function pageText(body) {
-  return body
-    .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 400);
-}
+import { CheckError, check, describe, eq, fail, need, pageText, random, rejects, step } from './check-lib.mjs';
 
 const isInt = (v) => Number.isInteger(v);
 const isStringArray = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string');
