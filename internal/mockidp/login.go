@@ -88,9 +88,13 @@ func (s *Server) loginOrgs(routed string) ([]loginOrg, bool) {
 		more = more || members.Next >= 0
 		lo := loginOrg{ID: o.ID, Name: o.DisplayName}
 		for _, u := range members.Items {
-			lo.Users = append(lo.Users, loginUserOf(u, o.ID))
+			if m, _ := u.Membership(o.ID); m.Status != tenant.MembershipInviteExpired {
+				lo.Users = append(lo.Users, loginUserOf(u, o.ID))
+			}
 		}
-		out = append(out, lo)
+		if len(lo.Users) > 0 {
+			out = append(out, lo)
+		}
 	}
 	return out, more
 }
@@ -100,7 +104,9 @@ func (s *Server) loginOrgs(routed string) ([]loginOrg, bool) {
 func (s *Server) loginOrgsOf(u tenant.User, routed string) []loginOrg {
 	var out []loginOrg
 	for _, m := range u.Memberships {
-		if routed != "" && m.OrgID != routed {
+		// An expired invitation is no way in: SignInOrg would land the
+		// user elsewhere.
+		if (routed != "" && m.OrgID != routed) || m.Status == tenant.MembershipInviteExpired {
 			continue
 		}
 		if o, err := s.tenant.Org(m.OrgID); err == nil {

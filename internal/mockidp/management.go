@@ -161,20 +161,29 @@ func (a apiSessions) Session(id string) (mgmt.SessionInfo, bool) {
 		return a.endedInfo(e), true
 	}
 	if ses := a.s.store.PeekExpired(id, a.s.now(), a.s.life.SessionIdle); ses != nil {
-		info := a.info(*ses)
-		info.Status, info.Ended = mgmt.SessionExpired, info.Expires
-		if info.IdleExpires.Before(info.Expires) {
-			info.Ended = info.IdleExpires
-		}
-		return info, true
+		return a.expiredInfo(*ses), true
 	}
 	return mgmt.SessionInfo{}, false
+}
+
+// expiredInfo reports a timed-out session, expired at the earlier of its
+// idle and absolute timeouts.
+func (a apiSessions) expiredInfo(ses store.Session) mgmt.SessionInfo {
+	info := a.info(ses)
+	info.Status, info.Ended = mgmt.SessionExpired, info.Expires
+	if info.IdleExpires.Before(info.Expires) {
+		info.Ended = info.IdleExpires
+	}
+	return info
 }
 
 func (a apiSessions) OfUser(userID string) []mgmt.SessionInfo {
 	var out []mgmt.SessionInfo
 	for _, ses := range a.s.store.SessionsOfUser(userID, a.s.now(), a.s.life.SessionIdle) {
 		out = append(out, a.info(ses))
+	}
+	for _, ses := range a.s.store.ExpiredOfUser(userID, a.s.now(), a.s.life.SessionIdle) {
+		out = append(out, a.expiredInfo(ses))
 	}
 	for _, e := range a.s.store.EndedOfUser(userID) {
 		out = append(out, a.endedInfo(e))

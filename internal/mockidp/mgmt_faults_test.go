@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"syscall"
@@ -169,5 +171,25 @@ func TestMgmtFaultScenarioPath(t *testing.T) {
 	}
 	if got := all["grpc.unavailable"][counter]; got != 2 {
 		t.Errorf("the scenario's counter %s = %d, want 2", counter, got)
+	}
+}
+
+// TestMgmtNetModesKeepGRPC: the net.* modes that change how an answer is
+// written, not whether it is, leave a management call working over both
+// transports: net.wrong_content_type touches JSON answers only, and its
+// writer passes connect-go's flush through, which gRPC over HTTP/1.1 needs
+// for its trailers.
+func TestMgmtNetModesKeepGRPC(t *testing.T) {
+	t.Parallel()
+	for _, p := range []mgProto{mgHTTP1, mgH2C} {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			env := startEnv(t, mockidp.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			c := newMgAPI(t, env, mgOver(p))
+			mgArm(t, c, "net.wrong_content_type", 0)
+			if err := mgGetAcme(c); err != nil {
+				t.Errorf("GetOrganization under net.wrong_content_type: %s", mgDescribe(err))
+			}
+		})
 	}
 }

@@ -389,4 +389,17 @@ func TestMgmtOneStoreExpiredSessionStatus(t *testing.T) {
 		t.Errorf("GetSession after the idle timeout: status %q, expired_at %v, logout_at %v; want expired with expired_at and no logout",
 			s.GetStatus(), s.GetExpiredAt(), s.GetLogoutAt())
 	}
+	lr, err := c.sessions.GetUserSessions(mgCtx(t), connect.NewRequest(&sessionspb.UserSessionDetailsRequest{
+		UserId: s.GetUserId(), Filter: &sessionspb.UserSessionFilter{Status: []string{"expired"}}}))
+	if l := mgMust(t, "GetUserSessions filtered on expired", lr, err); len(l.GetSessions()) != 1 || l.GetSessions()[0].GetSessionId() != sid {
+		t.Errorf("GetUserSessions filtered on expired lists %v, want the timed-out session %s", l.GetSessions(), sid)
+	}
+	// Revoking all revokes none: a session that timed out stays expired.
+	rr, err := c.sessions.RevokeAllUserSessions(mgCtx(t), connect.NewRequest(&sessionspb.RevokeAllUserSessionsRequest{UserId: s.GetUserId()}))
+	if r := mgMust(t, "RevokeAllUserSessions", rr, err); r.GetTotalRevoked() != 0 {
+		t.Errorf("RevokeAllUserSessions after the timeout revoked %d, want 0", r.GetTotalRevoked())
+	}
+	if gr, err := c.sessions.GetSession(mgCtx(t), connect.NewRequest(&sessionspb.SessionDetailsRequest{SessionId: sid})); err == nil && gr.Msg.GetStatus() == "revoked" {
+		t.Errorf("the timed-out session reads as revoked after RevokeAllUserSessions")
+	}
 }

@@ -275,16 +275,18 @@ type loggedWriter struct {
 
 func (l loggedWriter) Unwrap() http.ResponseWriter { return l.ResponseWriter }
 
-// Flush passes a flush through. connect-go asserts http.Flusher on the
-// writer it is given (Unwrap does not help an assertion): without this, a
-// gRPC answer over HTTP/1.1 is sent with a Content-Length and no trailers,
-// and the Go SDK's every successful call fails with "no Grpc-Status
-// trailer", though its change was made.
-func (l loggedWriter) Flush() {
+// FlushError passes a flush through, and its error. connect-go asserts
+// http.Flusher on the writer it is given (Unwrap does not help an
+// assertion): without Flush, a gRPC answer over HTTP/1.1 is sent with a
+// Content-Length and no trailers, and the Go SDK's every successful call
+// fails with "no Grpc-Status trailer", though its change was made.
+func (l loggedWriter) FlushError() error {
 	if l.Status == 0 {
 		l.Status = http.StatusOK // a flush sends the headers, with an implicit 200
 	}
-	if err := http.NewResponseController(l.ResponseWriter).Flush(); err != nil {
-		return // the connection is gone; the handler finds out on its next write
-	}
+	return http.NewResponseController(l.ResponseWriter).Flush()
 }
+
+// Flush is FlushError for http.Flusher; a failed flush shows in the
+// handler's next write.
+func (l loggedWriter) Flush() { l.FlushError() }

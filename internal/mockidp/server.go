@@ -194,6 +194,7 @@ func New(opts Options) (*Server, error) {
 	s.drills = drills
 	s.store = store.New(fx, s.now)
 	s.store.SetMaxSessions(opts.MaxSessions)
+	s.store.SetIdle(s.life.SessionIdle)
 	s.dir = s.store.Apps()
 	if opts.StateDir != "" {
 		if err := s.store.Load(opts.StateDir); err != nil {

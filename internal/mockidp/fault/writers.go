@@ -38,6 +38,17 @@ func (p *plainTextWriter) Write(b []byte) (int, error) {
 
 func (p *plainTextWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
+// FlushError passes a flush through, after the content type is fixed:
+// connect-go asserts a flusher on its writer, and a gRPC answer over
+// HTTP/1.1 needs the flush to get its trailers.
+func (p *plainTextWriter) FlushError() error {
+	p.fix()
+	return http.NewResponseController(p.ResponseWriter).Flush()
+}
+
+// Flush is FlushError for http.Flusher.
+func (p *plainTextWriter) Flush() { p.FlushError() }
+
 // truncatingWriter holds the handler's response back, then sends the
 // status, a Content-Length for the whole body, and only the first half of
 // it, and closes the connection: net.truncate.

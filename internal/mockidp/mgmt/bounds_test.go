@@ -66,13 +66,16 @@ func TestPortalPeekDoesNotSpend(t *testing.T) {
 	p := newPortalLinks()
 	now := time.Unix(1_800_000_000, 0)
 	l, _ := p.issue("org_1", now)
-	if !p.peek(l.ID, now) || !p.peek(l.ID, now) {
-		t.Fatal("peek of a fresh link says it cannot be opened")
+	if org, ok := p.peek(l.ID, now); !ok || org != "org_1" {
+		t.Fatalf("peek of a fresh link: %q %v, want org_1", org, ok)
+	}
+	if _, ok := p.peek(l.ID, now); !ok {
+		t.Fatal("a second peek says the link cannot be opened: the first spent it")
 	}
 	if org, problem := p.open(l.ID, now); org != "org_1" || problem != "" {
 		t.Fatalf("open after two peeks: %q %q, want the organization", org, problem)
 	}
-	if p.peek(l.ID, now) {
+	if _, ok := p.peek(l.ID, now); ok {
 		t.Error("peek of an opened link says it can be opened again")
 	}
 }

@@ -53,12 +53,16 @@ func (p *portalLinks) issue(orgID string, now time.Time) (portalLink, bool) {
 	return *l, true
 }
 
-// peek reports whether a link can still be opened, without spending it.
-func (p *portalLinks) peek(id string, now time.Time) bool {
+// peek reports whether a link can still be opened, and for which
+// organization, without spending it.
+func (p *portalLinks) peek(id string, now time.Time) (string, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	l := p.links[id]
-	return l != nil && !l.opened && now.Before(l.Expires)
+	if l == nil || l.opened || !now.Before(l.Expires) {
+		return "", false
+	}
+	return l.OrgID, true
 }
 
 // open spends a link, reporting the organization it is for.
@@ -91,8 +95,10 @@ func (a *API) OpenPortal(path string, peek bool) PortalVisit {
 	id := strings.TrimPrefix(path, PortalPath)
 	now := a.d.Now()
 	if peek {
-		if a.portal.peek(id, now) {
-			return PortalVisit{}
+		if org, ok := a.portal.peek(id, now); ok {
+			if _, err := a.d.Tenant.Org(org); err == nil {
+				return PortalVisit{OrgID: org}
+			}
 		}
 		return PortalVisit{Problem: "This admin portal link cannot be opened."}
 	}

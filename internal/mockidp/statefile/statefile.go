@@ -72,8 +72,9 @@ func (f *File) save(path string, snap Snapshot) error {
 	return nil
 }
 
-// WriteAtomic writes through a temporary file and a rename, so that a
-// crash mid-write leaves the old file, never half of a new one. The mode
+// WriteAtomic writes through a temporary file, a rename and a sync of the
+// directory, so that a crash mid-write leaves the old file, never half of
+// a new one, and a write that returned survives a power loss. The mode
 // is 0600: the files hold a private key and session state.
 func WriteAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
@@ -92,5 +93,16 @@ func WriteAtomic(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// The rename is durable once the directory is: without this, a power
+	// loss after the write was answered could bring the old file back
+	// (and with it a refresh token already rotated out).
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }

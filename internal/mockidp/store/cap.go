@@ -22,6 +22,14 @@ func (s *Store) SetMaxSessions(n int) {
 	s.maxSessions = n
 }
 
+// SetIdle tells the store the sessions' idle timeout, so that ending a
+// session that has already timed out records it as expired, not revoked.
+func (s *Store) SetIdle(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.idle = d
+}
+
 // evictIdle makes room when the store holds more sessions than its cap:
 // it drops the longest-idle eighth of the cap at once, so that eviction,
 // which sorts every session, runs once per many sign-ins. Refresh tokens,

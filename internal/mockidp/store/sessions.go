@@ -25,6 +25,23 @@ func (s *Store) SessionsOfUser(userID string, now time.Time, idle time.Duration)
 	return out
 }
 
+// ExpiredOfUser returns copies of a user's sessions that have timed out
+// but are not swept yet, newest first.
+func (s *Store) ExpiredOfUser(userID string, now time.Time, idle time.Duration) []Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Session
+	for _, ses := range s.sessions {
+		if ses.UserID == userID && !ses.alive(now, idle) {
+			out = append(out, *ses.clone())
+		}
+	}
+	slices.SortFunc(out, func(a, b Session) int {
+		return cmp.Or(b.AuthTime.Compare(a.AuthTime), cmp.Compare(b.ID, a.ID))
+	})
+	return out
+}
+
 // EndSessionsOfUser ends every session of a user and returns their ses_
 // IDs, sorted. Their refresh tokens die with them, as with EndSession.
 func (s *Store) EndSessionsOfUser(userID string) []string {
@@ -47,10 +64,14 @@ func (s *Store) endWhere(match func(*Session) bool) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var ended []string
+	now := s.clock()
 	for k, ses := range s.sessions {
 		if match(ses) {
 			ended = append(ended, ses.ID)
-			s.endedLocked(ses, EndRevoked)
+			// One that had timed out already stays expired, not revoked.
+			if s.idle <= 0 || ses.alive(now, s.idle) {
+				s.endedLocked(ses, EndRevoked)
+			}
 			delete(s.sessions, k)
 			delete(s.bySID, ses.ID)
 		}

@@ -33,7 +33,8 @@ type Store struct {
 	legacy []fixture.User
 	// maxSessions caps sessions (cap.go); evicted counts those dropped.
 	maxSessions int
-	evicted     int64 // created at sign-in (just-in-time)
+	evicted     int64         // created at sign-in (just-in-time)
+	idle        time.Duration // the sessions' idle timeout (SetIdle); 0: unknown
 	// changes counts the changes made; file knows how many it holds.
 	changes uint64
 	clock   func() time.Time // the environment's clock, for RotatedAt
