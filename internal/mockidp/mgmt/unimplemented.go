@@ -19,6 +19,6 @@ func (a *API) unimplemented(procedure string) http.Handler {
 	return connect.NewUnaryHandler(procedure,
 		func(context.Context, *connect.Request[emptypb.Empty]) (*connect.Response[emptypb.Empty], error) {
 			return nil, withInfo(connect.CodeUnimplemented,
-				fmt.Sprintf("%s is not emulated by skctl mock-idp: see its README for the procedures it serves", procedure), nil)
+				fmt.Sprintf("%s is not emulated by skctl mock-idp, which serves organizations, users and memberships, sessions, domains, connections, directories and passwordless (docs/management-api.md lists them)", procedure), nil)
 		}, a.opts)
 }
