@@ -1,10 +1,10 @@
 // Package webhook signs and encodes the webhooks that `skctl mock-idp`
-// delivers (issue 11), the way Scalekit's SDKs verify them: headers
+// delivers, the way Scalekit's SDKs verify them: headers
 // webhook-id, webhook-timestamp (Unix seconds, within 300 s of the
 // receiver's clock) and webhook-signature "v1,<base64 HMAC-SHA256 over
 // id.timestamp.body>", keyed with the base64-decoded part of the endpoint
-// secret after "whsec_" (docs: /work/shared/scalekit-management-api.md
-// §3.1–3.2).
+// secret after "whsec_" (Standard Webhooks, as Svix signs them for
+// Scalekit).
 //
 // Why Canonical: Scalekit's own sample app verifies
 // JSON.stringify(await req.json()) rather than the raw body, so a body only
