@@ -25,3 +25,23 @@ func (s *StatusRecorder) Write(b []byte) (int, error) {
 	}
 	return s.ResponseWriter.Write(b)
 }
+
+// FlushError passes a flush through and returns its error. A flush sends
+// the headers, so it records an implicit 200. Handlers that assert
+// http.Flusher on their writer, as connect-go does for gRPC over HTTP/1.1
+// (its trailers follow a flush), would otherwise find none: Unwrap does
+// not help a type assertion.
+func (s *StatusRecorder) FlushError() error {
+	if s.Status == 0 {
+		s.Status = http.StatusOK
+	}
+	return http.NewResponseController(s.ResponseWriter).Flush()
+}
+
+// Flush is FlushError for http.Flusher; a failed flush shows in the
+// handler's next write.
+func (s *StatusRecorder) Flush() { s.FlushError() }
+
+// Unwrap lets http.ResponseController reach the connection (to hijack it,
+// or set deadlines) through the recorder.
+func (s *StatusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

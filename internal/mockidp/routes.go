@@ -257,7 +257,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		start := time.Now()
 		sw := &httpx.StatusRecorder{ResponseWriter: w}
-		next.ServeHTTP(loggedWriter{sw}, r)
+		next.ServeHTTP(sw, r) // the recorder passes flushes and hijacks through
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.Status, "duration", time.Since(start).Round(time.Microsecond)}
 		if v := r.Header.Get("X-Sdk-Version"); v != "" {
 			attrs = append(attrs, "sdk", v)
@@ -265,28 +265,3 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		s.log.Info("request", attrs...)
 	})
 }
-
-// loggedWriter is the request log's status recorder, unwrappable so that
-// http.ResponseController reaches the connection (to hijack or flush it)
-// through it.
-type loggedWriter struct {
-	*httpx.StatusRecorder
-}
-
-func (l loggedWriter) Unwrap() http.ResponseWriter { return l.ResponseWriter }
-
-// FlushError passes a flush through, and its error. connect-go asserts
-// http.Flusher on the writer it is given (Unwrap does not help an
-// assertion): without Flush, a gRPC answer over HTTP/1.1 is sent with a
-// Content-Length and no trailers, and the Go SDK's every successful call
-// fails with "no Grpc-Status trailer", though its change was made.
-func (l loggedWriter) FlushError() error {
-	if l.Status == 0 {
-		l.Status = http.StatusOK // a flush sends the headers, with an implicit 200
-	}
-	return http.NewResponseController(l.ResponseWriter).Flush()
-}
-
-// Flush is FlushError for http.Flusher; a failed flush shows in the
-// handler's next write.
-func (l loggedWriter) Flush() { l.FlushError() }
