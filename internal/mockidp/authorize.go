@@ -110,6 +110,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req store.AuthRe
 	cookie := ids.Token()
 	s.store.AddSession(cookie, ses)
 	s.tenant.SignedIn(u.ID, orgID)
+	s.sessionStarted(ses)
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cookieName, Value: cookie, Path: "/", Expires: ses.Expires,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,

@@ -54,11 +54,11 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if ses := s.currentSession(r, s.now()); ses != nil {
-		s.store.EndSession(ses.ID, store.EndLogout)
+	if ses := s.currentSession(r, s.now()); ses != nil && s.store.EndSession(ses.ID, store.EndLogout) {
+		s.sessionsEnded(ses.ID)
 	}
-	if sid != "" {
-		s.store.EndSession(sid, store.EndLogout)
+	if sid != "" && s.store.EndSession(sid, store.EndLogout) {
+		s.sessionsEnded(sid)
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})

@@ -196,6 +196,7 @@ func (a apiSessions) End(id string) (mgmt.SessionInfo, bool) {
 	if ses == nil || !a.s.store.EndSession(id, store.EndRevoked) {
 		return mgmt.SessionInfo{}, false
 	}
+	a.s.sessionsEnded(id)
 	info := a.info(*ses)
 	info.Status, info.Ended = mgmt.SessionRevoked, a.s.now()
 	return info, true
@@ -203,7 +204,7 @@ func (a apiSessions) End(id string) (mgmt.SessionInfo, bool) {
 
 func (a apiSessions) EndAllOfUser(userID string) []mgmt.SessionInfo {
 	live := a.s.store.SessionsOfUser(userID, a.s.now(), a.s.life.SessionIdle)
-	a.s.store.EndSessionsOfUser(userID)
+	a.s.sessionsEnded(a.s.store.EndSessionsOfUser(userID)...)
 	now := a.s.now()
 	out := make([]mgmt.SessionInfo, 0, len(live))
 	for _, ses := range live {

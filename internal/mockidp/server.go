@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skctl/skctl/internal/mockidp/events"
 	"github.com/skctl/skctl/internal/mockidp/fault"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/mockidp/ids"
@@ -122,8 +123,11 @@ type Server struct {
 	// emails the environment would send.
 	api  *mgmt.API
 	mail mailbox.Box
-	keys *store.Keyring
-	ids  ids.Gen
+	// events is the log of the tenant's changes and the IdP sessions'
+	// starts and ends (events.go).
+	events *events.Log
+	keys   *store.Keyring
+	ids    ids.Gen
 
 	routes    map[string]*route
 	discovery []byte // the faithful document, served while no mode is on
@@ -209,6 +213,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.api = s.newManagementAPI()
+	s.openEvents()
 	s.plane = newPlane(s, drills)
 	s.discovery = s.encodeDiscovery(s.discoveryDocument())
 	s.handler = s.logRequests(recoverPanics(s.log, http.HandlerFunc(s.dispatch)))

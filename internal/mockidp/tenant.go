@@ -32,14 +32,16 @@ func (s *Server) openTenant(fx *fixture.Fixtures) error {
 	// A user deleted, or removed from an organization, is signed out
 	// there: its sessions end, and its refresh tokens with them.
 	s.tenant.OnRemove(func(r tenant.Removal) {
+		var ended []string
 		switch {
 		case r.OrgID == "":
-			s.store.EndSessionsOfUser(r.UserID)
+			ended = s.store.EndSessionsOfUser(r.UserID)
 		case r.UserID == "":
-			s.store.EndSessionsOfOrg(r.OrgID)
+			ended = s.store.EndSessionsOfOrg(r.OrgID)
 		default:
-			s.store.EndSessionsOfMember(r.UserID, r.OrgID)
+			ended = s.store.EndSessionsOfMember(r.UserID, r.OrgID)
 		}
+		s.sessionsEnded(ended...)
 	})
 	if s.autoLogin != "" {
 		if _, err := s.tenant.UserByEmail(s.autoLogin); err != nil {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/skctl/skctl/internal/mockidp/events"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
@@ -30,7 +31,7 @@ func (t *Tenant) CreateConnection(c Connection) (Connection, error) {
 		}
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	if t.orgs[c.OrgID] == nil {
 		return Connection{}, &NotFoundError{Kind: "organization", ID: c.OrgID}
 	}
@@ -42,6 +43,8 @@ func (t *Tenant) CreateConnection(c Connection) (Connection, error) {
 	ix := t.index(c.OrgID)
 	ix.conns = append(ix.conns, c.ID)
 	t.changed()
+	cc := c.clone()
+	t.emit(Change{Type: events.SSOCreated, Connection: &cc})
 	return c, nil
 }
 
@@ -111,7 +114,7 @@ func (t *Tenant) ListConnections(orgID, domain string) []Connection {
 // SetConnectionEnabled enables or disables a connection.
 func (t *Tenant) SetConnectionEnabled(orgID, id string, on bool) (Connection, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	c, err := t.connection(orgID, id)
 	if err != nil {
 		return Connection{}, err
@@ -125,6 +128,12 @@ func (t *Tenant) SetConnectionEnabled(orgID, id string, on bool) (Connection, er
 		}
 		c.UpdateTime = t.now()
 		t.changed()
+		cc := c.clone()
+		typ := events.SSODisabled
+		if on {
+			typ = events.SSOEnabled
+		}
+		t.emit(Change{Type: typ, Connection: &cc})
 	}
 	return c.clone(), nil
 }
@@ -132,14 +141,17 @@ func (t *Tenant) SetConnectionEnabled(orgID, id string, on bool) (Connection, er
 // DeleteConnection removes a connection of an organization.
 func (t *Tenant) DeleteConnection(orgID, id string) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if _, err := t.connection(orgID, id); err != nil {
+	defer t.unlock()
+	c, err := t.connection(orgID, id)
+	if err != nil {
 		return err
 	}
 	delete(t.conns, id)
 	ix := t.index(orgID)
 	ix.conns = without(ix.conns, id)
 	t.changed()
+	gone := c.clone()
+	t.emit(Change{Type: events.SSODeleted, Connection: &gone})
 	return nil
 }
 

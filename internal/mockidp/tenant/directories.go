@@ -1,8 +1,14 @@
 package tenant
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/events"
 )
 
 // ListDirectories lists an organization's directories in creation order.
@@ -47,7 +53,7 @@ func (t *Tenant) Directory(orgID, id string) (Directory, error) {
 // SetDirectoryEnabled enables or disables a directory.
 func (t *Tenant) SetDirectoryEnabled(orgID, id string, on bool) (Directory, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	d, err := t.directory(orgID, id)
 	if err != nil {
 		return Directory{}, err
@@ -56,6 +62,12 @@ func (t *Tenant) SetDirectoryEnabled(orgID, id string, on bool) (Directory, erro
 		d.Enabled = on
 		d.UpdateTime = t.now()
 		t.changed()
+		dc := d.clone()
+		typ := events.DirectoryDisabled
+		if on {
+			typ = events.DirectoryEnabled
+		}
+		t.emit(Change{Type: typ, Directory: &dc})
 	}
 	return d.clone(), nil
 }
@@ -97,4 +109,72 @@ func (t *Tenant) DirectoryGroups(orgID, dirID string, after time.Time, p Page) (
 		}
 	}
 	return pageOfItems(items, p), nil
+}
+
+// CreateDirectory adds a SCIM directory to d.OrgID: type SCIM and
+// provider OKTA unless d says otherwise, disabled until enabled, with no
+// token until NewDirectoryToken makes one. Scalekit has no event for a
+// new directory; enabling it is organization.directory_enabled.
+func (t *Tenant) CreateDirectory(d Directory) (Directory, error) {
+	d = d.clone()
+	d.Type = strings.ToUpper(strings.TrimSpace(d.Type))
+	if d.Type == "" {
+		d.Type = "SCIM"
+	}
+	d.Provider = strings.ToUpper(strings.TrimSpace(d.Provider))
+	if d.Provider == "" {
+		d.Provider = "OKTA"
+	}
+	if d.Status == "" {
+		d.Status = "IN_PROGRESS"
+	}
+	d.Users, d.Groups, d.Token = nil, nil, ""
+	t.mu.Lock()
+	defer t.unlock()
+	if t.orgs[d.OrgID] == nil {
+		return Directory{}, &NotFoundError{Kind: "organization", ID: d.OrgID}
+	}
+	d.ID = t.newID("dir_")
+	if d.Name == "" {
+		d.Name = "Directory " + d.ID
+	}
+	d.CreateTime = t.now()
+	d.UpdateTime = d.CreateTime
+	stored := d.clone()
+	t.dirs[d.ID] = &stored
+	ix := t.index(d.OrgID)
+	ix.dirs = append(ix.dirs, d.ID)
+	t.changed()
+	return d, nil
+}
+
+// NewDirectoryToken makes a new SCIM bearer token for a directory,
+// replacing the one it had, and returns it: the IdP's old token stops
+// working at once, as a rotated Scalekit directory secret does.
+func (t *Tenant) NewDirectoryToken(orgID, id string) (string, error) {
+	t.mu.Lock()
+	defer t.unlock()
+	d, err := t.directory(orgID, id)
+	if err != nil {
+		return "", err
+	}
+	b := make([]byte, 24)
+	rand.Read(b)
+	d.Token = "scim_" + base64.RawURLEncoding.EncodeToString(b)
+	d.UpdateTime = t.now()
+	t.changed()
+	return d.Token, nil
+}
+
+// DirectoryByToken returns the directory id whose SCIM token is token,
+// compared in constant time; false for any other token, a directory
+// without one, or no such directory.
+func (t *Tenant) DirectoryByToken(id, token string) (Directory, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	d := t.dirs[id]
+	if d == nil || d.Token == "" || subtle.ConstantTimeCompare([]byte(d.Token), []byte(token)) != 1 {
+		return Directory{}, false
+	}
+	return d.clone(), true
 }

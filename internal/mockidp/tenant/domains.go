@@ -3,6 +3,7 @@ package tenant
 import (
 	"strings"
 
+	"github.com/skctl/skctl/internal/mockidp/events"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
@@ -21,7 +22,7 @@ func (t *Tenant) CreateDomain(d Domain) (Domain, error) {
 		return Domain{}, &InvalidError{Field: "domain.domain_type", Reason: "use ORGANIZATION_DOMAIN or ALLOWED_EMAIL_DOMAIN"}
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	if t.orgs[d.OrgID] == nil {
 		return Domain{}, &NotFoundError{Kind: "organization", ID: d.OrgID}
 	}
@@ -38,6 +39,8 @@ func (t *Tenant) CreateDomain(d Domain) (Domain, error) {
 	ix := t.index(d.OrgID)
 	ix.domains = append(ix.domains, d.ID)
 	t.changed()
+	dc := d
+	t.emit(Change{Type: events.DomainCreated, Org: t.orgCopy(d.OrgID), Domain: &dc})
 	return d, nil
 }
 
@@ -75,7 +78,7 @@ func (t *Tenant) ListDomains(orgID string, typ DomainType, p Page) (Listed[Domai
 // DeleteDomain removes a domain of an organization.
 func (t *Tenant) DeleteDomain(orgID, id string) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	if t.orgs[orgID] == nil {
 		return &NotFoundError{Kind: "organization", ID: orgID}
 	}
@@ -88,6 +91,8 @@ func (t *Tenant) DeleteDomain(orgID, id string) error {
 	ix := t.index(orgID)
 	ix.domains = without(ix.domains, id)
 	t.changed()
+	gone := *d
+	t.emit(Change{Type: events.DomainDeleted, Org: t.orgCopy(orgID), Domain: &gone})
 	return nil
 }
 

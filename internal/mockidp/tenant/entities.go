@@ -157,15 +157,18 @@ type Connection struct {
 
 // Directory is a SCIM directory of an organization (dir_…).
 type Directory struct {
-	ID         string // dir_…
-	OrgID      string
-	Name       string
-	Type       string // SCIM (DirectoryType enum name)
-	Provider   string // OKTA, AZURE_AD, GOOGLE, … (DirectoryProvider enum names)
-	Enabled    bool
-	Status     string // COMPLETED for the fixtures'
-	Users      []DirUser
-	Groups     []DirGroup
+	ID       string // dir_…
+	OrgID    string
+	Name     string
+	Type     string // SCIM (DirectoryType enum name)
+	Provider string // OKTA, AZURE_AD, GOOGLE, … (DirectoryProvider enum names)
+	Enabled  bool
+	Status   string // COMPLETED for the fixtures'
+	Users    []DirUser
+	Groups   []DirGroup
+	// Token is the bearer token the organization's IdP pushes SCIM
+	// requests with; "" until one is made (NewDirectoryToken).
+	Token      string `json:",omitempty"`
 	CreateTime time.Time
 	UpdateTime time.Time
 	LastSync   time.Time

@@ -5,13 +5,15 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/events"
 )
 
 // CreateMembership makes a user a member of an organization: ConflictError
 // if it is one already. invite: PENDING_INVITE with an Invite, else ACTIVE.
 func (t *Tenant) CreateMembership(orgID, userID string, m Membership, invite bool) (User, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	if t.orgs[orgID] == nil {
 		return User{}, &NotFoundError{Kind: "organization", ID: orgID}
 	}
@@ -29,7 +31,17 @@ func (t *Tenant) CreateMembership(orgID, userID string, m Membership, invite boo
 	}
 	t.join(u, mem)
 	t.changed()
+	t.memberChange(membershipType(invite), orgID, u)
 	return u.clone(now), nil
+}
+
+// membershipType is the event of a new membership: an invitation, or a
+// membership at once.
+func membershipType(invite bool) events.Type {
+	if invite {
+		return events.MembershipInvited
+	}
+	return events.MembershipCreated
 }
 
 // newMembership makes the membership m asks for, of orgID: its roles
@@ -97,7 +109,7 @@ func (t *Tenant) join(u *User, m Membership) {
 // times stay, and the roles must exist.
 func (t *Tenant) UpdateMembership(orgID, userID string, f func(*Membership) error) (User, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	u, i, err := t.membership(orgID, userID)
 	if err != nil {
 		return User{}, err
@@ -114,6 +126,7 @@ func (t *Tenant) UpdateMembership(orgID, userID string, f func(*Membership) erro
 	m.OrgID, m.CreateTime, m.AcceptTime, m.Status, m.Invite = old.OrgID, old.CreateTime, old.AcceptTime, old.Status, old.Invite
 	u.Memberships[i] = m.copy()
 	t.changed()
+	t.memberChange(events.MembershipUpdated, orgID, u)
 	return u.clone(t.now()), nil
 }
 
@@ -148,7 +161,7 @@ func (t *Tenant) DeleteMembership(orgID, userID string) error {
 
 func (t *Tenant) deleteMembership(orgID, userID string) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	u, _, err := t.membership(orgID, userID)
 	if err != nil {
 		return err
@@ -157,6 +170,7 @@ func (t *Tenant) deleteMembership(orgID, userID string) error {
 	ix := t.index(orgID)
 	ix.members = without(ix.members, userID)
 	t.changed()
+	t.memberChange(events.MembershipDeleted, orgID, u)
 	return nil
 }
 
@@ -169,7 +183,7 @@ func dropMembership(ms []Membership, orgID string) []Membership {
 // was accepted, or never was one) is a StateError.
 func (t *Tenant) ResendInvite(orgID, userID string) (Membership, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	u, i, err := t.membership(orgID, userID)
 	if err != nil {
 		return Membership{}, err
@@ -187,5 +201,6 @@ func (t *Tenant) ResendInvite(orgID, userID string) (Membership, error) {
 	m.Invite.ResentCount++
 	m.Invite.ExpiresAt = now.Add(InviteLifetime)
 	t.changed()
+	t.memberChange(events.MembershipInvited, orgID, u)
 	return m.clone(now), nil
 }

@@ -3,6 +3,8 @@ package tenant
 import (
 	"maps"
 	"strings"
+
+	"github.com/skctl/skctl/internal/mockidp/events"
 )
 
 // CreateOrg creates an organization: a new ID unless o has one, the
@@ -21,7 +23,7 @@ func (t *Tenant) CreateOrg(o Org) (Org, error) {
 	maps.Copy(features, o.Features)
 	o.Features = features
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	if o.ID == "" {
 		o.ID = t.newID("org_")
 	} else if _, taken := t.orgs[o.ID]; taken {
@@ -35,6 +37,7 @@ func (t *Tenant) CreateOrg(o Org) (Org, error) {
 	stored := o.clone()
 	t.addOrg(&stored)
 	t.changed()
+	t.emit(Change{Type: events.OrgCreated, Org: t.orgCopy(o.ID)})
 	return o, nil
 }
 
@@ -78,7 +81,7 @@ func (t *Tenant) OrgByExternalID(ext string) (Org, error) {
 // error of f is returned as it is, with nothing changed.
 func (t *Tenant) UpdateOrg(id string, f func(*Org) error) (Org, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	old := t.orgs[id]
 	if old == nil {
 		return Org{}, &NotFoundError{Kind: "organization", ID: id}
@@ -111,6 +114,7 @@ func (t *Tenant) UpdateOrg(id string, f func(*Org) error) (Org, error) {
 	stored := o.clone()
 	t.orgs[id] = &stored
 	t.changed()
+	t.emit(Change{Type: events.OrgUpdated, Org: t.orgCopy(id)})
 	return o, nil
 }
 
@@ -129,15 +133,17 @@ func (t *Tenant) DeleteOrg(id string) error {
 
 func (t *Tenant) deleteOrg(id string) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	o := t.orgs[id]
 	if o == nil {
 		return &NotFoundError{Kind: "organization", ID: id}
 	}
 	ix := t.index(id)
+	gone := o.clone()
 	for _, uid := range ix.members {
 		if u := t.users[uid]; u != nil {
 			u.Memberships = dropMembership(u.Memberships, id)
+			t.emit(Change{Type: events.MembershipDeleted, Org: &gone, User: t.userCopy(u)})
 		}
 	}
 	for _, d := range ix.domains {
@@ -158,6 +164,7 @@ func (t *Tenant) deleteOrg(id string) error {
 	delete(t.orgBySlug, o.Slug)
 	t.orgOrder = without(t.orgOrder, id)
 	t.changed()
+	t.emit(Change{Type: events.OrgDeleted, Org: &gone})
 	return nil
 }
 

@@ -3,6 +3,8 @@ package tenant
 import (
 	"slices"
 	"strings"
+
+	"github.com/skctl/skctl/internal/mockidp/events"
 )
 
 // The sign-in flow's side of the tenant.
@@ -20,7 +22,7 @@ func (t *Tenant) SignUp(email string) (User, error) {
 		return User{}, err
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	now := t.now()
 	if u := t.users[t.userByEmail[email]]; u != nil {
 		return u.clone(now), nil
@@ -41,11 +43,13 @@ func (t *Tenant) SignUp(email string) (User, error) {
 	}
 	if org != nil {
 		t.addOrg(org)
+		t.emit(Change{Type: events.OrgCreated, Org: t.orgCopy(orgID)})
 	}
 	u := &User{ID: t.newID("usr_"), Email: email, EmailVerified: true, CreateTime: now, UpdateTime: now}
 	t.addUser(u)
 	t.join(u, m)
 	t.changed()
+	t.memberChange(events.UserSignup, orgID, u)
 	return u.clone(now), nil
 }
 
@@ -58,7 +62,7 @@ func (t *Tenant) JoinOrg(email, orgID string) (User, error) {
 		return User{}, err
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	if t.orgs[orgID] == nil {
 		return User{}, &NotFoundError{Kind: "organization", ID: orgID}
 	}
@@ -73,12 +77,18 @@ func (t *Tenant) JoinOrg(email, orgID string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if u == nil {
+	signup := u == nil
+	if signup {
 		u = &User{ID: t.newID("usr_"), Email: email, EmailVerified: true, CreateTime: now, UpdateTime: now}
 		t.addUser(u)
 	}
 	t.join(u, m)
 	t.changed()
+	if signup {
+		t.memberChange(events.UserSignup, orgID, u)
+	} else {
+		t.memberChange(events.MembershipCreated, orgID, u)
+	}
 	return u.clone(now), nil
 }
 
@@ -87,7 +97,7 @@ func (t *Tenant) JoinOrg(email, orgID string) (User, error) {
 // signing in accepts the invitation. An expired invitation stays expired.
 func (t *Tenant) SignedIn(userID, orgID string) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	u := t.users[userID]
 	if u == nil {
 		return
@@ -99,6 +109,7 @@ func (t *Tenant) SignedIn(userID, orgID string) {
 		if m := &u.Memberships[i]; m.OrgID == orgID && m.status(now) == MembershipPendingInvite {
 			m.Status, m.AcceptTime, m.Invite = MembershipActive, now, nil
 			t.changed()
+			t.memberChange(events.MembershipUpdated, orgID, u)
 		}
 	}
 }

@@ -32,6 +32,10 @@ type Tenant struct {
 	seedHash string
 	// onRemove is told whose sessions a deletion ends (Removal).
 	onRemove func(Removal)
+	// pending are the changes made under the write lock held now, which
+	// unlock publishes (OnChange).
+	pending []Change
+	pub     publisher
 
 	file statefile.File // tenant.json; its saves take mu
 	mu   sync.RWMutex

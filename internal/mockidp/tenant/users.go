@@ -4,6 +4,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/events"
 )
 
 // CreateUserAndMembership creates the user (or uses the existing one with
@@ -17,7 +19,7 @@ func (t *Tenant) CreateUserAndMembership(orgID string, u User, m Membership, inv
 		return User{}, err
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	if t.orgs[orgID] == nil {
 		return User{}, &NotFoundError{Kind: "organization", ID: orgID}
 	}
@@ -47,6 +49,7 @@ func (t *Tenant) CreateUserAndMembership(orgID string, u User, m Membership, inv
 	}
 	t.join(stored, mem)
 	t.changed()
+	t.memberChange(membershipType(invite), orgID, stored)
 	return stored.clone(now), nil
 }
 
@@ -98,7 +101,7 @@ func (t *Tenant) UserByEmail(email string) (User, error) {
 // address no other user has, a new external ID one no other user has.
 func (t *Tenant) UpdateUser(id string, f func(*User) error) (User, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	old := t.users[id]
 	if old == nil {
 		return User{}, &NotFoundError{Kind: "user", ID: id}
@@ -132,6 +135,11 @@ func (t *Tenant) UpdateUser(id string, f func(*User) error) (User, error) {
 		t.userByExt[stored.ExternalID] = id
 	}
 	t.changed()
+	// Scalekit has no user.updated: a profile change is an update of
+	// each of the user's memberships.
+	for _, m := range stored.Memberships {
+		t.memberChange(events.MembershipUpdated, m.OrgID, &stored)
+	}
 	return stored.clone(now), nil
 }
 
@@ -149,7 +157,7 @@ func (t *Tenant) DeleteUser(id string) error {
 
 func (t *Tenant) deleteUser(id string) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	defer t.unlock()
 	u := t.users[id]
 	if u == nil {
 		return &NotFoundError{Kind: "user", ID: id}
@@ -158,6 +166,7 @@ func (t *Tenant) deleteUser(id string) error {
 		if ix := t.perOrg[m.OrgID]; ix != nil {
 			ix.members = without(ix.members, id)
 		}
+		t.memberChange(events.MembershipDeleted, m.OrgID, u)
 	}
 	delete(t.users, id)
 	delete(t.userByEmail, u.Email)

@@ -1,0 +1,36 @@
+package mockidp
+
+import (
+	"github.com/skctl/skctl/internal/mockidp/events"
+	"github.com/skctl/skctl/internal/mockidp/store"
+	"github.com/skctl/skctl/internal/mockidp/tenant"
+)
+
+// The environment's event log: every tenant change (API, sign-in page,
+// portal, SCIM) and every IdP session started or ended is an event, in the
+// shapes of Scalekit's webhooks.
+
+// openEvents makes the event log and has the tenant's changes fill it.
+// The API converts changes to events, so it exists first.
+func (s *Server) openEvents() {
+	s.events = events.NewLog(s.ids.New, s.now)
+	s.tenant.OnChange(func(c tenant.Change) { s.events.Append(s.api.Event(c)) })
+}
+
+// Events is the environment's event log.
+func (s *Server) Events() *events.Log { return s.events }
+
+// sessionStarted logs user.login for a new IdP session.
+func (s *Server) sessionStarted(ses *store.Session) {
+	s.events.Append(s.api.SessionEvent(events.UserLogin, apiSessions{s}.info(*ses)))
+}
+
+// sessionsEnded logs user.logout for each IdP session that has just
+// ended (signed out, revoked, or its user or membership deleted).
+func (s *Server) sessionsEnded(sids ...string) {
+	for _, sid := range sids {
+		if e, ok := s.store.Ended(sid); ok {
+			s.events.Append(s.api.SessionEvent(events.UserLogout, apiSessions{s}.endedInfo(e)))
+		}
+	}
+}
