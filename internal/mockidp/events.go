@@ -10,10 +10,12 @@ import (
 // portal, SCIM) and every IdP session started or ended is an event, in the
 // shapes of Scalekit's webhooks.
 
-// openEvents makes the event log and has the tenant's changes fill it.
-// The API converts changes to events, so it exists first.
+// openEvents makes the event log and has the tenant's changes fill it,
+// converted by the management API (which lists the log, so the log comes
+// first).
 func (s *Server) openEvents() {
 	s.events = events.NewLog(s.ids.New, s.now)
+	s.api = s.newManagementAPI()
 	s.tenant.OnChange(func(c tenant.Change) { s.events.Append(s.api.Event(c)) })
 }
 

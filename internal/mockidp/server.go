@@ -212,8 +212,7 @@ func New(opts Options) (*Server, error) {
 	if err := s.checkScenarioSets(fx); err != nil {
 		return nil, err
 	}
-	s.api = s.newManagementAPI()
-	s.openEvents()
+	s.openEvents() // and the management API
 	s.plane = newPlane(s, drills)
 	s.discovery = s.encodeDiscovery(s.discoveryDocument())
 	s.handler = s.logRequests(recoverPanics(s.log, http.HandlerFunc(s.dispatch)))

@@ -28,6 +28,8 @@ import (
 	_ "github.com/skctl/skctl/internal/scalekitpb/domains"
 	_ "github.com/skctl/skctl/internal/scalekitpb/domains/domainspbconnect"
 	_ "github.com/skctl/skctl/internal/scalekitpb/errdetails"
+	_ "github.com/skctl/skctl/internal/scalekitpb/events"
+	_ "github.com/skctl/skctl/internal/scalekitpb/events/eventspbconnect"
 	_ "github.com/skctl/skctl/internal/scalekitpb/organizations"
 	_ "github.com/skctl/skctl/internal/scalekitpb/organizations/organizationspbconnect"
 	_ "github.com/skctl/skctl/internal/scalekitpb/sessions"
@@ -98,6 +100,7 @@ var wantPackages = []string{
 	"scalekit.v1.directories",
 	"scalekit.v1.domains",
 	"scalekit.v1.errdetails",
+	"scalekit.v1.events",
 	"scalekit.v1.organizations",
 	"scalekit.v1.sessions",
 	"scalekit.v1.users",

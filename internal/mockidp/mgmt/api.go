@@ -22,12 +22,14 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"github.com/skctl/skctl/internal/mockidp/events"
 	"github.com/skctl/skctl/internal/mockidp/mailbox"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/scalekitpb/auth/passwordless/passwordlesspbconnect"
 	"github.com/skctl/skctl/internal/scalekitpb/connections/connectionspbconnect"
 	"github.com/skctl/skctl/internal/scalekitpb/directories/directoriespbconnect"
 	"github.com/skctl/skctl/internal/scalekitpb/domains/domainspbconnect"
+	"github.com/skctl/skctl/internal/scalekitpb/events/eventspbconnect"
 	"github.com/skctl/skctl/internal/scalekitpb/organizations/organizationspbconnect"
 	"github.com/skctl/skctl/internal/scalekitpb/sessions/sessionspbconnect"
 	"github.com/skctl/skctl/internal/scalekitpb/users/userspbconnect"
@@ -52,7 +54,9 @@ type Deps struct {
 	InvitationLink func(email, orgID string) string
 	// Mail receives the emails Scalekit would send.
 	Mail *mailbox.Box
-	Now  func() time.Time
+	// Events is the environment's event log, which EventsService lists.
+	Events *events.Log
+	Now    func() time.Time
 	// NewID makes Scalekit-shaped IDs (prefix + 17 digits).
 	NewID func(prefix string) string
 	Log   *slog.Logger
@@ -93,6 +97,7 @@ func New(d Deps) *API {
 	a.mount(connectionspbconnect.NewConnectionServiceHandler(&connectionService{a: a}, a.opts))
 	a.mount(directoriespbconnect.NewDirectoryServiceHandler(&directoryService{a: a}, a.opts))
 	a.mount(passwordlesspbconnect.NewPasswordlessServiceHandler(&passwordlessService{a: a}, a.opts))
+	a.mount(eventspbconnect.NewEventsServiceHandler(&eventsService{a: a}, a.opts))
 	return a
 }
 
