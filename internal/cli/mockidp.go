@@ -94,7 +94,7 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.DurationVar(&o.lifetimes.SessionIdle, "session-idle-ttl", 24*time.Hour, "IdP session idle timeout")
 	cmd.MarkFlagFilename("fixtures", "yaml", "yml", "json")
 	cmd.MarkFlagDirname("state-dir")
-	cmd.AddCommand(newScenariosCmd(d), newRotateKeysCmd(d))
+	cmd.AddCommand(newScenariosCmd(d), newRotateKeysCmd(d), newTriggerCmd(d))
 	return cmd
 }
 

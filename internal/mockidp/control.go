@@ -29,6 +29,8 @@ func (p *plane) handleControl(w http.ResponseWriter, r *http.Request) {
 		Advance  string `json:"advance"`
 		Offset   string `json:"offset"`
 		Overlap  string `json:"overlap"` // how long the old key stays published: "10m", "0" (not at all), "forever"
+		Type     string `json:"type"`    // the event type to trigger
+		Org      string `json:"organization_id"`
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
@@ -95,6 +97,8 @@ func (p *plane) handleControl(w http.ResponseWriter, r *http.Request) {
 		env.env.handleMail(w, r)
 	case "/__mock/export GET":
 		env.env.handleExport(w, r)
+	case "/__mock/trigger POST":
+		env.env.handleTrigger(w, req.Type, req.Org)
 	default:
 		http.NotFound(w, r)
 	}

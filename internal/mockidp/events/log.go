@@ -127,3 +127,16 @@ func (l *Log) Restore(evs []Event) {
 		l.events = l.events[len(l.events)-Keep:]
 	}
 }
+
+// After returns the events logged after the one with ID id, oldest
+// first; every event kept when id is "" or no longer kept.
+func (l *Log) After(id string) []Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := len(l.events) - 1; i >= 0 && id != ""; i-- {
+		if l.events[i].ID == id {
+			return slices.Clone(l.events[i+1:])
+		}
+	}
+	return slices.Clone(l.events)
+}

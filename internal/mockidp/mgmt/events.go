@@ -2,6 +2,7 @@ package mgmt
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -132,6 +133,19 @@ func (a *API) SessionEvent(typ events.Type, ses SessionInfo) events.Event {
 	if u, err := a.d.Tenant.User(ses.UserID); err == nil {
 		data["user"] = raw(a.userMsg(u))
 	}
+	e.Data, _ = json.Marshal(data)
+	return e
+}
+
+// RoleEvent is the event of a change of a role or permission: data {id,
+// name, display_name, description}.
+func (a *API) RoleEvent(typ events.Type, name, displayName string) events.Event {
+	data := map[string]any{"id": a.d.NewID("role_"), "name": name, "display_name": displayName,
+		"description": displayName + " (skctl mock-idp trigger)"}
+	if strings.HasPrefix(string(typ), "permission.") {
+		data["id"] = a.d.NewID("perm_")
+	}
+	e := events.Event{Type: typ, EnvironmentID: a.d.EnvironmentID}
 	e.Data, _ = json.Marshal(data)
 	return e
 }

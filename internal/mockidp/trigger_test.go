@@ -1,0 +1,141 @@
+package mockidp_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/skctl/skctl/internal/mockidp"
+	"github.com/skctl/skctl/internal/mockidp/events"
+	"github.com/skctl/skctl/internal/mockidp/tenant"
+)
+
+// triggered is POST /__mock/trigger's answer.
+type triggered struct {
+	Event  *events.Event  `json:"event"`
+	Events []events.Event `json:"events"`
+}
+
+func trigger(t *testing.T, post func() (int, []byte)) (int, triggered, string) {
+	t.Helper()
+	status, body := post()
+	var r triggered
+	if status == 200 {
+		if err := json.Unmarshal(body, &r); err != nil {
+			t.Fatalf("trigger answer: %v: %s", err, body)
+		}
+	}
+	return status, r, string(body)
+}
+
+// TestTriggerEveryType: every event type the mock emits can be
+// triggered, and the answer is an event of that type that is in the log
+// (so the webhooks deliver it), in the organization asked for.
+func TestTriggerEveryType(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	org := arranged(env.Tenant().CreateOrg(tenant.Org{DisplayName: "Trigger target"}))
+	arranged(env.Tenant().CreateUserAndMembership(org.ID, tenant.User{Email: "first@trigger.test"}, tenant.Membership{}, false))
+	for _, info := range events.Types() {
+		status, r, body := trigger(t, func() (int, []byte) {
+			return mgControl(t, env, "POST", "/__mock/trigger", map[string]string{"type": string(info.Type), "organization_id": org.ID})
+		})
+		if status != 200 || r.Event == nil {
+			t.Errorf("trigger %s: %d %s", info.Type, status, body)
+			continue
+		}
+		e := r.Event
+		logged, ok := env.Events().Get(e.ID)
+		if e.Type != info.Type || !ok || logged.Type != info.Type || e.Object != info.Object {
+			t.Errorf("trigger %s answered %s (object %s, in the log: %v)", info.Type, e.Type, e.Object, ok)
+		}
+		// Events of an organization are in the one asked for, but a new
+		// organization's, a sign-up's, and the roles' (environment-wide).
+		switch info.Type {
+		case events.OrgCreated, events.OrgDeleted, events.UserSignup, events.RoleCreated, events.RoleUpdated, events.RoleDeleted,
+			events.PermissionCreated, events.PermissionUpdated, events.PermissionDeleted:
+		default:
+			if e.OrganizationID != org.ID {
+				t.Errorf("trigger %s: the event is in organization %q, want %s", info.Type, e.OrganizationID, org.ID)
+			}
+		}
+	}
+}
+
+// TestTriggerMakesTheChange: a triggered event is the store's change,
+// not a made-up body: the disabled connection exists, disabled; the
+// logged-out session has ended; the invited user is pending.
+func TestTriggerMakesTheChange(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	org := arranged(env.Tenant().CreateOrg(tenant.Org{DisplayName: "Trigger target"}))
+	arranged(env.Tenant().CreateUserAndMembership(org.ID, tenant.User{Email: "first@trigger.test"}, tenant.Membership{}, false))
+	post := func(typ string) triggered {
+		status, r, body := trigger(t, func() (int, []byte) {
+			return mgControl(t, env, "POST", "/__mock/trigger", map[string]string{"type": typ, "organization_id": org.ID})
+		})
+		if status != 200 || r.Event == nil {
+			t.Fatalf("trigger %s: %d %s", typ, status, body)
+		}
+		return r
+	}
+
+	r := post("organization.sso_disabled")
+	var types []string
+	for _, e := range r.Events {
+		types = append(types, string(e.Type))
+	}
+	if strings.Join(types, " ") != "organization.sso_created organization.sso_enabled organization.sso_disabled" {
+		t.Errorf("sso_disabled logged %v: want the connection created, enabled, then disabled", types)
+	}
+	var conn struct {
+		ID string `json:"id"`
+	}
+	json.Unmarshal(r.Event.Data, &conn)
+	if c, err := env.Tenant().Connection(org.ID, conn.ID); err != nil || c.Enabled {
+		t.Errorf("the triggered connection %s: %+v, %v; want it in the tenant, disabled", conn.ID, c, err)
+	}
+
+	r = post("user.organization_invitation")
+	var inv struct {
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	json.Unmarshal(r.Event.Data, &inv)
+	u, err := env.Tenant().User(inv.User.ID)
+	if m, _ := u.Membership(org.ID); err != nil || m.Status != tenant.MembershipPendingInvite {
+		t.Errorf("the invited user %s: %v, membership %+v", inv.User.ID, err, m)
+	}
+
+	r = post("user.logout")
+	var out struct {
+		Session struct {
+			ID     string `json:"session_id"`
+			Status string `json:"status"`
+		} `json:"user_session"`
+	}
+	json.Unmarshal(r.Event.Data, &out)
+	if out.Session.Status != "logout" || !strings.HasPrefix(out.Session.ID, "ses_") || len(r.Events) != 2 || r.Events[0].Type != events.UserLogin {
+		t.Errorf("user.logout: session %+v after %d events; want a session signed in, then out", out.Session, len(r.Events))
+	}
+}
+
+// TestTriggerRefusals: an unknown type or organization is refused with
+// what to do, and changes nothing.
+func TestTriggerRefusals(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	n := len(env.Events().All())
+	status, body := mgControl(t, env, "POST", "/__mock/trigger", map[string]string{"type": "user.created"})
+	if status != 400 || !strings.Contains(string(body), "trigger --list") {
+		t.Errorf("unknown type: %d %s", status, body)
+	}
+	status, body = mgControl(t, env, "POST", "/__mock/trigger", map[string]string{"type": "organization.updated", "organization_id": "org_404"})
+	if status != 404 || !strings.Contains(string(body), "org_404") {
+		t.Errorf("unknown organization: %d %s", status, body)
+	}
+	if len(env.Events().All()) != n {
+		t.Error("a refused trigger logged events")
+	}
+}
