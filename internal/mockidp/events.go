@@ -13,10 +13,16 @@ import (
 // openEvents makes the event log and has the tenant's changes fill it,
 // converted by the management API (which lists the log, so the log comes
 // first).
-func (s *Server) openEvents() {
+func (s *Server) openEvents() error {
 	s.events = events.NewLog(s.ids.New, s.now)
+	if s.opts.StateDir != "" {
+		if err := s.events.Load(s.opts.StateDir); err != nil {
+			return err
+		}
+	}
 	s.api = s.newManagementAPI()
 	s.tenant.OnChange(func(c tenant.Change) { s.events.Append(s.api.Event(c)) })
+	return nil
 }
 
 // Events is the environment's event log.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/skctl/skctl/internal/mockidp"
 	"github.com/skctl/skctl/internal/mockidp/events"
+	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/mockidp/webhook"
 	eventspb "github.com/skctl/skctl/internal/scalekitpb/events"
 	"github.com/skctl/skctl/internal/scalekitpb/events/eventspbconnect"
@@ -129,4 +130,25 @@ func dig(m map[string]any, keys ...string) any {
 		v = o[k]
 	}
 	return v
+}
+
+// TestEventLogSurvivesRestart: with a state directory, the event log
+// is there after a graceful restart, and new events follow it.
+func TestEventLogSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := startEnv(t, mockidp.Options{StateDir: dir})
+	o := arranged(env.Tenant().CreateOrg(tenant.Org{DisplayName: "Initech"}))
+	before := env.Events().All()
+	env.Stop()
+
+	env = startEnv(t, mockidp.Options{StateDir: dir})
+	after := env.Events().All()
+	if len(after) != len(before) || len(after) == 0 || after[len(after)-1].ID != before[len(before)-1].ID {
+		t.Fatalf("after the restart the log has %d events (last %v), want the %d before it", len(after), after, len(before))
+	}
+	arranged(env.Tenant().UpdateOrg(o.ID, func(o *tenant.Org) error { o.DisplayName = "Initrode"; return nil }))
+	if got := env.Events().After(before[len(before)-1].ID); len(got) != 1 || got[0].Type != events.OrgUpdated {
+		t.Errorf("the change after the restart logged %v", got)
+	}
 }

@@ -212,7 +212,9 @@ func New(opts Options) (*Server, error) {
 	if err := s.checkScenarioSets(fx); err != nil {
 		return nil, err
 	}
-	s.openEvents() // and the management API
+	if err := s.openEvents(); err != nil { // and the management API
+		return nil, err
+	}
 	s.plane = newPlane(s, drills)
 	s.discovery = s.encodeDiscovery(s.discoveryDocument())
 	s.handler = s.logRequests(recoverPanics(s.log, http.HandlerFunc(s.dispatch)))

@@ -66,6 +66,9 @@ func (s *Server) saveState() error {
 	if terr := s.tenant.Save(s.opts.StateDir); err == nil {
 		err = terr
 	}
+	if eerr := s.events.Save(s.opts.StateDir); err == nil {
+		err = eerr
+	}
 	return err
 }
 

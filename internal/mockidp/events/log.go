@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/statefile"
 )
 
 // Keep bounds the log: a long run keeps the newest events.
@@ -15,8 +17,11 @@ type Log struct {
 	newID func(prefix string) string
 	now   func() time.Time
 
-	mu     sync.Mutex
-	events []Event
+	file statefile.File // events.json, with --state-dir
+
+	mu      sync.Mutex
+	events  []Event
+	changes uint64 // events appended, for Save
 	// sinks are told of every event appended, in order, under the log's
 	// lock: the webhook deliveries enqueue it there, so that their order is
 	// the log's.
@@ -62,6 +67,7 @@ func (l *Log) Append(e Event) Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.events = append(l.events, e)
+	l.changes++
 	if len(l.events) > Keep {
 		l.events = slices.Clone(l.events[len(l.events)-Keep:])
 	}

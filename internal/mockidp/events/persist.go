@@ -1,0 +1,58 @@
+package events
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// stateFile is the log's file in --state-dir. It is saved with the rest of
+// the environment's state on the background tick and at a graceful stop,
+// not before each change is answered: the events that must survive a
+// crash are the undelivered ones, which the webhook deliveries keep
+// themselves.
+const stateFile = "events.json"
+
+type snapshot struct {
+	Version int     `json:"version"`
+	Events  []Event `json:"events"`
+}
+
+// Save writes the log to dir/events.json when it has changed.
+func (l *Log) Save(dir string) error {
+	err := l.file.Save(filepath.Join(dir, stateFile), func(saved uint64) (uint64, []byte, error) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.changes == saved {
+			return saved, nil, nil
+		}
+		data, err := json.Marshal(snapshot{Version: 1, Events: l.events})
+		return l.changes, data, err
+	})
+	if err != nil {
+		return fmt.Errorf("state: %s: %w", stateFile, err)
+	}
+	return nil
+}
+
+// Load replaces the log with dir/events.json, if there is one, before the
+// environment serves.
+func (l *Log) Load(dir string) error {
+	path := filepath.Join(dir, stateFile)
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	var snap snapshot
+	if err := json.Unmarshal(raw, &snap); err != nil || snap.Version != 1 {
+		return fmt.Errorf("state: %s is damaged or from another version: delete it to start the event log again", path)
+	}
+	l.Restore(snap.Events)
+	return nil
+}
