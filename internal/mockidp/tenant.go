@@ -60,11 +60,15 @@ func (s *Server) someEmails(n int) []string {
 	return out
 }
 
-// saveState writes the store and the tenant to the state directory.
+// saveState writes the store, the tenant and the webhook deliveries to
+// the state directory.
 func (s *Server) saveState() error {
 	err := s.store.Save(s.opts.StateDir)
 	if terr := s.tenant.Save(s.opts.StateDir); err == nil {
 		err = terr
+	}
+	if werr := s.saveWebhooks(); err == nil {
+		err = werr
 	}
 	return err
 }
