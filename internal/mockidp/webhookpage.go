@@ -266,7 +266,7 @@ func (s *Server) webhooksPageData(log webhookLog, by map[webhook.Status]int, res
 			row.Pretty = d.Body
 		}
 		for _, a := range d.Attempts {
-			ar := attemptRow{N: a.N, At: clock(a.At), OK: a.OK(), Latency: latency(a.LatencyMS), Ans: a.Response, Truncated: a.Truncated}
+			ar := attemptRow{N: a.N, At: a.At.UTC().Format("15:04:05.000"), OK: a.OK(), Latency: latency(a.LatencyMS), Ans: a.Response, Truncated: a.Truncated}
 			if a.Status != 0 {
 				ar.Result = strconv.Itoa(a.Status) + " " + http.StatusText(a.Status)
 				if a.Status >= 300 && a.Status < 400 {
