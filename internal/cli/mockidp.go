@@ -88,7 +88,7 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.StringVar(&o.addr, "addr", DefaultMockAddr, "address to listen on (host:port; port 0 picks a free one)")
 	f.StringVar(&o.issuer, "issuer", "", "public environment URL when behind a proxy (default http://<addr>)")
 	f.StringVar(&o.fixtures, "fixtures", "", "YAML or JSON file of organizations, users and apps (default: the embedded fixtures/default.yaml)")
-	f.StringVar(&o.stateDir, "state-dir", "", "directory that keeps the signing key, sessions, refresh tokens and the organizations and users (tenant.json) across restarts")
+	f.StringVar(&o.stateDir, "state-dir", "", "directory that keeps the signing key, sessions, refresh tokens, the organizations and users (tenant.json) and undelivered webhooks across restarts")
 	f.StringVar(&o.autoLogin, "auto-login", "", "email of a seeded user to sign in without the sign-in page (CI)")
 	f.StringVar(&o.clientID, "client-id", "", "client ID of the default app (the first app of the fixtures)")
 	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the default app")
