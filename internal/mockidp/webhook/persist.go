@@ -79,8 +79,8 @@ func (d *Dispatcher) Save() error {
 	return errors.Join(err, d.state.log.Save(d.state.path(LogFile), d.snapshotLog))
 }
 
-// snapshotQueue encodes the undelivered deliveries, in order. The copy is
-// taken under the lock and encoded outside it: Enqueue runs under the
+// snapshotQueue encodes the undelivered deliveries, in order. The copies
+// are taken under the lock and encoded outside it: Enqueue runs under the
 // event log's lock and must not wait for an encoding.
 func (d *Dispatcher) snapshotQueue(saved uint64) (uint64, []byte, error) {
 	d.mu.Lock()
@@ -89,18 +89,18 @@ func (d *Dispatcher) snapshotQueue(saved uint64) (uint64, []byte, error) {
 		d.mu.Unlock()
 		return at, nil, nil
 	}
-	var out []stored
+	var copies []delivery
 	for _, q := range d.queues {
 		for _, dl := range q.pending {
-			out = append(out, dl.stored())
+			copies = append(copies, dl.snapshot())
 		}
 	}
 	for _, dl := range d.orphans {
-		out = append(out, dl.stored())
+		copies = append(copies, dl.snapshot())
 	}
 	d.mu.Unlock()
-	slices.SortFunc(out, func(a, b stored) int { return cmp.Compare(a.Seq, b.Seq) })
-	return encodeState(at, out)
+	slices.SortFunc(copies, func(a, b delivery) int { return cmp.Compare(a.seq, b.seq) })
+	return encodeState(at, copies)
 }
 
 // snapshotLog encodes the finished deliveries, oldest first.
@@ -111,17 +111,19 @@ func (d *Dispatcher) snapshotLog(saved uint64) (uint64, []byte, error) {
 		d.mu.Unlock()
 		return at, nil, nil
 	}
-	out := make([]stored, len(d.done))
+	copies := make([]delivery, len(d.done))
 	for i, dl := range d.done {
-		out[i] = dl.stored()
+		copies[i] = dl.snapshot()
 	}
 	d.mu.Unlock()
-	return encodeState(at, out)
+	return encodeState(at, copies)
 }
 
-func encodeState(at uint64, ds []stored) (uint64, []byte, error) {
-	if ds == nil {
-		ds = []stored{}
+// encodeState encodes snapshots, outside the lock.
+func encodeState(at uint64, copies []delivery) (uint64, []byte, error) {
+	ds := make([]stored, len(copies))
+	for i := range copies {
+		ds[i] = copies[i].stored()
 	}
 	data, err := json.Marshal(stateData{Version: stateVersion, Deliveries: ds})
 	return at, data, err

@@ -138,7 +138,17 @@ func (d *delivery) message() Message {
 	return Message{ID: d.EventID, Type: d.EventType, OrgID: d.OrgID, Body: d.body, Created: d.OccurredAt}
 }
 
-// view is the delivery as callers see it: a copy, with its body.
+// snapshot copies what changes under the dispatcher's lock (the status,
+// attempts, due time), so that the copy can be read after it is released.
+// The body never changes once made: the copy shares it.
+func (d *delivery) snapshot() delivery {
+	c := *d
+	c.Delivery = d.Delivery.clone()
+	return c
+}
+
+// view is the delivery as callers see it, with its body. Call it on a
+// snapshot, outside the lock: it copies the body.
 func (d *delivery) view() Delivery {
 	v := d.Delivery.clone()
 	v.Body = string(d.body)
@@ -287,7 +297,8 @@ func (d *Dispatcher) Resend(id string) (Delivery, error) {
 		return Delivery{}, ErrEndpointGone
 	}
 	nd, err := d.add(q, old.message(), old.ID)
-	return nd.view(), err
+	c := nd.snapshot()
+	return c.view(), err
 }
 
 // add makes a delivery of m to q's endpoint. The caller holds mu.
@@ -430,7 +441,8 @@ func (d *Dispatcher) Get(id string) (Delivery, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if dl := d.byID[id]; dl != nil {
-		return dl.view(), true
+		c := dl.snapshot()
+		return c.view(), true
 	}
 	return Delivery{}, false
 }
@@ -446,22 +458,24 @@ type Filter struct {
 // List returns the deliveries kept, newest first: the undelivered ones and
 // the last finished ones.
 func (d *Dispatcher) List(f Filter) []Delivery {
+	// Copied under the lock, the bodies outside it: Enqueue waits for the
+	// lock under the event log's.
 	d.mu.Lock()
-	all := make([]*delivery, 0, len(d.byID))
+	all := make([]delivery, 0, len(d.byID))
 	for _, dl := range d.byID {
 		if (f.EventID == "" || dl.EventID == f.EventID) && (f.Status == "" || dl.Status == f.Status) {
-			all = append(all, dl)
+			all = append(all, dl.snapshot())
 		}
 	}
-	slices.SortFunc(all, func(a, b *delivery) int { return cmp.Compare(b.seq, a.seq) })
+	d.mu.Unlock()
+	slices.SortFunc(all, func(a, b delivery) int { return cmp.Compare(b.seq, a.seq) })
 	if f.Limit > 0 && len(all) > f.Limit {
 		all = all[:f.Limit]
 	}
 	out := make([]Delivery, len(all))
-	for i, dl := range all {
-		out[i] = dl.view()
+	for i := range all {
+		out[i] = all[i].view()
 	}
-	d.mu.Unlock()
 	return out
 }
 
