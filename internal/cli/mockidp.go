@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/fault"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/mockidp/store"
+	"github.com/skctl/skctl/internal/mockidp/webhook"
 	"github.com/spf13/cobra"
 )
 
@@ -24,6 +26,8 @@ type mockIDPOptions struct {
 	strict, remoteControl                       bool
 	maxSessions                                 int
 	canary                                      string
+	webhookURLs                                 []string
+	webhookSecret                               string
 	lifetimes                                   mockidp.Lifetimes
 	global                                      *globalOptions
 }
@@ -44,6 +48,12 @@ user created through the API signs in, and a sign-up is visible to the API.
 GET /__mock/export saves that state as a fixtures file; GET /__mock/mail
 shows the emails it would have sent.
 
+Every change (an organization created, a sign-up, a sign-in, a membership…)
+is an event of one of Scalekit's webhook types. --webhook-url delivers them to
+the app as Scalekit does: signed, retried, in order; /__mock/webhooks shows
+each delivery and resends it. Without --webhook-secret a secret is generated
+and printed with the settings.
+
 On start it prints the four settings to paste into the app's .env. Users are
 picked on a sign-in page; --auto-login, or a login_hint naming a seeded user,
 signs in with no page, for CI. The seed data (organizations, users, apps) is
@@ -60,6 +70,9 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
   # gets ID tokens with a wrong nonce; or switch modes on at the root
   skctl mock-idp --scenario token.slow=3s --scenario jwks.status=503
 
+  # Deliver webhooks to the app; paste SCALEKIT_WEBHOOK_SECRET into .env too
+  skctl mock-idp --webhook-url http://localhost:3000/api/webhooks
+
   # Register your app's own client and callback
   skctl mock-idp --client-id skc_123 --client-secret s3cret \
     --redirect-uri http://localhost:3000/auth/callback`,
@@ -75,7 +88,7 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.StringVar(&o.addr, "addr", DefaultMockAddr, "address to listen on (host:port; port 0 picks a free one)")
 	f.StringVar(&o.issuer, "issuer", "", "public environment URL when behind a proxy (default http://<addr>)")
 	f.StringVar(&o.fixtures, "fixtures", "", "YAML or JSON file of organizations, users and apps (default: the embedded fixtures/default.yaml)")
-	f.StringVar(&o.stateDir, "state-dir", "", "directory that keeps the signing key, sessions, refresh tokens and the organizations and users (tenant.json) across restarts")
+	f.StringVar(&o.stateDir, "state-dir", "", "directory that keeps the signing key, sessions, refresh tokens, the organizations and users (tenant.json) and undelivered webhooks across restarts")
 	f.StringVar(&o.autoLogin, "auto-login", "", "email of a seeded user to sign in without the sign-in page (CI)")
 	f.StringVar(&o.clientID, "client-id", "", "client ID of the default app (the first app of the fixtures)")
 	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the default app")
@@ -85,6 +98,8 @@ It stops gracefully on SIGINT or SIGTERM, saving its state to --state-dir.`,
 	f.BoolVar(&o.remoteControl, "allow-remote-control", false, "let clients other than loopback use the /__mock control endpoints")
 	f.IntVar(&o.maxSessions, "max-sessions", store.DefaultMaxSessions, "IdP sessions kept at most; past it the longest idle are evicted with their refresh tokens (counted as sessions.evicted in /__mock/requests)")
 	f.BoolVar(&o.strict, "strict", false, "check the app's requests as the OpenID conformance suite does (violations in /__mock/requests?log=1)")
+	f.StringArrayVar(&o.webhookURLs, "webhook-url", nil, "an endpoint of the app to deliver the environment's events to, signed as Scalekit's webhooks (repeatable; the log is at /__mock/webhooks)")
+	f.StringVar(&o.webhookSecret, "webhook-secret", "", "signing secret of the --webhook-url endpoints: whsec_ and a base64 key (default: generated, kept in --state-dir, printed as SCALEKIT_WEBHOOK_SECRET)")
 	f.StringArrayVar(&o.scenarios, "scenario", nil, "a mode (e.g. idt.nonce_wrong, token.slow=3s) or named set of the fixtures to switch on at the root (repeatable; see mock-idp scenarios)")
 	f.DurationVar(&o.lifetimes.AccessToken, "access-token-ttl", 5*time.Minute, "access token lifetime")
 	f.DurationVar(&o.lifetimes.IDToken, "id-token-ttl", 30*time.Minute, "ID token lifetime")
@@ -104,6 +119,10 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 		return usageErrorf("--canary %q: use letters, digits, _ and - only (it goes into URLs)", o.canary)
 	}
 	fx, err := loadFixtures(o)
+	if err != nil {
+		return err
+	}
+	hooks, hookSecret, err := webhookEndpoints(o, log)
 	if err != nil {
 		return err
 	}
@@ -129,6 +148,7 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	srv, err := mockidp.New(mockidp.Options{
 		Issuer: issuer, Fixtures: fx, StateDir: o.stateDir, AutoLogin: o.autoLogin,
 		Lifetimes: o.lifetimes, Now: d.Now, Logger: log, Scenarios: o.scenarios, Strict: o.strict, MaxSessions: o.maxSessions, Canary: o.canary, AllowRemoteControl: o.remoteControl,
+		Webhooks: hooks,
 	})
 	if err != nil {
 		return &usageError{fmt.Errorf("mock-idp: %w", err)}
@@ -142,8 +162,52 @@ func runMockIDP(ctx context.Context, d *Deps, o *mockIDPOptions) error {
 	// go to stderr. The secret is the mock's own, printed on purpose.
 	fmt.Fprintf(d.Stdout, "SCALEKIT_ENVIRONMENT_URL=%s\nSCALEKIT_CLIENT_ID=%s\nSCALEKIT_CLIENT_SECRET=%s\nSCALEKIT_REDIRECT_URI=%s\n",
 		srv.Issuer(), app.ClientID, app.ClientSecret, redirect)
+	if hookSecret != "" {
+		fmt.Fprintf(d.Stdout, "SCALEKIT_WEBHOOK_SECRET=%s\n", hookSecret)
+	}
 	return serveAll(ctx, d, log, &server{name: "mock-idp", ln: ln, hs: srv.HTTPServer(),
 		readyAttrs: []any{"issuer", srv.Issuer(), "state_dir", o.stateDir}, fatal: srv.LoadKey, close: srv.Close})
+}
+
+// webhookEndpoints checks --webhook-url and --webhook-secret and returns
+// the endpoints with their one secret: the given one, or one kept in
+// --state-dir (so the app's setting survives a restart, as the
+// undelivered webhooks do), or a new one.
+func webhookEndpoints(o *mockIDPOptions, log *slog.Logger) ([]webhook.Endpoint, string, error) {
+	if len(o.webhookURLs) == 0 {
+		if o.webhookSecret != "" {
+			return nil, "", usageErrorf("mock-idp: --webhook-secret needs --webhook-url: it signs the webhooks sent there (fixtures' webhooks have their own secret)")
+		}
+		return nil, "", nil
+	}
+	for _, u := range o.webhookURLs {
+		if err := webhook.CheckURL(u); err != nil {
+			return nil, "", usageErrorf("mock-idp: --webhook-url: %v", err)
+		}
+	}
+	secret := o.webhookSecret
+	switch {
+	case secret != "":
+		if err := webhook.CheckSecret(secret); err != nil {
+			return nil, "", usageErrorf("mock-idp: --webhook-%v", err) // "secret: want whsec_…"
+		}
+	case o.stateDir != "":
+		var created bool
+		var err error
+		if secret, created, err = mockidp.StateWebhookSecret(o.stateDir); err != nil {
+			return nil, "", usageErrorf("mock-idp: --state-dir: %w", err)
+		}
+		if created {
+			log.Info("webhook signing secret generated: printed as SCALEKIT_WEBHOOK_SECRET and kept in the state directory", "file", mockidp.WebhookSecretFile)
+		}
+	default:
+		secret = webhook.NewSecret()
+	}
+	eps := make([]webhook.Endpoint, len(o.webhookURLs))
+	for i, u := range o.webhookURLs {
+		eps[i] = webhook.Endpoint{URL: u, Secret: secret}
+	}
+	return eps, secret, nil
 }
 
 func loadFixtures(o *mockIDPOptions) (*fixture.Fixtures, error) {

@@ -3,9 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/skctl/skctl/internal/mockidp/webhook"
 )
 
 // TestNewMockIDPCmd checks that flags land in the options (gh's
@@ -78,5 +84,62 @@ func TestConfigFlags(t *testing.T) {
 	}
 	if len(got) != 1 || got["SCALEKIT_REDIRECT_URI"] == "" {
 		t.Errorf("check-config flags: %v", got)
+	}
+}
+
+// TestWebhookFlags: --webhook-url and --webhook-secret become endpoints
+// with one secret: the one given, one kept in --state-dir (the same on
+// the next start), or a new one; bad values are usage errors that say
+// what to do, never quoting the secret.
+func TestWebhookFlags(t *testing.T) {
+	var got *mockIDPOptions
+	parse := func(args ...string) *mockIDPOptions {
+		t.Helper()
+		d := &Deps{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
+		cmd := newMockIDPCmd(d, &globalOptions{logFormat: "text", logLevel: "info"}, func(_ context.Context, o *mockIDPOptions) error {
+			got = o
+			return nil
+		})
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return got
+	}
+	log := slog.New(slog.DiscardHandler)
+	const secret = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+	eps, s, err := webhookEndpoints(parse("--webhook-url", "http://localhost:3000/a", "--webhook-url", "https://app.test/b", "--webhook-secret", secret), log)
+	if err != nil || s != secret || len(eps) != 2 || eps[1].URL != "https://app.test/b" || eps[0].Secret != secret || eps[1].Secret != secret {
+		t.Errorf("given: %+v %q %v", eps, s, err)
+	}
+	if eps, s, err := webhookEndpoints(parse(), log); err != nil || eps != nil || s != "" {
+		t.Errorf("none: %+v %q %v", eps, s, err)
+	}
+	_, s1, err := webhookEndpoints(parse("--webhook-url", "http://localhost:3000/a"), log)
+	_, s2, err2 := webhookEndpoints(parse("--webhook-url", "http://localhost:3000/a"), log)
+	if err != nil || err2 != nil || webhook.CheckSecret(s1) != nil || s1 == s2 {
+		t.Errorf("generated without --state-dir: %q %q %v %v, want two new secrets", s1, s2, err, err2)
+	}
+	dir := filepath.Join(t.TempDir(), "state")
+	_, s1, err = webhookEndpoints(parse("--webhook-url", "http://localhost:3000/a", "--state-dir", dir), log)
+	_, s2, err2 = webhookEndpoints(parse("--webhook-url", "http://localhost:3000/a", "--state-dir", dir), log)
+	if err != nil || err2 != nil || webhook.CheckSecret(s1) != nil || s1 != s2 {
+		t.Errorf("generated with --state-dir: %q %q %v %v, want one secret kept", s1, s2, err, err2)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--webhook-secret", secret}, "--webhook-secret needs --webhook-url"},
+		{[]string{"--webhook-url", "localhost:3000/hooks"}, `--webhook-url: url "localhost:3000/hooks": want an absolute http(s) URL`},
+		{[]string{"--webhook-url", "http://localhost:3000/a", "--webhook-secret", "hunter2-hunter2"}, "--webhook-secret: want whsec_"},
+	} {
+		_, _, err := webhookEndpoints(parse(c.args...), log)
+		var ue *usageError
+		if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%v: %v, want a usage error saying %q", c.args, err, c.want)
+		}
 	}
 }

@@ -157,6 +157,9 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"mock-idp", "--addr", "127.0.0.1:0", "--auto-login", "ghost@acme.test"}, 2, "ada@acme.test"},
 		{[]string{"mock-idp", "--addr", "127.0.0.1:0", "--redirect-uri", "not a uri"}, 2, "absolute URI"},
 		{[]string{"mock-idp", "--addr", "127.0.0.1:0", "--state-dir", damaged}, 2, "signing-key.json is damaged: delete it"},
+		{[]string{"mock-idp", "--webhook-secret", "whsec_AAAA"}, 2, "--webhook-secret needs --webhook-url"},
+		{[]string{"mock-idp", "--webhook-url", "localhost:3000/hooks"}, 2, "want an absolute http(s) URL"},
+		{[]string{"mock-idp", "--addr", "127.0.0.1:0", "--webhook-url", "http://localhost:3000/a", "--webhook-url", "http://localhost:3000/a"}, 2, "appears twice"},
 	}
 	for _, tc := range cases {
 		code, out, errOut := run(t, tc.args...)

@@ -12,10 +12,17 @@ import (
 
 // handleControl serves the control and observation endpoints at the root,
 // outside every issuer (docs/failure-modes.md): /__mock/faults,
-// /__mock/requests, /__mock/clock, /__mock/rotate-keys and
-// /__mock/idp-initiated. They answer loopback clients only: they change
+// /__mock/requests, /__mock/clock, /__mock/rotate-keys,
+// /__mock/idp-initiated, /__mock/mail, /__mock/export and
+// /__mock/webhooks. They answer loopback clients only: they change
 // what every app sees.
 func (p *plane) handleControl(w http.ResponseWriter, r *http.Request) {
+	// The webhook log is a page with a form: it has rules of its own for
+	// browsers, and its resend path carries an ID (webhookpage.go).
+	if isWebhooksPath(r.URL.Path) {
+		p.handleWebhooks(w, r)
+		return
+	}
 	if why := p.controlRefusal(r); why != "" {
 		http.Error(w, "403 forbidden: "+why, http.StatusForbidden)
 		return
@@ -140,6 +147,15 @@ func (p *plane) rotateKeys(w http.ResponseWriter, overlap string) {
 // the developer's back.
 // --allow-remote-control lifts the first three.
 func (p *plane) controlRefusal(r *http.Request) string {
+	if why := browserRefusal(r); why != "" {
+		return why
+	}
+	return p.networkRefusal(r)
+}
+
+// browserRefusal says why a request a browser page may have started is
+// refused, or "".
+func browserRefusal(r *http.Request) string {
 	if r.Header.Get("Origin") != "" {
 		return "the /__mock endpoints do not answer browser pages (the request has an Origin)"
 	}
@@ -153,6 +169,12 @@ func (p *plane) controlRefusal(r *http.Request) string {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); (r.Method == http.MethodPost || r.Method == http.MethodPut) && mt != "application/json" {
 		return "send the body as application/json"
 	}
+	return ""
+}
+
+// networkRefusal says why a request from where it comes is refused, or
+// "".
+func (p *plane) networkRefusal(r *http.Request) string {
 	if p.env.opts.AllowRemoteControl {
 		return ""
 	}

@@ -217,10 +217,14 @@ func (a apiSessions) EndAllOfUser(userID string) []mgmt.SessionInfo {
 }
 
 // persistTenant makes a management API change durable before it is
-// answered: the tenant, and the IdP sessions a revocation ended.
+// answered: the tenant, the IdP sessions a revocation ended, and the
+// webhook deliveries of the change's events.
 func (s *Server) persistTenant() error {
 	if err := s.tenant.Persist(s.opts.StateDir); err != nil {
 		return err
 	}
-	return s.store.Persist(s.opts.StateDir)
+	if err := s.store.Persist(s.opts.StateDir); err != nil {
+		return err
+	}
+	return s.persistWebhooks()
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/mgmt"
 	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
+	"github.com/skctl/skctl/internal/mockidp/webhook"
 )
 
 // Options configure a Server. Only Issuer is required.
@@ -74,6 +75,11 @@ type Options struct {
 	// Strict makes the environment check the app's requests as the OpenID
 	// conformance suite does; violations show in /__mock/requests?log=1.
 	Strict bool
+	// Webhooks are endpoints to deliver the environment's events to,
+	// besides the fixtures' (docs/webhooks.md); WebhookPolicy tunes the
+	// attempts (zero: 10 s each, three retries after 1 s, 5 s and 25 s).
+	Webhooks      []webhook.Endpoint
+	WebhookPolicy webhook.Policy
 	// child marks a scenario environment at /<name> of a root one.
 	child bool
 }
@@ -128,6 +134,9 @@ type Server struct {
 	events *events.Log
 	keys   *store.Keyring
 	ids    ids.Gen
+
+	// webhooks delivers the events to the app's endpoints (webhooks.go).
+	webhooks *webhook.Dispatcher
 
 	routes    map[string]*route
 	discovery []byte // the faithful document, served while no mode is on
@@ -215,6 +224,9 @@ func New(opts Options) (*Server, error) {
 	if err := s.openEvents(); err != nil { // and the management API
 		return nil, err
 	}
+	if err := s.openWebhooks(fx); err != nil {
+		return nil, err
+	}
 	s.plane = newPlane(s, drills)
 	s.discovery = s.encodeDiscovery(s.discoveryDocument())
 	s.handler = s.logRequests(recoverPanics(s.log, http.HandlerFunc(s.dispatch)))
@@ -289,6 +301,7 @@ func (s *Server) Close() error {
 		s.plane.closeScenarios()
 		close(s.stop)
 		s.wg.Wait()
+		s.closeWebhooks()
 		if s.opts.StateDir != "" {
 			s.closeErr = s.saveState()
 		}

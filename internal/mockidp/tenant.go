@@ -60,7 +60,8 @@ func (s *Server) someEmails(n int) []string {
 	return out
 }
 
-// saveState writes the store and the tenant to the state directory.
+// saveState writes the store, the tenant and the webhook deliveries to
+// the state directory.
 func (s *Server) saveState() error {
 	err := s.store.Save(s.opts.StateDir)
 	if terr := s.tenant.Save(s.opts.StateDir); err == nil {
@@ -68,6 +69,9 @@ func (s *Server) saveState() error {
 	}
 	if eerr := s.events.Save(s.opts.StateDir); err == nil {
 		err = eerr
+	}
+	if werr := s.saveWebhooks(); err == nil {
+		err = werr
 	}
 	return err
 }

@@ -244,4 +244,9 @@ func (s *Server) persist() {
 	if err := s.store.Persist(s.opts.StateDir); err != nil {
 		s.log.Error("saving state", "err", err)
 	}
+	// The sign-up and user.login a grant follows were queued for their
+	// webhooks when they happened; they are durable from here.
+	if err := s.persistWebhooks(); err != nil {
+		s.log.Error("saving state", "err", err)
+	}
 }

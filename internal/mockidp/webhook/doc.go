@@ -15,5 +15,9 @@
 // Marshal builds event bodies that way; a body that is already canonical is
 // a fixed point of the re-serialisation, so it verifies either way.
 //
-// Nothing in the server uses the package yet.
+// Dispatcher delivers them (queue.go, deliver.go): to each endpoint in
+// order, a 2xx within the timeout or retried with backoff, a bounded log
+// of every attempt, and with a state directory the undelivered ones kept
+// across restarts (persist.go). It takes neutral Messages, so that it
+// knows nothing of the event log that makes them.
 package webhook
