@@ -25,6 +25,7 @@ func (s *Server) newManagementAPI() *mgmt.API {
 		Issuer:         s.issuer,
 		EnvironmentID:  ids.Stable("env_", s.issuer),
 		Mail:           &s.mail,
+		Passwordless:   s.mailLimit,
 		InvitationLink: s.invitationLink,
 		Now:            s.now,
 		NewID:          s.ids.New,

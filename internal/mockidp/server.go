@@ -29,6 +29,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/ids"
 	"github.com/skctl/skctl/internal/mockidp/mailbox"
 	"github.com/skctl/skctl/internal/mockidp/mgmt"
+	"github.com/skctl/skctl/internal/mockidp/passwordless"
 	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 )
@@ -123,6 +124,9 @@ type Server struct {
 	// emails the environment would send.
 	api  *mgmt.API
 	mail mailbox.Box
+	// mailLimit counts each address's passwordless emails: one limit
+	// however the email is sent.
+	mailLimit *passwordless.Limiter
 	// events is the log of the tenant's changes and the IdP sessions'
 	// starts and ends (events.go).
 	events *events.Log
@@ -212,6 +216,7 @@ func New(opts Options) (*Server, error) {
 	if err := s.checkScenarioSets(fx); err != nil {
 		return nil, err
 	}
+	s.mailLimit = passwordless.NewLimiter()
 	s.api = s.newManagementAPI()
 	s.openEvents()
 	s.plane = newPlane(s, drills)
