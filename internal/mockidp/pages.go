@@ -12,9 +12,10 @@ var templateFS embed.FS
 
 // Each page is the layout plus its own "content" block.
 var (
-	loginPage   = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/login.html"))
-	messagePage = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/message.html"))
-	mailPage    = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/mail.html"))
+	loginPage      = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/login.html"))
+	messagePage    = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/message.html"))
+	checkEmailPage = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/checkemail.html"))
+	mailPage       = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/mail.html"))
 )
 
 // messageData fills message.html: errors the browser must not be redirected

@@ -124,9 +124,11 @@ type Server struct {
 	// emails the environment would send.
 	api  *mgmt.API
 	mail mailbox.Box
-	// mailLimit counts each address's passwordless emails: one limit
-	// however the email is sent.
-	mailLimit *passwordless.Limiter
+	// mailLimit counts each address's passwordless emails, from the API
+	// and the sign-in page together; signinMail holds the sign-in page's
+	// codes and links (signinmail.go).
+	mailLimit  *passwordless.Limiter
+	signinMail *passwordless.Store
 	// events is the log of the tenant's changes and the IdP sessions'
 	// starts and ends (events.go).
 	events *events.Log
@@ -217,6 +219,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.mailLimit = passwordless.NewLimiter()
+	s.signinMail = passwordless.NewStore(s.mailLimit)
 	s.api = s.newManagementAPI()
 	s.openEvents()
 	s.plane = newPlane(s, drills)
