@@ -61,6 +61,7 @@ func (s *Server) routeTable() map[string]*route {
 		{path: "/oauth/login", methods: "POST", handle: (*Server).handleLogin},
 		{path: passwordlessPath, methods: "POST", handle: (*Server).handlePasswordless},
 		{path: magicLinkPath, methods: "GET", handle: (*Server).handleMagicLink},
+		{path: invitationPath, methods: "GET", handle: (*Server).handleInvitation},
 		// The token endpoint answers other methods itself, as JSON; its
 		// outage comes after client authentication, by grant.
 		{path: "/oauth/token", handle: (*Server).handleToken, counter: "token.requests",

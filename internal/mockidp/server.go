@@ -126,9 +126,11 @@ type Server struct {
 	mail mailbox.Box
 	// mailLimit counts each address's passwordless emails, from the API
 	// and the sign-in page together; signinMail holds the sign-in page's
-	// codes and links (signinmail.go).
+	// codes and links (signinmail.go); inviteKey signs the invitation
+	// links the mock's own page accepts (invitation.go).
 	mailLimit  *passwordless.Limiter
 	signinMail *passwordless.Store
+	inviteKey  []byte
 	// events is the log of the tenant's changes and the IdP sessions'
 	// starts and ends (events.go).
 	events *events.Log
@@ -220,6 +222,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.mailLimit = passwordless.NewLimiter()
 	s.signinMail = passwordless.NewStore(s.mailLimit)
+	s.inviteKey = newInviteKey()
 	s.api = s.newManagementAPI()
 	s.openEvents()
 	s.plane = newPlane(s, drills)
