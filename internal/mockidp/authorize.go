@@ -92,6 +92,13 @@ func (s *Server) hintAllows(req store.AuthRequest, ses *store.Session) bool {
 // tenant records the sign-in: the last login, and an invitation to orgID
 // accepted.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req store.AuthRequest, u tenant.User, orgID string, now time.Time) {
+	s.issueCode(w, req, s.startSession(w, r, req, u, orgID, now), now)
+}
+
+// startSession starts the browser's IdP session for a sign-in (signIn)
+// and sets its cookie. A request without a client (an invitation accepted
+// on the mock's own page) starts a session no app has used yet.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, req store.AuthRequest, u tenant.User, orgID string, now time.Time) *store.Session {
 	connID := req.ConnID
 	if landed := u.SignInOrg(orgID); landed != orgID {
 		orgID = landed
@@ -102,10 +109,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req store.AuthRe
 	if connID == "" {
 		connID = s.connectionFor(orgID)
 	}
+	var clients []string
+	if req.ClientID != "" {
+		clients = []string{req.ClientID}
+	}
 	ses := &store.Session{
 		ID: s.ids.New("ses_"), UserID: u.ID, OrgID: orgID, ConnID: connID,
 		AuthTime: now, LastSeen: now, Expires: now.Add(s.life.SessionAbsolute),
-		UserAgent: r.UserAgent(), IP: clientIP(r), Clients: []string{req.ClientID},
+		UserAgent: r.UserAgent(), IP: clientIP(r), Clients: clients,
 	}
 	cookie := ids.Token()
 	s.store.AddSession(cookie, ses)
@@ -115,7 +126,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req store.AuthRe
 		Name: s.cookieName, Value: cookie, Path: "/", Expires: ses.Expires,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
 	})
-	s.issueCode(w, req, ses, now)
+	return ses
 }
 
 // issueCode redirects to the app with a new single-use code bound to the

@@ -265,7 +265,7 @@ func TestSignUpWithUnknownEmail(t *testing.T) {
 		if !strings.Contains(page.body, "Create your account") {
 			t.Fatalf("prompt=create: not the sign-up page")
 		}
-		tok, err := a.exchange(f, a.callback(f, b.pick(env, page, url.Values{"email": {"new.person@startup.test"}})))
+		tok, err := a.exchange(f, a.callback(f, b.byEmail(env, page, "new.person@startup.test")))
 		if err != nil {
 			t.Fatal(err)
 		}

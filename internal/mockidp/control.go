@@ -160,8 +160,13 @@ func browserRefusal(r *http.Request) string {
 		return "the /__mock endpoints do not answer browser pages (the request has an Origin)"
 	}
 	// A page's navigation carries no Origin, but the browser's fetch
-	// metadata says a page started it; a typed URL says none.
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "none" {
+	// metadata says a page started it; a typed URL says none. The mailbox
+	// page is also opened from the mock's own pages (the "check your
+	// email" page links it, its filter submits to itself): a same-origin
+	// GET of it reads, changes nothing, and no other site's page can send
+	// one.
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "none" &&
+		!(site == "same-origin" && r.URL.Path == "/__mock/mail" && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
 		return "the /__mock endpoints do not answer browser pages (Sec-Fetch-Site: " + site + ")"
 	}
 	// Exactly application/json: a page can send a simple content type such

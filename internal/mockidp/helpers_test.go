@@ -1,6 +1,7 @@
 package mockidp_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -108,6 +109,48 @@ func (b *browser) pick(env *testenv.Env, p page, form url.Values) page {
 	}
 	form.Set("handle", m[1])
 	return b.postForm(env.URL+"/oauth/login", form)
+}
+
+// byEmail answers a sign-in page by typing an email, as a user does: the
+// page emails a code, which the test reads from the mailbox's JSON (as a
+// script would) and enters on the "check your email" page. It returns
+// the answer to the code: a redirect to the app when the sign-in is done.
+func (b *browser) byEmail(env *testenv.Env, p page, email string) page {
+	b.t.Helper()
+	return b.byEmailAt(env.URL, b.pick(env, p, url.Values{"email": {email}}), email)
+}
+
+// byEmailAt enters the emailed code on a "check your email" page of the
+// environment at envURL.
+func (b *browser) byEmailAt(envURL string, check page, email string) page {
+	b.t.Helper()
+	if check.status != http.StatusOK || !strings.Contains(check.body, "Check your email") {
+		b.t.Fatalf("after typing %s: want the \"check your email\" page, got %d: %.300s", email, check.status, check.body)
+	}
+	m := handleRE.FindStringSubmatch(check.body)
+	if m == nil {
+		b.t.Fatalf("the \"check your email\" page has no handle: %.500s", check.body)
+	}
+	return b.postForm(envURL+"/oauth/passwordless", url.Values{"handle": {m[1]}, "code": {mailedCode(b.t, envURL, email)}})
+}
+
+// mailedCode reads the one-time code of the newest email to an address
+// from GET /__mock/mail?to=…&last=1.
+func mailedCode(t testing.TB, envURL, email string) string {
+	t.Helper()
+	resp, err := http.Get(envURL + "/__mock/mail?to=" + url.QueryEscape(email) + "&last=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m struct{ Kind, Code string }
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /__mock/mail?to=%s&last=1: %d, %v", email, resp.StatusCode, err)
+	}
+	if m.Kind != "passwordless" || len(m.Code) != 6 {
+		t.Fatalf("the newest email to %s: kind %q, code %q; want a passwordless one with a six-digit code", email, m.Kind, m.Code)
+	}
+	return m.Code
 }
 
 // app is one relying party of the environment, built the way `serve` is:

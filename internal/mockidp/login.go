@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 	"github.com/skctl/skctl/internal/mockidp/ids"
@@ -45,6 +46,12 @@ const (
 // showLogin renders the sign-in page for req. With only set (the
 // select_account prompt), it lists that user's organizations alone.
 func (s *Server) showLogin(w http.ResponseWriter, req store.AuthRequest, app *fixture.App, only *tenant.User, email, problem string) {
+	s.showLoginStatus(w, http.StatusOK, req, app, only, email, problem)
+}
+
+// showLoginStatus renders the sign-in page with a status other than 200:
+// a 429 when the email typed has had its emails for the minute.
+func (s *Server) showLoginStatus(w http.ResponseWriter, status int, req store.AuthRequest, app *fixture.App, only *tenant.User, email, problem string) {
 	handle := ids.Token()
 	pending := &store.PendingLogin{Request: req, Expires: s.now().Add(s.life.Code)}
 	if only != nil {
@@ -63,7 +70,7 @@ func (s *Server) showLogin(w http.ResponseWriter, req store.AuthRequest, app *fi
 	} else {
 		data.Orgs, data.More = s.loginOrgs(req.OrgID)
 	}
-	renderPage(w, http.StatusOK, loginPage, data)
+	renderPage(w, status, loginPage, data)
 }
 
 // loginOrgs lists the organizations and their members for the page: the
@@ -133,7 +140,9 @@ func loginUserOf(u tenant.User, orgID string) loginUser {
 }
 
 // handleLogin handles POST /oauth/login, the sign-in page's forms: a user
-// picked from the list, an email typed in, or "cancel".
+// picked from the list (one click: the page lists the environment's
+// users), an email typed in (which gets a code and a magic link, as
+// Scalekit's hosted page does, signinmail.go), or "cancel".
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
@@ -142,7 +151,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	p := s.store.TakePending(r.PostForm.Get("handle"), now)
-	if p == nil {
+	// A "check your email" page's handle answers that page's forms only:
+	// here it would skip the code.
+	if p == nil || p.Passwordless != "" {
 		s.errorPage(w, http.StatusBadRequest, "", "This sign-in page has expired or was already used.", "Go back to the app and sign in again.")
 		return
 	}
@@ -173,17 +184,24 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.showLogin(w, req, app, s.onlyUser(p), email, "Enter an email address such as you@example.com.")
 			return
 		}
-		u, err := s.tenant.UserByEmail(email)
-		if err != nil {
-			u, err = s.signUp(email, req.OrgID)
-		}
-		if err != nil {
-			s.log.Error("sign-up", "err", err)
-			s.redirectError(w, req, &wire.Error{Code: "server_error", Description: "The mock could not sign up this email."})
-			return
-		}
-		s.signIn(w, r, req, u, req.OrgID, now)
+		s.sendSignInEmail(w, p, app, email, now)
 	}
+}
+
+// completeEmailSignIn signs in the owner of an email that proved it (a
+// code or a magic link): the user of that email, or a new one signed up.
+func (s *Server) completeEmailSignIn(w http.ResponseWriter, r *http.Request, p *store.PendingLogin, now time.Time) {
+	req := p.Request
+	u, err := s.tenant.UserByEmail(p.Email)
+	if err != nil {
+		u, err = s.signUp(p.Email, req.OrgID)
+	}
+	if err != nil {
+		s.log.Error("sign-up", "err", err)
+		s.redirectError(w, req, &wire.Error{Code: "server_error", Description: "The mock could not sign up this email."})
+		return
+	}
+	s.signIn(w, r, req, u, req.OrgID, now)
 }
 
 // signUp makes a user of an unknown email, as Scalekit's sign-up does:

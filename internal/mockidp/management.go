@@ -26,6 +26,7 @@ func (s *Server) newManagementAPI() *mgmt.API {
 		EnvironmentID:  ids.Stable("env_", s.issuer),
 		Mail:           &s.mail,
 		Events:         s.events,
+		Passwordless:   s.mailLimit,
 		InvitationLink: s.invitationLink,
 		Now:            s.now,
 		NewID:          s.ids.New,
@@ -40,29 +41,21 @@ func (s *Server) newManagementAPI() *mgmt.API {
 // invitationLink is where an invitation sends the invited user: the
 // default app's Initiate login URL (Scalekit sends accepted invitations
 // to the app's), with login_hint and organization_id for the app to pass
-// on to the authorization request; without one, an authorization request
-// of the default app itself, which an app that checks state (as it must)
-// refuses. Either way the first sign-in accepts the invitation.
+// on to the authorization request, so that the first sign-in accepts the
+// invitation; without one, the mock's own page, which accepts it and
+// signs the user in to the environment (invitation.go).
 func (s *Server) invitationLink(email, orgID string) string {
 	app := s.DefaultApp()
-	hints := url.Values{"organization_id": {orgID}, "login_hint": {email}}
 	if app.InitiateLoginURI != "" {
 		if u, err := url.Parse(app.InitiateLoginURI); err == nil {
 			q := u.Query()
-			for k, v := range hints {
-				q[k] = v
-			}
+			q.Set("organization_id", orgID)
+			q.Set("login_hint", email)
 			u.RawQuery = q.Encode()
 			return u.String()
 		}
 	}
-	hints.Set("response_type", "code")
-	hints.Set("client_id", app.ClientID)
-	hints.Set("scope", "openid profile email")
-	if len(app.RedirectURIs) > 0 {
-		hints.Set("redirect_uri", app.RedirectURIs[0])
-	}
-	return s.issuer + "/oauth/authorize?" + hints.Encode()
+	return s.acceptLink(email, orgID)
 }
 
 // grpcCounter names a procedure's counter in /__mock/requests:

@@ -3,7 +3,6 @@ package mockidp_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -273,7 +272,7 @@ func TestMgmtOneStoreSignUp(t *testing.T) {
 		t.Helper()
 		b := newBrowser(t)
 		f := a.start()
-		p := b.pick(env, b.get(f.authURL), url.Values{"email": {email}})
+		p := b.byEmail(env, b.get(f.authURL), email)
 		tok, err := a.exchange(f, a.callback(f, p))
 		if err != nil {
 			t.Fatalf("exchange for %s: %v", email, err)

@@ -1,7 +1,6 @@
 package mockidp_test
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -153,7 +152,7 @@ func TestMgmtDomainsRouteSignIn(t *testing.T) {
 
 	b := newBrowser(t)
 	f := a.start()
-	tok, err := a.exchange(f, a.callback(f, b.pick(env, b.get(f.authURL), url.Values{"email": {"newhire@jit.test"}})))
+	tok, err := a.exchange(f, a.callback(f, b.byEmail(env, b.get(f.authURL), "newhire@jit.test")))
 	if err != nil {
 		t.Fatalf("sign-up exchange: %v", err)
 	}

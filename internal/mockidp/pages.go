@@ -12,14 +12,18 @@ var templateFS embed.FS
 
 // Each page is the layout plus its own "content" block.
 var (
-	loginPage   = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/login.html"))
-	messagePage = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/message.html"))
+	loginPage      = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/login.html"))
+	messagePage    = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/message.html"))
+	checkEmailPage = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/checkemail.html"))
+	mailPage       = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/mail.html"))
 )
 
 // messageData fills message.html: errors the browser must not be redirected
-// with, and the signed-out page.
+// with, the signed-out page, an accepted invitation; Link is a button
+// onward, when there is somewhere to go.
 type messageData struct {
 	Issuer, Title, Code, Message, Hint string
+	Link, LinkText                     string
 }
 
 // renderPage writes a page with headers that keep it out of caches and

@@ -59,6 +59,9 @@ func (s *Server) routeTable() map[string]*route {
 		{path: "/oauth/authorize", methods: "GET, POST", handle: (*Server).handleAuthorize, counter: "authorize.requests",
 			advertise: func(d *wire.Discovery, u string) { d.AuthorizationEndpoint = u }},
 		{path: "/oauth/login", methods: "POST", handle: (*Server).handleLogin},
+		{path: passwordlessPath, methods: "POST", handle: (*Server).handlePasswordless},
+		{path: magicLinkPath, methods: "GET", handle: (*Server).handleMagicLink},
+		{path: invitationPath, methods: "GET", handle: (*Server).handleInvitation},
 		// The token endpoint answers other methods itself, as JSON; its
 		// outage comes after client authentication, by grant.
 		{path: "/oauth/token", handle: (*Server).handleToken, counter: "token.requests",

@@ -29,6 +29,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/ids"
 	"github.com/skctl/skctl/internal/mockidp/mailbox"
 	"github.com/skctl/skctl/internal/mockidp/mgmt"
+	"github.com/skctl/skctl/internal/mockidp/passwordless"
 	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/mockidp/webhook"
@@ -129,6 +130,13 @@ type Server struct {
 	// emails the environment would send.
 	api  *mgmt.API
 	mail mailbox.Box
+	// mailLimit counts each address's passwordless emails, from the API
+	// and the sign-in page together; signinMail holds the sign-in page's
+	// codes and links (signinmail.go); inviteKey signs the invitation
+	// links the mock's own page accepts (invitation.go).
+	mailLimit  *passwordless.Limiter
+	signinMail *passwordless.Store
+	inviteKey  []byte
 	// events is the log of the tenant's changes and the IdP sessions'
 	// starts and ends (events.go).
 	events *events.Log
@@ -221,6 +229,9 @@ func New(opts Options) (*Server, error) {
 	if err := s.checkScenarioSets(fx); err != nil {
 		return nil, err
 	}
+	s.mailLimit = passwordless.NewLimiter()
+	s.signinMail = passwordless.NewStore(s.mailLimit)
+	s.inviteKey = newInviteKey()
 	if err := s.openEvents(); err != nil { // and the management API
 		return nil, err
 	}

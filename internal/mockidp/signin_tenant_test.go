@@ -2,7 +2,6 @@ package mockidp_test
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -85,7 +84,7 @@ func TestPageSignUpIsInTenant(t *testing.T) {
 	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
 	b := newBrowser(t)
 	f := a.start(oauth2.SetAuthURLParam("prompt", "create"))
-	tok, err := a.exchange(f, a.callback(f, b.pick(env, b.get(f.authURL), url.Values{"email": {"Founder@Startup.test"}})))
+	tok, err := a.exchange(f, a.callback(f, b.byEmail(env, b.get(f.authURL), "Founder@Startup.test")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +117,7 @@ func TestRoutedSignUpJoinsOrg(t *testing.T) {
 	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
 	b := newBrowser(t)
 	f := a.start(oauth2.SetAuthURLParam("organization_id", globexOrg))
-	tok, err := a.exchange(f, a.callback(f, b.pick(env, b.get(f.authURL), url.Values{"email": {"temp@agency.test"}})))
+	tok, err := a.exchange(f, a.callback(f, b.byEmail(env, b.get(f.authURL), "temp@agency.test")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func signUpCode(t *testing.T, env, email string) (string, string) {
 	if m == nil {
 		t.Fatalf("no sign-in page: %d %.300s", page.status, page.body)
 	}
-	p := b.postForm(env+"/oauth/login", url.Values{"handle": {m[1]}, "email": {email}})
+	p := b.byEmailAt(env, b.postForm(env+"/oauth/login", url.Values{"handle": {m[1]}, "email": {email}}), email)
 	if p.location == nil || p.location.Query().Get("code") == "" {
 		t.Fatalf("sign-up: %d %v", p.status, p.location)
 	}

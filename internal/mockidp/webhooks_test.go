@@ -3,7 +3,6 @@ package mockidp_test
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,7 +43,7 @@ func TestWebhooksVerifyWithNodeSDK(t *testing.T) {
 	a := newApp(t, env, app1ID, app1Secret, app1Redirect)
 	b := newBrowser(t)
 	f := a.start(oauth2.SetAuthURLParam("prompt", "create"))
-	tok, err := a.exchange(f, a.callback(f, b.pick(env, b.get(f.authURL), url.Values{"email": {"founder@startup.test"}})))
+	tok, err := a.exchange(f, a.callback(f, b.byEmail(env, b.get(f.authURL), "founder@startup.test")))
 	if err != nil {
 		t.Fatal(err)
 	}

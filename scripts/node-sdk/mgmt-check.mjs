@@ -535,7 +535,8 @@ async function main() {
     await refreshRefused(b.refreshToken, 'refresh after revokeAllUserSessions');
   });
 
-  // A sign-up on the page (a new email) is a user of the API.
+  // A sign-up on the page (a new email) is a user of the API. The page
+  // emails a code, as Scalekit's does; the mailbox's JSON has it.
   await step('signup.page-user', async () => {
     const state = random();
     const authUrl = sk.getAuthorizationUrl(redirectUri, { scopes, state, nonce: random() });
@@ -545,11 +546,20 @@ async function main() {
     const handle = html.match(/name="handle" value="([^"]+)"/)?.[1];
     check(handle, `the sign-in page has no handle: ${pageText(html)}`);
     const email = `newbie-${sfx}@signup-${sfx}.test`;
-    const res = await fetch(`${envUrl}/oauth/login`, {
+    const form = (path, fields) => fetch(`${envUrl}${path}`, {
       method: 'POST', redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ handle, email }),
+      body: new URLSearchParams(fields),
     });
+    const sent = await form('/oauth/login', { handle, email });
+    const checkPage = await sent.text();
+    check(sent.status === 200 && checkPage.includes('Check your email'), `the email form: status ${sent.status}, want the "check your email" page: ${pageText(checkPage)}`);
+    const waiting = checkPage.match(/name="handle" value="([^"]+)"/)?.[1];
+    check(waiting, `the "check your email" page has no handle: ${pageText(checkPage)}`);
+    const mail = await lastMail(email);
+    eq(mail.kind, 'passwordless', 'kind of the sign-in email');
+    check(/^\d{6}$/.test(mail.code) && mail.link?.startsWith(`${envUrl}/oauth/magic?`), `the sign-in email has code ${show(mail.code)} and link ${show(mail.link)}, want six digits and a magic link`);
+    const res = await form('/oauth/passwordless', { handle: waiting, code: mail.code });
     const auth = await sk.authenticateWithCode(await callback(res, state), redirectUri);
     const sub = (await claims(auth)).id.sub;
     check(sub.startsWith('usr_'), `ID token sub = ${show(sub)}`);

@@ -9,14 +9,27 @@ import (
 	"time"
 )
 
-// Message is one email, with what a test needs of it pulled out.
+// Kind is what an email is for.
+type Kind string
+
+const (
+	Passwordless Kind = "passwordless" // a one-time code, perhaps with a magic link
+	Invitation   Kind = "invitation"   // an invitation to an organization
+)
+
+// Message is one email, with what a test needs of it pulled out. Its JSON
+// is what GET /__mock/mail answers, which tests and scripts parse.
 type Message struct {
 	To      string    `json:"to"`
 	Subject string    `json:"subject"`
 	Code    string    `json:"code,omitempty"` // a one-time code
 	Link    string    `json:"link,omitempty"` // a magic link or invitation link
-	Kind    string    `json:"kind"`           // passwordless, invitation
+	Kind    Kind      `json:"kind"`
 	Created time.Time `json:"created_at"`
+	// Expires is when the code and link stop working, for the mailbox
+	// page; zero when the sender did not say. Not in the JSON, which stays
+	// the shape scripts already read.
+	Expires time.Time `json:"-"`
 }
 
 // keep bounds the mailbox: a long run keeps the newest messages.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/skctl/skctl/internal/mockidp/events"
 	"github.com/skctl/skctl/internal/mockidp/mailbox"
+	"github.com/skctl/skctl/internal/mockidp/passwordless"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/scalekitpb/auth/passwordless/passwordlesspbconnect"
 	"github.com/skctl/skctl/internal/scalekitpb/connections/connectionspbconnect"
@@ -56,7 +57,11 @@ type Deps struct {
 	Mail *mailbox.Box
 	// Events is the environment's event log, which EventsService lists.
 	Events *events.Log
-	Now    func() time.Time
+	// Passwordless counts the passwordless emails to each address; the
+	// environment shares it with its sign-in page, since an address's
+	// limit covers every email it is sent. nil: the API's own.
+	Passwordless *passwordless.Limiter
+	Now          func() time.Time
 	// NewID makes Scalekit-shaped IDs (prefix + 17 digits).
 	NewID func(prefix string) string
 	Log   *slog.Logger
@@ -71,7 +76,7 @@ type API struct {
 	// the SDKs would report as "HTTP 404": those go to unimplemented.
 	procs  map[string]http.Handler
 	opts   connect.HandlerOption
-	pwl    *passwordlessState
+	pwl    *passwordless.Store
 	portal *portalLinks
 }
 
@@ -83,7 +88,7 @@ func New(d Deps) *API {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{d: d, procs: map[string]http.Handler{}, pwl: newPasswordlessState(), portal: newPortalLinks()}
+	a := &API{d: d, procs: map[string]http.Handler{}, pwl: passwordless.NewStore(d.Passwordless), portal: newPortalLinks()}
 	a.opts = connect.WithHandlerOptions(
 		connect.WithInterceptors(a.authInterceptor()),
 		// Requests are small; a hostile one must not make the mock

@@ -1,48 +1,9 @@
 package mgmt
 
 import (
-	"errors"
-	"fmt"
 	"testing"
 	"time"
-
-	"connectrpc.com/connect"
-
-	pwlpb "github.com/skctl/skctl/internal/scalekitpb/auth/passwordless"
 )
-
-// Pending passwordless requests are bounded: past the bound a send is
-// refused as a rate limit, until requests expire; the mock never grows
-// without end for a client that sends to ever new addresses.
-func TestPasswordlessRequestsAreBounded(t *testing.T) {
-	p := newPasswordlessState()
-	now := time.Unix(1_800_000_000, 0)
-	send := func(i int, at time.Time) error {
-		r := &passwordlessRequest{email: fmt.Sprintf("u%d@bound.test", i), kind: pwlpb.PasswordlessType_OTP, life: time.Minute}
-		_, _, err := p.add(r, fmt.Sprintf("pwl_%d", i), at)
-		return err
-	}
-	for i := range maxPendingRequests {
-		if err := send(i, now); err != nil {
-			t.Fatalf("send %d of %d: %v", i+1, maxPendingRequests, err)
-		}
-	}
-	var cerr *connect.Error
-	if err := send(maxPendingRequests, now); !errors.As(err, &cerr) || cerr.Code() != connect.CodeResourceExhausted {
-		t.Fatalf("a send past the bound: %v, want ResourceExhausted", err)
-	}
-	if len(p.byID) != maxPendingRequests {
-		t.Errorf("%d requests kept, want the bound %d", len(p.byID), maxPendingRequests)
-	}
-	// Once they expire, the next send sweeps them and goes through.
-	later := now.Add(2 * time.Minute)
-	if err := send(maxPendingRequests+1, later); err != nil {
-		t.Fatalf("a send after the requests expired: %v", err)
-	}
-	if len(p.byID) != 1 || len(p.emailed) != 1 {
-		t.Errorf("after the sweep: %d requests, %d addresses kept; want only the new one", len(p.byID), len(p.emailed))
-	}
-}
 
 // Portal links waiting to be opened are bounded the same way.
 func TestPortalLinksAreBounded(t *testing.T) {

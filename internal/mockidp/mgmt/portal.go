@@ -122,3 +122,10 @@ func uuid4() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// dueSweep reports whether a second has passed since the last sweep (or
+// the clock went back, or none was made).
+func dueSweep(last, now time.Time) bool {
+	d := now.Sub(last)
+	return last.IsZero() || d < 0 || d >= time.Second
+}

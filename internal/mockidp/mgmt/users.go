@@ -270,7 +270,7 @@ func (a *API) sendInvitation(email, orgID string) {
 		name = o.DisplayName
 	}
 	a.d.Mail.Deliver(mailbox.Message{
-		To: email, Kind: "invitation", Created: a.d.Now(),
+		To: email, Kind: mailbox.Invitation, Created: a.d.Now(),
 		Subject: "You have been invited to " + name,
 		Link:    a.d.InvitationLink(email, orgID),
 	})

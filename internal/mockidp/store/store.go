@@ -86,6 +86,9 @@ type PendingLogin struct {
 	// Only is the one user the page offers (select_account), if any.
 	Only    string
 	Expires time.Time
+	// Email and Passwordless are set while the request waits for the code
+	// or link emailed to Email: Passwordless is that email's request ID.
+	Email, Passwordless string
 }
 
 // New returns the empty state of an environment seeded with fx, on the
