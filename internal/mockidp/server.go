@@ -29,6 +29,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/ids"
 	"github.com/skctl/skctl/internal/mockidp/mailbox"
 	"github.com/skctl/skctl/internal/mockidp/mgmt"
+	"github.com/skctl/skctl/internal/mockidp/portal"
 	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 )
@@ -123,6 +124,8 @@ type Server struct {
 	// emails the environment would send.
 	api  *mgmt.API
 	mail mailbox.Box
+	// portals are the admin portal's sessions (portal.go).
+	portals *portal.Sessions
 	// events is the log of the tenant's changes and the IdP sessions'
 	// starts and ends (events.go).
 	events *events.Log
@@ -171,6 +174,7 @@ func New(opts Options) (*Server, error) {
 		log:       opts.Logger,
 		autoLogin: strings.ToLower(strings.TrimSpace(opts.AutoLogin)),
 		opts:      opts,
+		portals:   portal.NewSessions(),
 		stop:      make(chan struct{}),
 	}
 	s.opts.Fixtures = fx
