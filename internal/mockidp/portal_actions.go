@@ -75,8 +75,12 @@ func (s *Server) portalChange(orgID string, a portal.Action, form url.Values) po
 		if err != nil {
 			return portal.Flash{Problem: goneProblem(err)}
 		}
-		return portal.Flash{Notice: "A new bearer token was made for " + id + "; the one before it, if any, no longer works.",
-			Secret: &portal.Secret{Label: "Bearer token of " + id, Value: tok}}
+		name := id
+		if d, err := s.tenant.Directory(orgID, id); err == nil {
+			name = d.Name
+		}
+		return portal.Flash{Notice: "A new bearer token was made for " + name + "; the one before it, if any, no longer works.",
+			Secret: &portal.Secret{Label: "Bearer token of " + name, Value: tok}}
 	case portal.EnableDirectory, portal.DisableDirectory:
 		return s.portalToggleDirectory(orgID, id, a == portal.EnableDirectory)
 	}

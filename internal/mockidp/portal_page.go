@@ -40,6 +40,9 @@ type portalDomain struct {
 type portalConnection struct {
 	ID, Type, Provider, Status string
 	Enabled                    bool
+	// Routes marks the connection an organization_id or domain sign-in
+	// goes through: the first enabled one (connectionFor).
+	Routes bool
 }
 
 // portalDirectory is a directory as the page shows it: whether it has a
@@ -99,9 +102,12 @@ func (s *Server) fillPortalLists(d *portalPageData, orgID string) {
 	if len(conns) > portalMaxRows {
 		conns, d.More = conns[:portalMaxRows], append(d.More, "connections")
 	}
+	routed := false
 	for _, c := range conns {
 		d.Connections = append(d.Connections, portalConnection{ID: c.ID, Type: c.Type,
-			Provider: portal.Label(portal.ConnectionProviders, c.Provider), Status: c.Status, Enabled: c.Enabled})
+			Provider: portal.Label(portal.ConnectionProviders, c.Provider), Status: c.Status, Enabled: c.Enabled,
+			Routes: c.Enabled && !routed})
+		routed = routed || c.Enabled
 	}
 	dirs, _ := s.tenant.ListDirectories(orgID)
 	if len(dirs) > portalMaxRows {
