@@ -88,13 +88,15 @@ func (s *Server) portalEnded(w http.ResponseWriter) {
 }
 
 // portalLogPath is a path as the request logs show it: an admin portal
-// session's token, its only credential, replaced.
+// session's token, its only credential, replaced. The portal may be a
+// scenario environment's, under /<name>.
 func portalLogPath(path string) string {
-	rest, ok := strings.CutPrefix(path, mgmt.PortalPath)
-	if !ok {
+	i := strings.Index(path, mgmt.PortalPath)
+	if i < 0 {
 		return path
 	}
-	return mgmt.PortalPath + portal.Redacted(rest)
+	i += len(mgmt.PortalPath)
+	return path[:i] + portal.Redacted(path[i:])
 }
 
 // recordPortal records a portal request in the request log

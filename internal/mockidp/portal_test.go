@@ -236,3 +236,31 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// TestPortalInScenarioEnvironment: a scenario environment's portal links
+// open under its own URL, its actions change its own tenant, and the
+// root's request log does not show its sessions' tokens either.
+func TestPortalInScenarioEnvironment(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	env := startEnv(t, mockidp.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	base := env.URL + "/idt.nonce_wrong"
+	scen := newMgAPI(t, env, mgBase(base))
+	p := openPortal(t, env, scen, globexOrg)
+	if !strings.HasPrefix(p.page, base+"/magicLink/") {
+		t.Fatalf("the scenario's portal session is at %s, want under %s", stripToken(p.page), base)
+	}
+	pg := p.act("domains", url.Values{"domain": {"scenario.test"}})
+	if !strings.Contains(pg.body, `action="`+base+`/magicLink/`) || !strings.Contains(pg.body, "scenario.test added") {
+		t.Errorf("the scenario's portal page after an action: forms or notice wrong: %.2000s", pg.body)
+	}
+	if names := mgDomainNames(t, scen, globexOrg, 0); !slices.Contains(names, "scenario.test") {
+		t.Errorf("the scenario's domains %q lack the one its portal added", names)
+	}
+	if domainNamed(t, env, globexOrg, "scenario.test") {
+		t.Error("the scenario's portal changed the root environment")
+	}
+	if token := p.page[strings.LastIndex(p.page, "/")+1:]; strings.Contains(logs.String(), token) {
+		t.Errorf("the request log holds the scenario's session token:\n%s", logs.String())
+	}
+}
