@@ -1,10 +1,14 @@
 package mockidp_test
 
 import (
+	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 	"golang.org/x/oauth2"
@@ -229,4 +233,22 @@ func mgGetDomain(t testing.TB, c *mgAPI, orgID, id string) *domainspb.Domain {
 	r, err := c.domains.GetDomain(mgCtx(t), connect.NewRequest(&domainspb.GetDomainRequest{
 		Identities: &domainspb.GetDomainRequest_OrganizationId{OrganizationId: orgID}, Id: id}))
 	return mgMust(t, "GetDomain", r, err).GetDomain()
+}
+
+// TestPortalChangeIsSavedBeforeAnswered: with --state-dir, a portal
+// action is in tenant.json by the time its 303 comes back, as an API
+// change is: the background save is an hour away here.
+func TestPortalChangeIsSavedBeforeAnswered(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := startEnv(t, mockidp.Options{StateDir: dir, SaveEvery: time.Hour, SweepEvery: time.Hour})
+	c := newMgAPI(t, env)
+	p := openPortal(t, env, c, globexOrg)
+	if r := p.post("domains", url.Values{"domain": {"saved-first.test"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("POST domains: %d, want 303: %.300s", r.status, r.body)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "tenant.json"))
+	if err != nil || !strings.Contains(string(b), "saved-first.test") {
+		t.Errorf("tenant.json when the action was answered (%v) lacks the domain", err)
+	}
 }
