@@ -311,8 +311,9 @@ func mgGet(t testing.TB, u string) (int, string) {
 }
 
 // TestMgmtOrgPortalLink: a portal link points at the environment's
-// /magicLink/<uuid>, opens once on a page naming the organization, and is
-// refused after (single use) or when it has expired.
+// /magicLink/<uuid>, opens once (into a session whose page names the
+// organization), and is refused after (single use) or when it has
+// expired.
 func TestMgmtOrgPortalLink(t *testing.T) {
 	t.Parallel()
 	env := startEnv(t, mockidp.Options{})
@@ -336,8 +337,13 @@ func TestMgmtOrgPortalLink(t *testing.T) {
 	}
 
 	loc := link()
-	if status, body := mgGet(t, loc); status != http.StatusOK || !strings.Contains(body, "Portal Test Org") || !strings.Contains(body, o.GetId()) {
-		t.Fatalf("GET %s: %d, want 200 naming Portal Test Org and %s: %.300s", loc, status, o.GetId(), body)
+	b := newBrowser(t)
+	opened := b.get(loc)
+	if opened.status != http.StatusSeeOther || opened.location == nil {
+		t.Fatalf("GET %s: %d, want a 303 to the portal session: %.300s", loc, opened.status, opened.body)
+	}
+	if p := b.get(opened.location.String()); p.status != http.StatusOK || !strings.Contains(p.body, "Portal Test Org") || !strings.Contains(p.body, o.GetId()) {
+		t.Fatalf("GET the portal session: %d, want 200 naming Portal Test Org and %s: %.300s", p.status, o.GetId(), p.body)
 	}
 	if status, body := mgGet(t, loc); status != http.StatusNotFound || !strings.Contains(body, "already opened") {
 		t.Errorf("GET %s again: %d, want 404 \"already opened\": %.300s", loc, status, body)

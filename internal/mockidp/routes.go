@@ -124,8 +124,8 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	case mgmt.IsProcedure(path):
 		s.serveAPI(w, r)
 		return
-	case strings.HasPrefix(path, mgmt.PortalPath) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		s.withFaults(w, s.plane.record(r, nil), nil, s.handlePortal)
+	case strings.HasPrefix(path, mgmt.PortalPath): // the admin portal checks its methods itself
+		s.withFaults(w, s.recordPortal(r), nil, s.handlePortal)
 		return
 	case strings.HasPrefix(path, "//"):
 		s.withFaults(w, s.plane.record(r, nil), nil, doubleSlash)
@@ -261,7 +261,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &httpx.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r) // the recorder passes flushes and hijacks through
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.Status, "duration", time.Since(start).Round(time.Microsecond)}
+		attrs := []any{"method", r.Method, "path", portalLogPath(r.URL.Path), "status", sw.Status, "duration", time.Since(start).Round(time.Microsecond)}
 		if v := r.Header.Get("X-Sdk-Version"); v != "" {
 			attrs = append(attrs, "sdk", v)
 		}

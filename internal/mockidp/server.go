@@ -30,6 +30,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/mailbox"
 	"github.com/skctl/skctl/internal/mockidp/mgmt"
 	"github.com/skctl/skctl/internal/mockidp/passwordless"
+	"github.com/skctl/skctl/internal/mockidp/portal"
 	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/mockidp/webhook"
@@ -137,6 +138,8 @@ type Server struct {
 	mailLimit  *passwordless.Limiter
 	signinMail *passwordless.Store
 	inviteKey  []byte
+	// portals are the admin portal's sessions (portal.go).
+	portals *portal.Sessions
 	// events is the log of the tenant's changes and the IdP sessions'
 	// starts and ends (events.go).
 	events *events.Log
@@ -188,6 +191,7 @@ func New(opts Options) (*Server, error) {
 		log:       opts.Logger,
 		autoLogin: strings.ToLower(strings.TrimSpace(opts.AutoLogin)),
 		opts:      opts,
+		portals:   portal.NewSessions(),
 		stop:      make(chan struct{}),
 	}
 	s.opts.Fixtures = fx

@@ -278,9 +278,14 @@ async function main() {
     check(typeof link.id === 'string' && link.id !== '', `link.id = ${show(link.id)}`);
     check(link.location.startsWith(`${envUrl}/magicLink/`), `link.location = ${link.location}, want ${envUrl}/magicLink/…`);
     check(seconds(link.expireTime) * 1000 > Date.now(), `link.expireTime = ${show(link.expireTime)}, want in the future`);
+    // The link opens once, into a session whose page is at …/s/<token>.
     const res = await fetch(link.location, { redirect: 'manual' });
-    const body = await res.text();
-    eq(res.status, 200, `GET ${link.location} status`);
+    eq(res.status, 303, `GET ${link.location} status`);
+    const session = res.headers.get('location') ?? '';
+    check(session.startsWith(`${link.location}/s/`), `the link sends the browser to ${show(session)}, want ${link.location}/s/<token>`);
+    const page = await fetch(session, { redirect: 'manual' });
+    const body = await page.text();
+    eq(page.status, 200, 'GET the portal session status');
     check(body.includes(nameA3), `the portal page does not name the organization "${nameA3}": ${pageText(body)}`);
   });
 

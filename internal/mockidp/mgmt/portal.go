@@ -27,10 +27,17 @@ type portalLink struct {
 type portalLinks struct {
 	mu    sync.Mutex
 	links map[string]*portalLink
-	swept time.Time // the last sweep: at most one a second
+	// closed are the links a sweep took out of links, opened or expired,
+	// kept so that opening one again says why it cannot be rather than
+	// that it is unknown. The oldest go first past maxPortalLinks.
+	closed      map[string]portalLink
+	closedOrder []string
+	swept       time.Time // the last sweep: at most one a second
 }
 
-func newPortalLinks() *portalLinks { return &portalLinks{links: map[string]*portalLink{}} }
+func newPortalLinks() *portalLinks {
+	return &portalLinks{links: map[string]*portalLink{}, closed: map[string]portalLink{}}
+}
 
 // issue makes a link, or refuses when maxPortalLinks are waiting to be
 // opened (they expire within a minute).
@@ -39,11 +46,7 @@ func (p *portalLinks) issue(orgID string, now time.Time) (portalLink, bool) {
 	defer p.mu.Unlock()
 	if dueSweep(p.swept, now) {
 		p.swept = now
-		for id, l := range p.links {
-			if l.opened || !now.Before(l.Expires) {
-				delete(p.links, id)
-			}
-		}
+		p.sweep(now)
 	}
 	if len(p.links) >= maxPortalLinks {
 		return portalLink{}, false
@@ -51,6 +54,22 @@ func (p *portalLinks) issue(orgID string, now time.Time) (portalLink, bool) {
 	l := &portalLink{ID: uuid4(), OrgID: orgID, Expires: now.Add(portalLinkLife)}
 	p.links[l.ID] = l
 	return *l, true
+}
+
+// sweep moves the links opened or expired to closed. The caller holds
+// the lock.
+func (p *portalLinks) sweep(now time.Time) {
+	for id, l := range p.links {
+		if l.opened || !now.Before(l.Expires) {
+			delete(p.links, id)
+			p.closed[id] = *l
+			p.closedOrder = append(p.closedOrder, id)
+		}
+	}
+	for len(p.closedOrder) > maxPortalLinks {
+		delete(p.closed, p.closedOrder[0])
+		p.closedOrder = p.closedOrder[1:]
+	}
 }
 
 // peek reports whether a link can still be opened, and for which
@@ -65,25 +84,31 @@ func (p *portalLinks) peek(id string, now time.Time) (string, bool) {
 	return l.OrgID, true
 }
 
-// open spends a link, reporting the organization it is for.
+// open spends a link, reporting the organization it is for; or why it
+// cannot be opened, with its organization when the link is known.
 func (p *portalLinks) open(id string, now time.Time) (string, string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	l := p.links[id]
+	if c, ok := p.closed[id]; l == nil && ok {
+		l = &c // opened or expired: a copy, never spent below
+	}
 	switch {
 	case l == nil:
-		return "", "This admin portal link is not one this environment issued."
+		return "", "This admin portal link is not one this environment issued (a restart of the mock forgets its links). Ask the app for a new one: apps make them with generatePortalLink."
 	case l.opened:
-		return "", "This admin portal link was already opened: links are single-use. Generate a new one with generatePortalLink."
+		return l.OrgID, "This admin portal link was already opened: each link opens once. Ask the app for a new one: apps make them with generatePortalLink."
 	case !now.Before(l.Expires):
-		return "", "This admin portal link has expired: links must be opened within a minute. Generate a new one with generatePortalLink."
+		return l.OrgID, "This admin portal link has expired: a link must be opened within a minute of being made. Ask the app for a new one: apps make them with generatePortalLink."
 	}
 	l.opened = true
 	return l.OrgID, ""
 }
 
 // PortalVisit is what opening an admin portal link found: its
-// organization, or why it cannot be opened.
+// organization, or why it cannot be opened. OrgID is set with a Problem
+// too when the link is known (opened before, expired), for the page's
+// browser event; OrgName only when the link opened.
 type PortalVisit struct {
 	OrgID, OrgName string
 	Problem        string // "" when the link opened
@@ -104,7 +129,7 @@ func (a *API) OpenPortal(path string, peek bool) PortalVisit {
 	}
 	org, problem := a.portal.open(id, now)
 	if problem != "" {
-		return PortalVisit{Problem: problem}
+		return PortalVisit{OrgID: org, Problem: problem}
 	}
 	o, err := a.d.Tenant.Org(org)
 	if err != nil {

@@ -10,7 +10,10 @@ import (
 // CreateDomain adds a domain to d.OrgID: ORGANIZATION_DOMAIN unless d.Type
 // says otherwise, and verified (the mock has no DNS to check). A name is
 // one organization's only: ConflictError if any organization has it.
-func (t *Tenant) CreateDomain(d Domain) (Domain, error) {
+func (t *Tenant) CreateDomain(d Domain) (Domain, error) { return t.createDomain(d, true) }
+
+// createDomain adds a domain, verified or not (CreatePendingDomain).
+func (t *Tenant) createDomain(d Domain, verified bool) (Domain, error) {
 	d.Name = strings.ToLower(strings.TrimSpace(d.Name))
 	if err := fixture.CheckDomainName(d.Name); err != nil {
 		return Domain{}, &InvalidError{Field: "domain.domain", Reason: err.Error()}
@@ -30,7 +33,7 @@ func (t *Tenant) CreateDomain(d Domain) (Domain, error) {
 		return Domain{}, &ConflictError{Field: "domain", Value: d.Name}
 	}
 	d.ID = t.newID("dom_")
-	d.Verified = true
+	d.Verified = verified
 	d.CreateTime = t.now()
 	d.UpdateTime = d.CreateTime
 	stored := d

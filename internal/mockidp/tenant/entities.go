@@ -132,8 +132,9 @@ type Domain struct {
 	OrgID string
 	Name  string // lower-case
 	Type  DomainType
-	// Verified is always true in the mock: the fixtures' domains, and the
-	// API's too, since there is no DNS to check.
+	// Verified: the fixtures' domains and the API's are, since the mock
+	// has no DNS to check; one added in the admin portal is not until its
+	// Verify button (VerifyDomain). Only a verified domain routes sign-ins.
 	Verified   bool
 	CreateTime time.Time
 	UpdateTime time.Time
