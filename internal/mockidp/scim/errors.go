@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,9 +57,14 @@ func writeError(w http.ResponseWriter, e *Error) {
 
 // writeJSON answers with a SCIM document.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil { // the mock's own documents always marshal
-		status, b = http.StatusInternalServerError, []byte(`{"schemas":["`+errorSchema+`"],"status":"500","detail":"the mock could not encode its answer"}`)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "<token>" reads as written; SCIM is not HTML
+	b := []byte(`{"schemas":["` + errorSchema + `"],"status":"500","detail":"the mock could not encode its answer"}`)
+	if err := enc.Encode(v); err == nil { // the mock's own documents always encode
+		b = buf.Bytes()
+	} else {
+		status = http.StatusInternalServerError
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.Header().Set("Cache-Control", "no-store")

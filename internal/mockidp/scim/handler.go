@@ -74,8 +74,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "", "a directory's SCIM endpoint is %s{directory_id}%s: the directory's directory_endpoint gives it", Prefix, root))
 		return
 	}
-	if _, ok := h.Tenant.DirectoryByToken(dirID, bearer(r)); !ok {
-		writeError(w, errorf(http.StatusUnauthorized, "", "send the directory's SCIM token as Authorization: Bearer <token>; this request's is not directory %s's (or it has none, and admits no one): the fixtures give a directory its token (organizations[].directories[].token)", dirID))
+	tok := bearer(r)
+	if _, ok := h.Tenant.DirectoryByToken(dirID, tok); !ok {
+		detail := "the bearer token is not directory " + dirID + "'s SCIM token (or the directory has none, and admits no one): use the token the fixtures give it (organizations[].directories[].token)"
+		if tok == "" {
+			detail = "the request sends no bearer token: send the directory's SCIM token as Authorization: Bearer <token>; the fixtures give a directory its token (organizations[].directories[].token)"
+		}
+		writeError(w, errorf(http.StatusUnauthorized, "", "%s", detail))
 		return
 	}
 	q := &request{h: h, w: w, r: r, dirID: dirID, base: h.Issuer + Prefix + dirID + root}
