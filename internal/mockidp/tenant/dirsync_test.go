@@ -178,4 +178,3 @@ func TestFindDirUsersPaging(t *testing.T) {
 		t.Errorf("limit 0: %d of %d, want the count alone", len(p.Items), p.Total)
 	}
 }
-
