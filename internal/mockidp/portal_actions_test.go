@@ -101,12 +101,12 @@ func TestPortalSSOSignsIn(t *testing.T) {
 	if conn.Type != "OIDC" || conn.Provider != "OKTA" || conn.Enabled || conn.Status != "DRAFT" {
 		t.Errorf("the portal's connection %+v, want a disabled OIDC draft of OKTA", conn)
 	}
-	if !strings.Contains(pg.body, "Created the OIDC connection "+conn.ID) || !slices.Equal(eventTypes(t, pg.body), nil) {
-		t.Errorf("the page after create: notice or browser events wrong: %q %.2000s", eventTypes(t, pg.body), pg.body)
+	if !strings.Contains(pg.body, "Created the OIDC connection "+conn.ID) || !slices.Equal(browserEventTypes(t, pg.body), nil) {
+		t.Errorf("the page after create: notice or browser events wrong: %q %.2000s", browserEventTypes(t, pg.body), pg.body)
 	}
 
-	if pg := p.act("sso/disable", url.Values{"id": {globexConn}}); !slices.Equal(eventTypes(t, pg.body), []string{"ORGANIZATION_SSO_DISABLED"}) {
-		t.Errorf("the page after disabling posts %q, want ORGANIZATION_SSO_DISABLED", eventTypes(t, pg.body))
+	if pg := p.act("sso/disable", url.Values{"id": {globexConn}}); !slices.Equal(browserEventTypes(t, pg.body), []string{"ORGANIZATION_SSO_DISABLED"}) {
+		t.Errorf("the page after disabling posts %q, want ORGANIZATION_SSO_DISABLED", browserEventTypes(t, pg.body))
 	}
 	pg = p.act("sso/enable", url.Values{"id": {conn.ID}})
 	evs, _ := pageEvents(t, pg.body)
@@ -114,7 +114,7 @@ func TestPortalSSOSignsIn(t *testing.T) {
 		evs[0].Data["id"] != conn.ID || evs[0].Data["enabled"] != true || evs[0].Data["type"] != "OIDC" || evs[0].Data["connection_type"] != "SSO" {
 		t.Errorf("the page after enabling posts %+v, want ORGANIZATION_SSO_ENABLED of %s", evs, conn.ID)
 	}
-	if got := eventTypes(t, p.get().body); !slices.Equal(got, []string{"PORTAL_LOAD_SUCCESS"}) {
+	if got := browserEventTypes(t, p.get().body); !slices.Equal(got, []string{"PORTAL_LOAD_SUCCESS"}) {
 		t.Errorf("a reload posts %q, want only PORTAL_LOAD_SUCCESS: an action's event is posted once", got)
 	}
 	want := []events.Type{events.SSOCreated, events.SSODisabled, events.SSOEnabled}

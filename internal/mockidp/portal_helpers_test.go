@@ -128,7 +128,7 @@ func pageEvents(t testing.TB, body string) ([]browserEvent, []string) {
 }
 
 // eventTypes lists the browser event types of a page. A page with none has no script.
-func eventTypes(t testing.TB, body string) []string {
+func browserEventTypes(t testing.TB, body string) []string {
 	t.Helper()
 	if !portalEvents.MatchString(body) {
 		return nil

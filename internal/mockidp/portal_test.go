@@ -114,7 +114,7 @@ func TestPortalLinkExpiresInAMinute(t *testing.T) {
 	if r.status != http.StatusNotFound || !strings.Contains(r.body, "expired") || !strings.Contains(r.body, "within a minute") {
 		t.Errorf("GET of a link 61 s old: %d, want 404 \"expired\" … \"within a minute\": %.300s", r.status, r.body)
 	}
-	if got := eventTypes(t, r.body); !slices.Equal(got, []string{"PORTAL_LOAD_FAILURE"}) {
+	if got := browserEventTypes(t, r.body); !slices.Equal(got, []string{"PORTAL_LOAD_FAILURE"}) {
 		t.Errorf("the expired link's page posts %q, want PORTAL_LOAD_FAILURE", got)
 	}
 }
@@ -134,7 +134,7 @@ func TestPortalSessionLastsSixHours(t *testing.T) {
 	if r.status != http.StatusNotFound || !strings.Contains(r.body, "session has ended") || !strings.Contains(r.body, "six hours") {
 		t.Fatalf("the page 6 h 1 min on: %d, want 404 \"session has ended\" … \"six hours\": %.300s", r.status, r.body)
 	}
-	if got := eventTypes(t, r.body); !slices.Equal(got, []string{"PORTAL_SESSION_EXPIRY"}) {
+	if got := browserEventTypes(t, r.body); !slices.Equal(got, []string{"PORTAL_SESSION_EXPIRY"}) {
 		t.Errorf("the ended session's page posts %q, want PORTAL_SESSION_EXPIRY", got)
 	}
 	if r := p.post("domains", url.Values{"domain": {"late.test"}}); r.status != http.StatusNotFound {

@@ -13,6 +13,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/fault"
 	"github.com/skctl/skctl/internal/mockidp/mgmt"
 	"github.com/skctl/skctl/internal/mockidp/observe"
+	"github.com/skctl/skctl/internal/mockidp/scim"
 	"github.com/skctl/skctl/internal/mockidp/wire"
 )
 
@@ -87,7 +88,7 @@ func with(r route, path string, advertise func(*wire.Discovery, string)) route {
 // counters are the request counters of the table, the refresh grant's,
 // and one per management API procedure.
 func counters(routes map[string]*route, procedures []string) *observe.Counters {
-	names := []observe.Counter{refreshCounter, unimplementedCounter}
+	names := []observe.Counter{refreshCounter, unimplementedCounter, scimCounter}
 	for _, p := range procedures {
 		names = append(names, grpcCounter(p))
 	}
@@ -123,6 +124,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	case rt != nil:
 	case mgmt.IsProcedure(path):
 		s.serveAPI(w, r)
+		return
+	case scim.Match(path): // a directory's SCIM endpoint, before any other /api/v1/ route
+		s.serveSCIM(w, r)
 		return
 	case strings.HasPrefix(path, mgmt.PortalPath): // the admin portal checks its methods itself
 		s.withFaults(w, s.recordPortal(r), nil, s.handlePortal)

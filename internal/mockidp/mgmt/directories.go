@@ -2,9 +2,11 @@ package mgmt
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/skctl/skctl/internal/mockidp/tenant"
@@ -61,11 +63,17 @@ func (s *directoryService) ListDirectoryUsers(ctx context.Context, req *connect.
 		m := &dirpb.DirectoryUser{
 			Id:                u.ID,
 			Email:             u.Email,
-			PreferredUsername: u.PreferredUsername,
+			PreferredUsername: u.UserName(),
 			GivenName:         u.GivenName,
 			FamilyName:        u.FamilyName,
 			UpdatedAt:         ts(u.UpdateTime),
-			Emails:            nonEmpty(u.Email),
+			Emails:            u.Emails,
+		}
+		if len(m.Emails) == 0 {
+			m.Emails = nonEmpty(u.Email)
+		}
+		if in.GetIncludeDetail() {
+			m.UserDetail = scimDetail(u.SCIM)
 		}
 		for _, id := range u.Groups {
 			if g, ok := groups[id]; ok {
@@ -98,7 +106,11 @@ func (s *directoryService) ListDirectoryGroups(ctx context.Context, req *connect
 				}
 			}
 		}
-		out.Groups = append(out.Groups, &dirpb.DirectoryGroup{Id: g.ID, DisplayName: g.DisplayName, TotalUsers: int32(n), UpdatedAt: ts(g.UpdateTime)})
+		m := &dirpb.DirectoryGroup{Id: g.ID, DisplayName: g.DisplayName, TotalUsers: int32(n), UpdatedAt: ts(g.UpdateTime)}
+		if in.GetIncludeDetail() {
+			m.GroupDetail = scimDetail(g.SCIM)
+		}
+		out.Groups = append(out.Groups, m)
 	}
 	return connect.NewResponse(out), nil
 }
@@ -175,4 +187,22 @@ func (a *API) dirMsg(d tenant.Directory) *dirpb.Directory {
 			UserUpdatedAt: ts(userAt), GroupUpdatedAt: ts(groupAt)},
 		Status: d.Status,
 	}
+}
+
+// scimDetail is what include_detail adds to a directory user or group: the
+// SCIM document the IdP last wrote, as a Struct; nil for one the fixtures
+// made, which no IdP wrote.
+func scimDetail(doc string) *structpb.Struct {
+	if doc == "" {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal([]byte(doc), &m) != nil {
+		return nil
+	}
+	st, err := structpb.NewStruct(m)
+	if err != nil {
+		return nil
+	}
+	return st
 }

@@ -28,9 +28,9 @@ func (a *API) Event(c tenant.Change) events.Event {
 	var data any
 	switch {
 	case c.DirUser != nil:
-		data = dirUserData(c.Directory, *c.DirUser)
+		data = dirUserData(c.Type, c.Directory, *c.DirUser)
 	case c.DirGroup != nil:
-		data = dirGroupData(c.Directory, *c.DirGroup)
+		data = dirGroupData(c.Type, c.Directory, *c.DirGroup)
 	case c.Directory != nil:
 		d := c.Directory
 		data = map[string]any{"id": d.ID, "directory_type": d.Type, "provider": canonicalProvider(d.Provider),
@@ -63,10 +63,24 @@ func raw(m proto.Message) json.RawMessage {
 	return b
 }
 
-func dirUserData(d *tenant.Directory, u tenant.DirUser) map[string]any {
-	m := map[string]any{"id": u.ID, "email": u.Email, "preferred_username": u.PreferredUsername,
-		"given_name": u.GivenName, "family_name": u.FamilyName, "name": joinName(u.GivenName, u.FamilyName),
-		"active": u.Active, "updated_at": u.UpdateTime.UTC().Format(time.RFC3339Nano)}
+// dirUserData is a directory user as Scalekit's directory events show
+// it: dp_id is the IdP's externalId, name the formatted name,
+// raw_attributes the SCIM resource as the IdP sent it. A deleted user's
+// event carries its IDs and email alone, as Scalekit's does.
+func dirUserData(typ events.Type, d *tenant.Directory, u tenant.DirUser) map[string]any {
+	m := map[string]any{"id": u.ID, "dp_id": u.ExternalID, "email": u.Email}
+	if d != nil {
+		m["organization_id"], m["directory_id"] = d.OrgID, d.ID
+	}
+	if typ == events.DirUserDeleted {
+		return m
+	}
+	name := u.Name
+	if name == "" {
+		name = joinName(u.GivenName, u.FamilyName)
+	}
+	m["preferred_username"], m["given_name"], m["family_name"], m["name"] = u.UserName(), u.GivenName, u.FamilyName, name
+	m["active"], m["updated_at"] = u.Active, u.UpdateTime.UTC().Format(time.RFC3339Nano)
 	roles := []map[string]string{}
 	for _, r := range u.Roles {
 		roles = append(roles, map[string]string{"role_name": r})
@@ -74,7 +88,6 @@ func dirUserData(d *tenant.Directory, u tenant.DirUser) map[string]any {
 	m["roles"] = roles
 	groups := []map[string]string{}
 	if d != nil {
-		m["organization_id"], m["directory_id"] = d.OrgID, d.ID
 		for _, id := range u.Groups {
 			for _, g := range d.Groups {
 				if g.ID == id {
@@ -84,24 +97,38 @@ func dirUserData(d *tenant.Directory, u tenant.DirUser) map[string]any {
 		}
 	}
 	m["groups"] = groups
+	// The mock maps no attributes of its own: custom attributes are
+	// Scalekit's attribute mapping, which it does not emulate.
+	m["custom_attributes"] = map[string]any{}
+	m["raw_attributes"] = rawSCIM(u.SCIM)
 	return m
 }
 
-func dirGroupData(d *tenant.Directory, g tenant.DirGroup) map[string]any {
-	m := map[string]any{"id": g.ID, "display_name": g.DisplayName, "updated_at": g.UpdateTime.UTC().Format(time.RFC3339Nano)}
+// dirGroupData is a directory group as Scalekit's directory events show
+// it: external_id null when the IdP gave none; a deleted group's event
+// names the IdP's ID dp_id, as Scalekit's does.
+func dirGroupData(typ events.Type, d *tenant.Directory, g tenant.DirGroup) map[string]any {
+	m := map[string]any{"id": g.ID, "display_name": g.DisplayName, "external_id": nil,
+		"raw_attributes": rawSCIM(g.SCIM), "updated_at": g.UpdateTime.UTC().Format(time.RFC3339Nano)}
+	if g.ExternalID != "" {
+		m["external_id"] = g.ExternalID
+	}
+	if typ == events.DirGroupDeleted {
+		m["dp_id"] = g.ExternalID
+	}
 	if d != nil {
 		m["organization_id"], m["directory_id"] = d.OrgID, d.ID
-		n := 0
-		for _, u := range d.Users {
-			for _, id := range u.Groups {
-				if id == g.ID {
-					n++
-				}
-			}
-		}
-		m["total_users"] = n
 	}
 	return m
+}
+
+// rawSCIM is the SCIM document a directory kept, as a JSON object; {}
+// for one the fixtures made.
+func rawSCIM(doc string) json.RawMessage {
+	if doc == "" || !json.Valid([]byte(doc)) {
+		return json.RawMessage("{}")
+	}
+	return json.RawMessage(doc)
 }
 
 func joinName(given, family string) string {

@@ -79,6 +79,7 @@ func (d *Directory) clone() Directory {
 func (u DirUser) clone() DirUser {
 	u.Groups = slices.Clone(u.Groups)
 	u.Roles = slices.Clone(u.Roles)
+	u.Emails = slices.Clone(u.Emails)
 	return u
 }
 

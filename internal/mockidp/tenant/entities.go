@@ -168,31 +168,62 @@ type Directory struct {
 	Users    []DirUser
 	Groups   []DirGroup
 	// Token is the bearer token the organization's IdP pushes SCIM
-	// requests with; "" until one is made (NewDirectoryToken).
+	// requests with; "" until the fixtures give one or NewDirectoryToken
+	// makes one.
 	Token      string `json:",omitempty"`
 	CreateTime time.Time
 	UpdateTime time.Time
 	LastSync   time.Time
 }
 
-// DirUser is a user a directory has provisioned (diruser_…).
+// DirUser is a user a directory has provisioned (diruser_…): from the
+// fixtures, or pushed by the organization's IdP over SCIM.
 type DirUser struct {
-	ID                string // diruser_…
-	Email             string
+	ID string // diruser_…
+	// ExternalID is the IdP's own ID of the user (SCIM externalId; dp_id
+	// in Scalekit's events).
+	ExternalID string `json:",omitempty"`
+	Email      string // the primary email, "" when the IdP sent none
+	// PreferredUsername is the SCIM userName, unique in the directory
+	// compared case-insensitively; UserName falls back to Email.
 	PreferredUsername string
 	GivenName         string
 	FamilyName        string
+	Name              string   `json:",omitempty"` // the formatted name (SCIM name.formatted)
+	DisplayName       string   `json:",omitempty"`
+	Emails            []string `json:",omitempty"` // every email, the primary first
 	Active            bool
 	Groups            []string // DirGroup IDs
 	Roles             []string
-	UpdateTime        time.Time
+	// SCIM is the resource as the IdP last wrote it (POST, PUT, or what a
+	// PATCH made of it), as JSON without id, meta, groups or password:
+	// what a SCIM GET answers with and events carry as raw_attributes.
+	// "" for a user of the fixtures.
+	SCIM       string `json:",omitempty"`
+	CreateTime time.Time
+	UpdateTime time.Time
 }
 
-// DirGroup is a group of a directory (dirgroup_…).
+// UserName is the user's SCIM userName: PreferredUsername, or Email for
+// a user of the fixtures that has none.
+func (u *DirUser) UserName() string {
+	if u.PreferredUsername != "" {
+		return u.PreferredUsername
+	}
+	return u.Email
+}
+
+// DirGroup is a group of a directory (dirgroup_…). Its members are the
+// users whose Groups name it: one record of each membership.
 type DirGroup struct {
 	ID          string // dirgroup_…
-	DisplayName string
-	UpdateTime  time.Time
+	DisplayName string // unique in the directory
+	ExternalID  string `json:",omitempty"`
+	// SCIM is the group as the IdP last wrote it, without id, meta and
+	// members; "" for a group of the fixtures.
+	SCIM       string `json:",omitempty"`
+	CreateTime time.Time
+	UpdateTime time.Time
 }
 
 // Role is a role of the environment, which memberships name.

@@ -71,15 +71,15 @@ func (t *Tenant) exportOrg(id string) fixture.Organization {
 }
 
 func (d *Directory) export() fixture.Directory {
-	fd := fixture.Directory{ID: d.ID, Name: d.Name, Type: d.Type, Provider: d.Provider}
+	fd := fixture.Directory{ID: d.ID, Name: d.Name, Type: d.Type, Provider: d.Provider, Token: d.Token}
 	if !d.Enabled {
 		fd.Enabled = new(bool)
 	}
 	for _, g := range d.Groups {
-		fd.Groups = append(fd.Groups, fixture.DirectoryGroup{ID: g.ID, Name: g.DisplayName})
+		fd.Groups = append(fd.Groups, fixture.DirectoryGroup{ID: g.ID, Name: g.DisplayName, ExternalID: g.ExternalID})
 	}
 	for _, u := range d.Users {
-		fu := fixture.DirectoryUser{ID: u.ID, Email: u.Email, PreferredUsername: u.PreferredUsername, GivenName: u.GivenName,
+		fu := fixture.DirectoryUser{ID: u.ID, ExternalID: u.ExternalID, Email: u.Email, PreferredUsername: u.PreferredUsername, GivenName: u.GivenName,
 			FamilyName: u.FamilyName, Groups: slices.Clone(u.Groups), Roles: slices.Clone(u.Roles)}
 		if !u.Active {
 			fu.Active = new(bool)

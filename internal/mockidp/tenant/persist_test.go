@@ -28,6 +28,13 @@ func changeEverything(t *testing.T, tn *tenant.Tenant, c *clock) {
 	must(tn.SetConnectionEnabled(acme, acmeConn, false))
 	must(tn.SetConnectionEnabled(o.ID, conn.ID, true))
 	must(tn.SetDirectoryEnabled(acme, acmeDir, false))
+	// What a SCIM push makes: a user with the IdP's document, one with no
+	// email, a group with a member.
+	bj := must(tn.CreateDirUser(acmeDir, tenant.DirUser{PreferredUsername: "bjensen", ExternalID: "EXT-BJ", Email: "bjensen@example.com",
+		Emails: []string{"bjensen@example.com", "babs@example.org"}, GivenName: "Barbara", FamilyName: "Jensen", Name: "Ms. Barbara J Jensen III",
+		DisplayName: "Babs Jensen", Active: true, SCIM: `{"userName":"bjensen","externalId":"EXT-BJ"}`}))
+	must(tn.CreateDirUser(acmeDir, tenant.DirUser{PreferredUsername: "no-mail", Active: false}))
+	must(tn.CreateDirGroup(acmeDir, tenant.DirGroup{DisplayName: "Tour Guides", ExternalID: "EXT-TG", SCIM: `{"displayName":"Tour Guides"}`}, []string{bj.ID}))
 	must(tn.CreateUserAndMembership(o.ID, tenant.User{Email: "peter@initech.test", GivenName: "Peter", FamilyName: "Gibbons",
 		ExternalID: "EMP-9", Metadata: map[string]string{"desk": "4"}}, tenant.Membership{Permissions: []string{"tps:file"}}, false))
 	must(tn.CreateUserAndMembership(o.ID, tenant.User{Email: "milton@initech.test"}, tenant.Membership{Metadata: map[string]string{"floor": "b"}}, true))

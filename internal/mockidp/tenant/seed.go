@@ -92,14 +92,18 @@ func seedMembership(fm fixture.Membership, now time.Time) Membership {
 
 func seedDirectory(orgID string, fd fixture.Directory, now time.Time) *Directory {
 	d := &Directory{ID: fd.ID, OrgID: orgID, Name: fd.Name, Type: fd.Type, Provider: fd.Provider, Enabled: fd.IsEnabled(),
-		Status: "COMPLETED", CreateTime: now, UpdateTime: now, LastSync: now}
+		Status: "COMPLETED", Token: fd.Token, CreateTime: now, UpdateTime: now, LastSync: now}
 	for _, g := range fd.Groups {
-		d.Groups = append(d.Groups, DirGroup{ID: g.ID, DisplayName: g.Name, UpdateTime: now})
+		d.Groups = append(d.Groups, DirGroup{ID: g.ID, DisplayName: g.Name, ExternalID: g.ExternalID, CreateTime: now, UpdateTime: now})
 	}
 	for _, u := range fd.Users {
-		d.Users = append(d.Users, DirUser{ID: u.ID, Email: u.Email, PreferredUsername: u.PreferredUsername,
+		du := DirUser{ID: u.ID, ExternalID: u.ExternalID, Email: u.Email, PreferredUsername: u.PreferredUsername,
 			GivenName: u.GivenName, FamilyName: u.FamilyName, Active: u.IsActive(), Groups: slices.Clone(u.Groups),
-			Roles: slices.Clone(u.Roles), UpdateTime: now})
+			Roles: slices.Clone(u.Roles), CreateTime: now, UpdateTime: now}
+		if u.Email != "" {
+			du.Emails = []string{u.Email}
+		}
+		d.Users = append(d.Users, du)
 	}
 	return d
 }

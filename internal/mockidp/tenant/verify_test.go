@@ -1,40 +1,12 @@
 package tenant_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/skctl/skctl/internal/mockidp/events"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 )
-
-// changeLog records the tenant's changes; OnChange's function runs before
-// the method that made the change returns, so no waiting is needed.
-type changeLog struct {
-	mu      sync.Mutex
-	changes []tenant.Change
-}
-
-func recordChanges(tn *tenant.Tenant) *changeLog {
-	l := &changeLog{}
-	tn.OnChange(func(c tenant.Change) {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.changes = append(l.changes, c)
-	})
-	return l
-}
-
-func (l *changeLog) types() []events.Type {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []events.Type
-	for _, c := range l.changes {
-		out = append(out, c.Type)
-	}
-	return out
-}
 
 // TestPendingDomainVerified: a domain the portal adds is pending and
 // routes no sign-in; verifying it makes it route and emits the DNS
@@ -68,7 +40,7 @@ func TestPendingDomainVerified(t *testing.T) {
 	if got := log.types(); len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("changes %v, want %v (a second verification is no change)", got, want)
 	}
-	c := log.changes[1]
+	c := log.cs[1]
 	if c.Domain == nil || c.Domain.ID != d.ID || !c.Domain.Verified || c.Org == nil || c.Org.ID != globex {
 		t.Errorf("verification change %+v, want the verified domain and Globex", c)
 	}
