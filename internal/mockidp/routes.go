@@ -84,7 +84,7 @@ func with(r route, path string, advertise func(*wire.Discovery, string)) route {
 // counters are the request counters of the table, the refresh grant's,
 // and one per management API procedure.
 func counters(routes map[string]*route, procedures []string) *observe.Counters {
-	names := []observe.Counter{refreshCounter, unimplementedCounter}
+	names := []observe.Counter{refreshCounter, unimplementedCounter, restCounter}
 	for _, p := range procedures {
 		names = append(names, grpcCounter(p))
 	}
@@ -100,7 +100,7 @@ func counters(routes map[string]*route, procedures []string) *observe.Counters {
 // a path of the environment: the first segment of a route, or the control
 // endpoints'.
 func (s *Server) reserved(name string) bool {
-	if name == "__mock" || name == strings.Trim(mgmt.PortalPath, "/") {
+	if name == "__mock" || name == strings.Trim(mgmt.PortalPath, "/") || name == restRoot {
 		return true
 	}
 	for path := range s.routes {
@@ -120,6 +120,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	case rt != nil:
 	case mgmt.IsProcedure(path):
 		s.serveAPI(w, r)
+		return
+	// Scalekit's REST API. Any case for SCIM (/api/v1/directories/{id}/scim/v2/…)
+	// goes before this one; isRESTPath never claims a SCIM path anyway.
+	case isRESTPath(path):
+		s.serveREST(w, r)
 		return
 	case strings.HasPrefix(path, mgmt.PortalPath) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		s.withFaults(w, s.plane.record(r, nil), nil, s.handlePortal)

@@ -29,6 +29,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/ids"
 	"github.com/skctl/skctl/internal/mockidp/mailbox"
 	"github.com/skctl/skctl/internal/mockidp/mgmt"
+	"github.com/skctl/skctl/internal/mockidp/rest"
 	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 )
@@ -121,7 +122,9 @@ type Server struct {
 	dir    *store.Apps // the apps (OAuth clients)
 	// api is the management API, over the same state; mail holds the
 	// emails the environment would send.
-	api  *mgmt.API
+	api *mgmt.API
+	// rest serves the same API over REST (/api/v1/…, restapi.go).
+	rest *rest.Handler
 	mail mailbox.Box
 	// events is the log of the tenant's changes and the IdP sessions'
 	// starts and ends (events.go).
@@ -213,6 +216,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.api = s.newManagementAPI()
+	if s.rest, err = s.newRESTAPI(); err != nil {
+		return nil, fmt.Errorf("REST API: %w", err)
+	}
 	s.openEvents()
 	s.plane = newPlane(s, drills)
 	s.discovery = s.encodeDiscovery(s.discoveryDocument())

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,6 +19,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/skctl/skctl/internal/mockidp/rest"
 
 	// Every generated package, so that all our files are registered.
 	_ "github.com/skctl/skctl/internal/scalekitpb/auth/passwordless"
@@ -166,6 +169,36 @@ func TestDescriptorsMatchNodeSDK(t *testing.T) {
 			for _, m := range s.Methods {
 				if len(m.HTTP) == 0 {
 					t.Errorf("%s method %s has no google.api.http binding", s.Name, m.Name)
+				}
+			}
+		}
+	}
+}
+
+// TestSuccessStatusMatchesReference checks the status the mock's REST API
+// answers a successful call with (201 for some creates, 200 for the rest)
+// against the one Scalekit's API reference documents for each served
+// method, which the SDK's descriptors carry.
+func TestSuccessStatusMatchesReference(t *testing.T) {
+	sdk := sdkSchema(t)
+	documented := map[string]string{}
+	for _, f := range sdk.Files {
+		for _, s := range f.Services {
+			for _, m := range s.Methods {
+				documented["/"+s.Name+"/"+m.Name] = m.Success
+			}
+		}
+	}
+	for _, f := range ourSchema().Files {
+		for _, s := range f.Services {
+			for _, m := range s.Methods {
+				proc := "/" + s.Name + "/" + m.Name
+				want := documented[proc]
+				if want == "" {
+					want = "200" // documented with no status: grpc-gateway's default
+				}
+				if got := strconv.Itoa(rest.SuccessStatus(proc)); got != want {
+					t.Errorf("%s: the REST API answers %s, Scalekit's API reference documents %s", proc, got, want)
 				}
 			}
 		}
