@@ -31,10 +31,14 @@ out=internal/scalekitpb
 find "$out" \( -name '*.pb.go' -o -name '*.connect.go' \) -exec rm -f {} +
 find "$out" -depth -type d -empty -exec rmdir {} \;
 
+# Only proto/scalekit is generated: proto/google/api declares the
+# google.api.http option for protoc alone, and its Go code is Google's own
+# annotations package (which vanguard reads the REST bindings with), not
+# ours; two Go packages registering one proto file would clash at start.
 protoc \
 	--proto_path=proto \
 	--plugin=protoc-gen-go="$tmp/protoc-gen-go" \
 	--plugin=protoc-gen-connect-go="$tmp/protoc-gen-connect-go" \
 	--go_out=. --go_opt=module="$module" \
 	--connect-go_out=. --connect-go_opt=module="$module" \
-	$(find proto -name '*.proto' | sed 's|^proto/||' | LC_ALL=C sort)
+	$(find proto/scalekit -name '*.proto' | sed 's|^proto/||' | LC_ALL=C sort)

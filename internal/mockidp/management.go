@@ -75,6 +75,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if !s.api.Serves(r.URL.Path) {
 		c = unimplementedCounter
 	}
+	s.withAPIDrills(w, r, c, s.api)
+}
+
+// withAPIDrills counts and logs a management API call, gRPC or REST,
+// applies the net.* and grpc.* drills, then has h answer it. A grpc.*
+// refusal reaches the procedure as a status its interceptor answers
+// with, so that each caller gets it in its own protocol.
+func (s *Server) withAPIDrills(w http.ResponseWriter, r *http.Request, c observe.Counter, h http.Handler) {
 	s.plane.counts.Add(c)
 	r = s.plane.log.Record(r, s.now())
 	client := bearerClient(r)
@@ -92,7 +100,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			r = r.WithContext(mgmt.WithRefusal(r.Context(), code))
 		}
 	}
-	s.api.ServeHTTP(w, r)
+	h.ServeHTTP(w, r)
 }
 
 // bearerClient is the client_id claim of a request's bearer token, read

@@ -88,7 +88,7 @@ func with(r route, path string, advertise func(*wire.Discovery, string)) route {
 // counters are the request counters of the table, the refresh grant's,
 // and one per management API procedure.
 func counters(routes map[string]*route, procedures []string) *observe.Counters {
-	names := []observe.Counter{refreshCounter, unimplementedCounter, scimCounter}
+	names := []observe.Counter{refreshCounter, unimplementedCounter, scimCounter, restCounter}
 	for _, p := range procedures {
 		names = append(names, grpcCounter(p))
 	}
@@ -104,7 +104,7 @@ func counters(routes map[string]*route, procedures []string) *observe.Counters {
 // a path of the environment: the first segment of a route, or the control
 // endpoints'.
 func (s *Server) reserved(name string) bool {
-	if name == "__mock" || name == strings.Trim(mgmt.PortalPath, "/") {
+	if name == "__mock" || name == strings.Trim(mgmt.PortalPath, "/") || name == restRoot {
 		return true
 	}
 	for path := range s.routes {
@@ -127,6 +127,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	case scim.Match(path): // a directory's SCIM endpoint, before any other /api/v1/ route
 		s.serveSCIM(w, r)
+		return
+	// Scalekit's REST API; isRESTPath never claims a SCIM path anyway.
+	case isRESTPath(path):
+		s.serveREST(w, r)
 		return
 	case strings.HasPrefix(path, mgmt.PortalPath): // the admin portal checks its methods itself
 		s.withFaults(w, s.recordPortal(r), nil, s.handlePortal)

@@ -31,6 +31,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/mgmt"
 	"github.com/skctl/skctl/internal/mockidp/passwordless"
 	"github.com/skctl/skctl/internal/mockidp/portal"
+	"github.com/skctl/skctl/internal/mockidp/rest"
 	"github.com/skctl/skctl/internal/mockidp/store"
 	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/mockidp/webhook"
@@ -129,7 +130,9 @@ type Server struct {
 	dir    *store.Apps // the apps (OAuth clients)
 	// api is the management API, over the same state; mail holds the
 	// emails the environment would send.
-	api  *mgmt.API
+	api *mgmt.API
+	// rest serves the same API over REST (/api/v1/…, restapi.go).
+	rest *rest.Handler
 	mail mailbox.Box
 	// mailLimit counts each address's passwordless emails, from the API
 	// and the sign-in page together; signinMail holds the sign-in page's
@@ -241,6 +244,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if err := s.openWebhooks(fx); err != nil {
 		return nil, err
+	}
+	if s.rest, err = s.newRESTAPI(); err != nil {
+		return nil, fmt.Errorf("REST API: %w", err)
 	}
 	s.plane = newPlane(s, drills)
 	s.discovery = s.encodeDiscovery(s.discoveryDocument())

@@ -9,13 +9,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/skctl/skctl/internal/mockidp/rest"
 
 	// Every generated package, so that all our files are registered.
 	_ "github.com/skctl/skctl/internal/scalekitpb/auth/passwordless"
@@ -89,6 +94,41 @@ type schemaMethod struct {
 	Name   string `json:"name"`
 	Input  string `json:"input"`
 	Output string `json:"output"`
+	// HTTP are the method's google.api.http REST bindings, the primary
+	// one first.
+	HTTP []schemaHTTP `json:"http"`
+	// Success is the HTTP status Scalekit's API reference documents for
+	// a successful call ("200", "201"); only the SDK's schema has it.
+	Success string `json:"success,omitempty"`
+}
+
+type schemaHTTP struct {
+	Method       string `json:"method"`
+	Path         string `json:"path"`
+	Body         string `json:"body"`
+	ResponseBody string `json:"response_body"`
+}
+
+func (h schemaHTTP) String() string {
+	s := h.Method + " " + h.Path
+	if h.Body != "" {
+		s += " body " + h.Body
+	}
+	if h.ResponseBody != "" {
+		s += " response_body " + h.ResponseBody
+	}
+	return s
+}
+
+func bindings(hs []schemaHTTP) string {
+	if len(hs) == 0 {
+		return "none"
+	}
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.String())
+	}
+	return "[" + strings.Join(out, "; ") + "]"
 }
 
 // wantPackages are the proto packages our generated code must register; a
@@ -123,6 +163,48 @@ func TestDescriptorsMatchNodeSDK(t *testing.T) {
 
 	if diffs := compareSchemas(ours, sdk); len(diffs) > 0 {
 		t.Errorf("proto/ differs from %s in %d places:\n%s", sdk.SDK, len(diffs), strings.Join(diffs, "\n"))
+	}
+	// Every Scalekit method has a REST binding; one of ours without any
+	// (compared equal to an SDK schema that lost them) would be missing
+	// from the REST API.
+	for _, f := range ours.Files {
+		for _, s := range f.Services {
+			for _, m := range s.Methods {
+				if len(m.HTTP) == 0 {
+					t.Errorf("%s method %s has no google.api.http binding", s.Name, m.Name)
+				}
+			}
+		}
+	}
+}
+
+// TestSuccessStatusMatchesReference checks the status the mock's REST API
+// answers a successful call with (201 for some creates, 200 for the rest)
+// against the one Scalekit's API reference documents for each served
+// method, which the SDK's descriptors carry.
+func TestSuccessStatusMatchesReference(t *testing.T) {
+	sdk := sdkSchema(t)
+	documented := map[string]string{}
+	for _, f := range sdk.Files {
+		for _, s := range f.Services {
+			for _, m := range s.Methods {
+				documented["/"+s.Name+"/"+m.Name] = m.Success
+			}
+		}
+	}
+	for _, f := range ourSchema().Files {
+		for _, s := range f.Services {
+			for _, m := range s.Methods {
+				proc := "/" + s.Name + "/" + m.Name
+				want := documented[proc]
+				if want == "" {
+					want = "200" // documented with no status: grpc-gateway's default
+				}
+				if got := strconv.Itoa(rest.SuccessStatus(proc)); got != want {
+					t.Errorf("%s: the REST API answers %s, Scalekit's API reference documents %s", proc, got, want)
+				}
+			}
+		}
 	}
 }
 
@@ -240,6 +322,8 @@ func TestCompareSchemasReportsDifferences(t *testing.T) {
 						s.Methods[k].Output = ".scalekit.v1.users.User"
 					case "ListUsers":
 						s.Methods[k].Name = "ListAllUsers"
+					case "DeleteUser":
+						s.Methods[k].HTTP[1].Path = "/api/v1/users/external/{external_id}"
 					}
 				}
 			}
@@ -261,6 +345,7 @@ func TestCompareSchemasReportsDifferences(t *testing.T) {
 		"scalekit.v1.commons.RegionCode value APAC: missing here, number 3 in the altered copy",
 		"scalekit.v1.users.UserService method GetUser: output .scalekit.v1.users.GetUserResponse here, .scalekit.v1.users.User in the altered copy",
 		"scalekit.v1.users.UserService method ListUsers: declared here, missing in the altered copy",
+		"scalekit.v1.users.UserService method DeleteUser: REST bindings [DELETE /api/v1/users/{id}; DELETE /api/v1/users:external/{external_id}] here, [DELETE /api/v1/users/{id}; DELETE /api/v1/users/external/{external_id}] in the altered copy",
 	}
 	for _, w := range want {
 		if !slices.Contains(diffs, w) {
@@ -383,6 +468,9 @@ func compareSchemas(ours, sdk schema) []string {
 				if m.Output != sm.Output {
 					add("%s method %s: output %s here, %s %s", s.Name, m.Name, m.Output, sm.Output, in)
 				}
+				if !slices.Equal(m.HTTP, sm.HTTP) {
+					add("%s method %s: REST bindings %s here, %s %s", s.Name, m.Name, bindings(m.HTTP), bindings(sm.HTTP), in)
+				}
 			}
 		}
 	}
@@ -471,11 +559,45 @@ func fileSchema(fd *descriptorpb.FileDescriptorProto) schemaFile {
 	for _, s := range fd.GetService() {
 		ss := schemaService{Name: fd.GetPackage() + "." + s.GetName()}
 		for _, m := range s.GetMethod() {
-			ss.Methods = append(ss.Methods, schemaMethod{Name: m.GetName(), Input: m.GetInputType(), Output: m.GetOutputType()})
+			ss.Methods = append(ss.Methods, schemaMethod{Name: m.GetName(), Input: m.GetInputType(), Output: m.GetOutputType(), HTTP: httpSchema(m)})
 		}
 		f.Services = append(f.Services, ss)
 	}
 	return f
+}
+
+// httpSchema flattens a method's google.api.http option into its
+// bindings, the primary one first, as descriptors.mjs does.
+func httpSchema(m *descriptorpb.MethodDescriptorProto) []schemaHTTP {
+	if !proto.HasExtension(m.GetOptions(), annotations.E_Http) {
+		return nil
+	}
+	rule := proto.GetExtension(m.GetOptions(), annotations.E_Http).(*annotations.HttpRule)
+	var out []schemaHTTP
+	var flatten func(r *annotations.HttpRule)
+	flatten = func(r *annotations.HttpRule) {
+		h := schemaHTTP{Body: r.GetBody(), ResponseBody: r.GetResponseBody()}
+		switch p := r.GetPattern().(type) {
+		case *annotations.HttpRule_Get:
+			h.Method, h.Path = "GET", p.Get
+		case *annotations.HttpRule_Put:
+			h.Method, h.Path = "PUT", p.Put
+		case *annotations.HttpRule_Post:
+			h.Method, h.Path = "POST", p.Post
+		case *annotations.HttpRule_Delete:
+			h.Method, h.Path = "DELETE", p.Delete
+		case *annotations.HttpRule_Patch:
+			h.Method, h.Path = "PATCH", p.Patch
+		case *annotations.HttpRule_Custom:
+			h.Method, h.Path = p.Custom.GetKind(), p.Custom.GetPath()
+		}
+		out = append(out, h)
+		for _, b := range r.GetAdditionalBindings() {
+			flatten(b)
+		}
+	}
+	flatten(rule)
+	return out
 }
 
 func messageSchemas(prefix string, list []*descriptorpb.DescriptorProto, out []schemaMessage, enums *[]schemaEnum) []schemaMessage {

@@ -74,10 +74,13 @@ type API struct {
 	// ("/scalekit.v1.users.UserService/GetUser"). A connect service
 	// handler answers its service's other methods with a 404 page, which
 	// the SDKs would report as "HTTP 404": those go to unimplemented.
-	procs  map[string]http.Handler
-	opts   connect.HandlerOption
-	pwl    *passwordless.Store
-	portal *portalLinks
+	procs map[string]http.Handler
+	// services are the full names of the served services, in the order
+	// they were mounted.
+	services []string
+	opts     connect.HandlerOption
+	pwl      *passwordless.Store
+	portal   *portalLinks
 }
 
 // New builds the API's handlers.
@@ -117,6 +120,7 @@ func (a *API) mount(path string, h http.Handler) {
 	if err != nil {
 		panic("mgmt: service " + string(name) + " is not registered: " + err.Error())
 	}
+	a.services = append(a.services, string(name))
 	methods := d.(protoreflect.ServiceDescriptor).Methods()
 	for i := range methods.Len() {
 		a.procs[path+string(methods.Get(i).Name())] = h
@@ -128,6 +132,11 @@ func (a *API) mount(path string, h http.Handler) {
 func (a *API) Procedures() []string {
 	return slices.Sorted(maps.Keys(a.procs))
 }
+
+// Services lists the full names of the served services
+// (scalekit.v1.users.UserService), for the REST API, which transcodes
+// those and no other.
+func (a *API) Services() []string { return slices.Clone(a.services) }
 
 // IsProcedure reports whether a path is a management API procedure's:
 // every Scalekit service lives under the scalekit.v1 package.

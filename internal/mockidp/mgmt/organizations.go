@@ -60,6 +60,19 @@ func (s *orgService) GetOrganization(ctx context.Context, req *connect.Request[o
 	return connect.NewResponse(&orgpb.GetOrganizationResponse{Organization: orgMsg(o)}), nil
 }
 
+// GetOrganizationByExternalId is GetOrganization by external id only: the
+// RPC behind the REST route /api/v1/organizations:external/{external_id}.
+func (s *orgService) GetOrganizationByExternalId(ctx context.Context, req *connect.Request[orgpb.GetOrganizationRequest]) (*connect.Response[orgpb.GetOrganizationResponse], error) {
+	if req.Msg.GetExternalId() == "" {
+		return nil, required("external_id")
+	}
+	o, err := s.a.d.Tenant.OrgByExternalID(req.Msg.GetExternalId())
+	if err != nil {
+		return nil, fromTenant(err)
+	}
+	return connect.NewResponse(&orgpb.GetOrganizationResponse{Organization: orgMsg(o)}), nil
+}
+
 func (s *orgService) UpdateOrganization(ctx context.Context, req *connect.Request[orgpb.UpdateOrganizationRequest]) (*connect.Response[orgpb.UpdateOrganizationResponse], error) {
 	o, err := s.a.orgByIdentity(req.Msg.GetId(), req.Msg.GetExternalId())
 	if err != nil {

@@ -14,6 +14,7 @@ package connectionspb
 
 import (
 	domains "github.com/skctl/skctl/internal/scalekitpb/domains"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -3115,7 +3116,7 @@ var File_scalekit_v1_connections_connections_proto protoreflect.FileDescriptor
 
 const file_scalekit_v1_connections_connections_proto_rawDesc = "" +
 	"\n" +
-	")scalekit/v1/connections/connections.proto\x12\x17scalekit.v1.connections\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a!scalekit/v1/domains/domains.proto\"\x8d\x01\n" +
+	")scalekit/v1/connections/connections.proto\x12\x17scalekit.v1.connections\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a!scalekit/v1/domains/domains.proto\"\x8d\x01\n" +
 	"\x17CreateConnectionRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12I\n" +
 	"\n" +
@@ -3455,14 +3456,15 @@ const file_scalekit_v1_connections_connections_proto_rawDesc = "" +
 	"\tMICROSOFT\x10\r\x12\x11\n" +
 	"\rIDP_SIMULATOR\x10\x0e\x12\f\n" +
 	"\bSCALEKIT\x10\x0f\x12\b\n" +
-	"\x04ADFS\x10\x102\xc3\x05\n" +
-	"\x11ConnectionService\x12t\n" +
-	"\x0fListConnections\x12/.scalekit.v1.connections.ListConnectionsRequest\x1a0.scalekit.v1.connections.ListConnectionsResponse\x12n\n" +
-	"\rGetConnection\x12-.scalekit.v1.connections.GetConnectionRequest\x1a..scalekit.v1.connections.GetConnectionResponse\x12w\n" +
-	"\x10CreateConnection\x120.scalekit.v1.connections.CreateConnectionRequest\x1a1.scalekit.v1.connections.CreateConnectionResponse\x12w\n" +
-	"\x10EnableConnection\x120.scalekit.v1.connections.ToggleConnectionRequest\x1a1.scalekit.v1.connections.ToggleConnectionResponse\x12x\n" +
-	"\x11DisableConnection\x120.scalekit.v1.connections.ToggleConnectionRequest\x1a1.scalekit.v1.connections.ToggleConnectionResponse\x12\\\n" +
-	"\x10DeleteConnection\x120.scalekit.v1.connections.DeleteConnectionRequest\x1a\x16.google.protobuf.EmptyBFZDgithub.com/skctl/skctl/internal/scalekitpb/connections;connectionspbb\x06proto3"
+	"\x04ADFS\x10\x102\xc6\b\n" +
+	"\x11ConnectionService\x12\x91\x01\n" +
+	"\x0fListConnections\x12/.scalekit.v1.connections.ListConnectionsRequest\x1a0.scalekit.v1.connections.ListConnectionsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/connections\x12\xb0\x01\n" +
+	"\rGetConnection\x12-.scalekit.v1.connections.GetConnectionRequest\x1a..scalekit.v1.connections.GetConnectionResponse\"@\x82\xd3\xe4\x93\x02:\x128/api/v1/organizations/{organization_id}/connections/{id}\x12\xc0\x01\n" +
+	"\x10CreateConnection\x120.scalekit.v1.connections.CreateConnectionRequest\x1a1.scalekit.v1.connections.CreateConnectionResponse\"G\x82\xd3\xe4\x93\x02A:\n" +
+	"connection\"3/api/v1/organizations/{organization_id}/connections\x12\xc0\x01\n" +
+	"\x10EnableConnection\x120.scalekit.v1.connections.ToggleConnectionRequest\x1a1.scalekit.v1.connections.ToggleConnectionResponse\"G\x82\xd3\xe4\x93\x02A2?/api/v1/organizations/{organization_id}/connections/{id}:enable\x12\xc2\x01\n" +
+	"\x11DisableConnection\x120.scalekit.v1.connections.ToggleConnectionRequest\x1a1.scalekit.v1.connections.ToggleConnectionResponse\"H\x82\xd3\xe4\x93\x02B2@/api/v1/organizations/{organization_id}/connections/{id}:disable\x12\x9e\x01\n" +
+	"\x10DeleteConnection\x120.scalekit.v1.connections.DeleteConnectionRequest\x1a\x16.google.protobuf.Empty\"@\x82\xd3\xe4\x93\x02:*8/api/v1/organizations/{organization_id}/connections/{id}BFZDgithub.com/skctl/skctl/internal/scalekitpb/connections;connectionspbb\x06proto3"
 
 var (
 	file_scalekit_v1_connections_connections_proto_rawDescOnce sync.Once

@@ -13,6 +13,7 @@
 package directoriespb
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
@@ -1543,7 +1544,7 @@ var File_scalekit_v1_directories_directories_proto protoreflect.FileDescriptor
 
 const file_scalekit_v1_directories_directories_proto_rawDesc = "" +
 	"\n" +
-	")scalekit/v1/directories/directories.proto\x12\x17scalekit.v1.directories\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"N\n" +
+	")scalekit/v1/directories/directories.proto\x12\x17scalekit.v1.directories\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"N\n" +
 	"\x13GetDirectoryRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\"X\n" +
@@ -1685,14 +1686,14 @@ const file_scalekit_v1_directories_directories_proto_rawDesc = "" +
 	"\fSecretStatus\x12\n" +
 	"\n" +
 	"\x06ACTIVE\x10\x00\x12\f\n" +
-	"\bINACTIVE\x10\x012\xe4\x05\n" +
-	"\x10DirectoryService\x12t\n" +
-	"\x0fListDirectories\x12/.scalekit.v1.directories.ListDirectoriesRequest\x1a0.scalekit.v1.directories.ListDirectoriesResponse\x12k\n" +
-	"\fGetDirectory\x12,.scalekit.v1.directories.GetDirectoryRequest\x1a-.scalekit.v1.directories.GetDirectoryResponse\x12}\n" +
-	"\x12ListDirectoryUsers\x122.scalekit.v1.directories.ListDirectoryUsersRequest\x1a3.scalekit.v1.directories.ListDirectoryUsersResponse\x12\x80\x01\n" +
-	"\x13ListDirectoryGroups\x123.scalekit.v1.directories.ListDirectoryGroupsRequest\x1a4.scalekit.v1.directories.ListDirectoryGroupsResponse\x12t\n" +
-	"\x0fEnableDirectory\x12/.scalekit.v1.directories.ToggleDirectoryRequest\x1a0.scalekit.v1.directories.ToggleDirectoryResponse\x12u\n" +
-	"\x10DisableDirectory\x12/.scalekit.v1.directories.ToggleDirectoryRequest\x1a0.scalekit.v1.directories.ToggleDirectoryResponseBFZDgithub.com/skctl/skctl/internal/scalekitpb/directories;directoriespbb\x06proto3"
+	"\bINACTIVE\x10\x012\xa0\t\n" +
+	"\x10DirectoryService\x12\xb1\x01\n" +
+	"\x0fListDirectories\x12/.scalekit.v1.directories.ListDirectoriesRequest\x1a0.scalekit.v1.directories.ListDirectoriesResponse\";\x82\xd3\xe4\x93\x025\x123/api/v1/organizations/{organization_id}/directories\x12\xad\x01\n" +
+	"\fGetDirectory\x12,.scalekit.v1.directories.GetDirectoryRequest\x1a-.scalekit.v1.directories.GetDirectoryResponse\"@\x82\xd3\xe4\x93\x02:\x128/api/v1/organizations/{organization_id}/directories/{id}\x12\xcf\x01\n" +
+	"\x12ListDirectoryUsers\x122.scalekit.v1.directories.ListDirectoryUsersRequest\x1a3.scalekit.v1.directories.ListDirectoryUsersResponse\"P\x82\xd3\xe4\x93\x02J\x12H/api/v1/organizations/{organization_id}/directories/{directory_id}/users\x12\xd3\x01\n" +
+	"\x13ListDirectoryGroups\x123.scalekit.v1.directories.ListDirectoryGroupsRequest\x1a4.scalekit.v1.directories.ListDirectoryGroupsResponse\"Q\x82\xd3\xe4\x93\x02K\x12I/api/v1/organizations/{organization_id}/directories/{directory_id}/groups\x12\xbd\x01\n" +
+	"\x0fEnableDirectory\x12/.scalekit.v1.directories.ToggleDirectoryRequest\x1a0.scalekit.v1.directories.ToggleDirectoryResponse\"G\x82\xd3\xe4\x93\x02A2?/api/v1/organizations/{organization_id}/directories/{id}:enable\x12\xbf\x01\n" +
+	"\x10DisableDirectory\x12/.scalekit.v1.directories.ToggleDirectoryRequest\x1a0.scalekit.v1.directories.ToggleDirectoryResponse\"H\x82\xd3\xe4\x93\x02B2@/api/v1/organizations/{organization_id}/directories/{id}:disableBFZDgithub.com/skctl/skctl/internal/scalekitpb/directories;directoriespbb\x06proto3"
 
 var (
 	file_scalekit_v1_directories_directories_proto_rawDescOnce sync.Once

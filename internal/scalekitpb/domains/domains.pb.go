@@ -13,6 +13,7 @@
 package domainspb
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -935,7 +936,7 @@ var File_scalekit_v1_domains_domains_proto protoreflect.FileDescriptor
 
 const file_scalekit_v1_domains_domains_proto_rawDesc = "" +
 	"\n" +
-	"!scalekit/v1/domains/domains.proto\x12\x13scalekit.v1.domains\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\xe8\x01\n" +
+	"!scalekit/v1/domains/domains.proto\x12\x13scalekit.v1.domains\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\xe8\x01\n" +
 	"\x13CreateDomainRequest\x12)\n" +
 	"\x0forganization_id\x18\x01 \x01(\tH\x00R\x0eorganizationId\x12!\n" +
 	"\vexternal_id\x18\x02 \x01(\tH\x00R\n" +
@@ -1022,12 +1023,12 @@ const file_scalekit_v1_domains_domains_proto_rawDesc = "" +
 	"DomainType\x12\x1b\n" +
 	"\x17DOMAIN_TYPE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ALLOWED_EMAIL_DOMAIN\x10\x01\x12\x17\n" +
-	"\x13ORGANIZATION_DOMAIN\x10\x022\x82\x03\n" +
-	"\rDomainService\x12c\n" +
-	"\fCreateDomain\x12(.scalekit.v1.domains.CreateDomainRequest\x1a).scalekit.v1.domains.CreateDomainResponse\x12Z\n" +
-	"\tGetDomain\x12%.scalekit.v1.domains.GetDomainRequest\x1a&.scalekit.v1.domains.GetDomainResponse\x12^\n" +
-	"\vListDomains\x12&.scalekit.v1.domains.ListDomainRequest\x1a'.scalekit.v1.domains.ListDomainResponse\x12P\n" +
-	"\fDeleteDomain\x12(.scalekit.v1.domains.DeleteDomainRequest\x1a\x16.google.protobuf.EmptyB>Z<github.com/skctl/skctl/internal/scalekitpb/domains;domainspbb\x06proto3"
+	"\x13ORGANIZATION_DOMAIN\x10\x022\xfc\x04\n" +
+	"\rDomainService\x12\xa4\x01\n" +
+	"\fCreateDomain\x12(.scalekit.v1.domains.CreateDomainRequest\x1a).scalekit.v1.domains.CreateDomainResponse\"?\x82\xd3\xe4\x93\x029:\x06domain\"//api/v1/organizations/{organization_id}/domains\x12\x98\x01\n" +
+	"\tGetDomain\x12%.scalekit.v1.domains.GetDomainRequest\x1a&.scalekit.v1.domains.GetDomainResponse\"<\x82\xd3\xe4\x93\x026\x124/api/v1/organizations/{organization_id}/domains/{id}\x12\x97\x01\n" +
+	"\vListDomains\x12&.scalekit.v1.domains.ListDomainRequest\x1a'.scalekit.v1.domains.ListDomainResponse\"7\x82\xd3\xe4\x93\x021\x12//api/v1/organizations/{organization_id}/domains\x12\x8e\x01\n" +
+	"\fDeleteDomain\x12(.scalekit.v1.domains.DeleteDomainRequest\x1a\x16.google.protobuf.Empty\"<\x82\xd3\xe4\x93\x026*4/api/v1/organizations/{organization_id}/domains/{id}B>Z<github.com/skctl/skctl/internal/scalekitpb/domains;domainspbb\x06proto3"
 
 var (
 	file_scalekit_v1_domains_domains_proto_rawDescOnce sync.Once

@@ -13,6 +13,7 @@
 package eventspb
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
@@ -604,7 +605,7 @@ var File_scalekit_v1_events_events_proto protoreflect.FileDescriptor
 
 const file_scalekit_v1_events_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1fscalekit/v1/events/events.proto\x12\x12scalekit.v1.events\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x05\n" +
+	"\x1fscalekit/v1/events/events.proto\x12\x12scalekit.v1.events\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x05\n" +
 	"\vEventFilter\x12\x1f\n" +
 	"\vevent_types\x18\x01 \x03(\tR\n" +
 	"eventTypes\x129\n" +
@@ -698,9 +699,9 @@ const file_scalekit_v1_events_events_proto_rawDesc = "" +
 	"\x12OrgMembershipEvent\x10&\x12\x12\n" +
 	"\x0eUserLoginEvent\x10'\x12\x13\n" +
 	"\x0fUserLogoutEvent\x10(\x12\x14\n" +
-	"\x10ConnectedAccount\x10)2\x87\x01\n" +
-	"\rEventsService\x12v\n" +
-	"\x13ListEventsPaginated\x12..scalekit.v1.events.ListEventsPaginatedRequest\x1a/.scalekit.v1.events.ListEventsPaginatedResponseB<Z:github.com/skctl/skctl/internal/scalekitpb/events;eventspbb\x06proto3"
+	"\x10ConnectedAccount\x10)2\xb2\x01\n" +
+	"\rEventsService\x12\xa0\x01\n" +
+	"\x13ListEventsPaginated\x12..scalekit.v1.events.ListEventsPaginatedRequest\x1a/.scalekit.v1.events.ListEventsPaginatedResponse\"(\x82\xd3\xe4\x93\x02\":\x06filter\"\x18/api/v1/events/paginatedB<Z:github.com/skctl/skctl/internal/scalekitpb/events;eventspbb\x06proto3"
 
 var (
 	file_scalekit_v1_events_events_proto_rawDescOnce sync.Once

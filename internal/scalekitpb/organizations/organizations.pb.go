@@ -14,6 +14,7 @@ package organizationspb
 
 import (
 	commons "github.com/skctl/skctl/internal/scalekitpb/commons"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -1274,7 +1275,7 @@ var File_scalekit_v1_organizations_organizations_proto protoreflect.FileDescript
 
 const file_scalekit_v1_organizations_organizations_proto_rawDesc = "" +
 	"\n" +
-	"-scalekit/v1/organizations/organizations.proto\x12\x19scalekit.v1.organizations\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!scalekit/v1/commons/commons.proto\"n\n" +
+	"-scalekit/v1/organizations/organizations.proto\x12\x19scalekit.v1.organizations\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!scalekit/v1/commons/commons.proto\"n\n" +
 	"\x19CreateOrganizationRequest\x12Q\n" +
 	"\forganization\x18\x01 \x01(\v2-.scalekit.v1.organizations.CreateOrganizationR\forganization\"i\n" +
 	"\x1aCreateOrganizationResponse\x12K\n" +
@@ -1396,15 +1397,17 @@ const file_scalekit_v1_organizations_organizations_proto_rawDesc = "" +
 	"\x13FEATURE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vUNSPECIFIED\x10\x00\x12\f\n" +
 	"\bdir_sync\x10\x01\x12\a\n" +
-	"\x03sso\x10\x02\x1a\x02\x10\x012\x8f\a\n" +
-	"\x13OrganizationService\x12\x81\x01\n" +
-	"\x12CreateOrganization\x124.scalekit.v1.organizations.CreateOrganizationRequest\x1a5.scalekit.v1.organizations.CreateOrganizationResponse\x12x\n" +
-	"\x0fGetOrganization\x121.scalekit.v1.organizations.GetOrganizationRequest\x1a2.scalekit.v1.organizations.GetOrganizationResponse\x12\x81\x01\n" +
-	"\x12UpdateOrganization\x124.scalekit.v1.organizations.UpdateOrganizationRequest\x1a5.scalekit.v1.organizations.UpdateOrganizationResponse\x12b\n" +
-	"\x12DeleteOrganization\x124.scalekit.v1.organizations.DeleteOrganizationRequest\x1a\x16.google.protobuf.Empty\x12}\n" +
-	"\x10ListOrganization\x123.scalekit.v1.organizations.ListOrganizationsRequest\x1a4.scalekit.v1.organizations.ListOrganizationsResponse\x12\x81\x01\n" +
-	"\x12GeneratePortalLink\x124.scalekit.v1.organizations.GeneratePortalLinkRequest\x1a5.scalekit.v1.organizations.GeneratePortalLinkResponse\x12\x8e\x01\n" +
-	"\x1aUpdateOrganizationSettings\x12<.scalekit.v1.organizations.UpdateOrganizationSettingsRequest\x1a2.scalekit.v1.organizations.GetOrganizationResponseBJZHgithub.com/skctl/skctl/internal/scalekitpb/organizations;organizationspbb\x06proto3"
+	"\x03sso\x10\x02\x1a\x02\x10\x012\xfd\n" +
+	"\n" +
+	"\x13OrganizationService\x12\xae\x01\n" +
+	"\x12CreateOrganization\x124.scalekit.v1.organizations.CreateOrganizationRequest\x1a5.scalekit.v1.organizations.CreateOrganizationResponse\"+\x82\xd3\xe4\x93\x02%:\forganization\"\x15/api/v1/organizations\x12\x9c\x01\n" +
+	"\x0fGetOrganization\x121.scalekit.v1.organizations.GetOrganizationRequest\x1a2.scalekit.v1.organizations.GetOrganizationResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/api/v1/organizations/{id}\x12\xba\x01\n" +
+	"\x1bGetOrganizationByExternalId\x121.scalekit.v1.organizations.GetOrganizationRequest\x1a2.scalekit.v1.organizations.GetOrganizationResponse\"4\x82\xd3\xe4\x93\x02.\x12,/api/v1/organizations:external/{external_id}\x12\xb3\x01\n" +
+	"\x12UpdateOrganization\x124.scalekit.v1.organizations.UpdateOrganizationRequest\x1a5.scalekit.v1.organizations.UpdateOrganizationResponse\"0\x82\xd3\xe4\x93\x02*:\forganization2\x1a/api/v1/organizations/{id}\x12\x86\x01\n" +
+	"\x12DeleteOrganization\x124.scalekit.v1.organizations.DeleteOrganizationRequest\x1a\x16.google.protobuf.Empty\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/api/v1/organizations/{id}\x12\x9c\x01\n" +
+	"\x10ListOrganization\x123.scalekit.v1.organizations.ListOrganizationsRequest\x1a4.scalekit.v1.organizations.ListOrganizationsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/organizations\x12\xb2\x01\n" +
+	"\x12GeneratePortalLink\x124.scalekit.v1.organizations.GeneratePortalLinkRequest\x1a5.scalekit.v1.organizations.GeneratePortalLinkResponse\"/\x82\xd3\xe4\x93\x02)\x1a'/api/v1/organizations/{id}/portal_links\x12\xc5\x01\n" +
+	"\x1aUpdateOrganizationSettings\x12<.scalekit.v1.organizations.UpdateOrganizationSettingsRequest\x1a2.scalekit.v1.organizations.GetOrganizationResponse\"5\x82\xd3\xe4\x93\x02/:\bsettings2#/api/v1/organizations/{id}/settingsBJZHgithub.com/skctl/skctl/internal/scalekitpb/organizations;organizationspbb\x06proto3"
 
 var (
 	file_scalekit_v1_organizations_organizations_proto_rawDescOnce sync.Once
@@ -1471,20 +1474,22 @@ var file_scalekit_v1_organizations_organizations_proto_depIdxs = []int32{
 	18, // 19: scalekit.v1.organizations.OrganizationSettings.features:type_name -> scalekit.v1.organizations.OrganizationSettingsFeature
 	1,  // 20: scalekit.v1.organizations.OrganizationService.CreateOrganization:input_type -> scalekit.v1.organizations.CreateOrganizationRequest
 	8,  // 21: scalekit.v1.organizations.OrganizationService.GetOrganization:input_type -> scalekit.v1.organizations.GetOrganizationRequest
-	5,  // 22: scalekit.v1.organizations.OrganizationService.UpdateOrganization:input_type -> scalekit.v1.organizations.UpdateOrganizationRequest
-	12, // 23: scalekit.v1.organizations.OrganizationService.DeleteOrganization:input_type -> scalekit.v1.organizations.DeleteOrganizationRequest
-	10, // 24: scalekit.v1.organizations.OrganizationService.ListOrganization:input_type -> scalekit.v1.organizations.ListOrganizationsRequest
-	13, // 25: scalekit.v1.organizations.OrganizationService.GeneratePortalLink:input_type -> scalekit.v1.organizations.GeneratePortalLinkRequest
-	16, // 26: scalekit.v1.organizations.OrganizationService.UpdateOrganizationSettings:input_type -> scalekit.v1.organizations.UpdateOrganizationSettingsRequest
-	2,  // 27: scalekit.v1.organizations.OrganizationService.CreateOrganization:output_type -> scalekit.v1.organizations.CreateOrganizationResponse
-	9,  // 28: scalekit.v1.organizations.OrganizationService.GetOrganization:output_type -> scalekit.v1.organizations.GetOrganizationResponse
-	7,  // 29: scalekit.v1.organizations.OrganizationService.UpdateOrganization:output_type -> scalekit.v1.organizations.UpdateOrganizationResponse
-	25, // 30: scalekit.v1.organizations.OrganizationService.DeleteOrganization:output_type -> google.protobuf.Empty
-	11, // 31: scalekit.v1.organizations.OrganizationService.ListOrganization:output_type -> scalekit.v1.organizations.ListOrganizationsResponse
-	15, // 32: scalekit.v1.organizations.OrganizationService.GeneratePortalLink:output_type -> scalekit.v1.organizations.GeneratePortalLinkResponse
-	9,  // 33: scalekit.v1.organizations.OrganizationService.UpdateOrganizationSettings:output_type -> scalekit.v1.organizations.GetOrganizationResponse
-	27, // [27:34] is the sub-list for method output_type
-	20, // [20:27] is the sub-list for method input_type
+	8,  // 22: scalekit.v1.organizations.OrganizationService.GetOrganizationByExternalId:input_type -> scalekit.v1.organizations.GetOrganizationRequest
+	5,  // 23: scalekit.v1.organizations.OrganizationService.UpdateOrganization:input_type -> scalekit.v1.organizations.UpdateOrganizationRequest
+	12, // 24: scalekit.v1.organizations.OrganizationService.DeleteOrganization:input_type -> scalekit.v1.organizations.DeleteOrganizationRequest
+	10, // 25: scalekit.v1.organizations.OrganizationService.ListOrganization:input_type -> scalekit.v1.organizations.ListOrganizationsRequest
+	13, // 26: scalekit.v1.organizations.OrganizationService.GeneratePortalLink:input_type -> scalekit.v1.organizations.GeneratePortalLinkRequest
+	16, // 27: scalekit.v1.organizations.OrganizationService.UpdateOrganizationSettings:input_type -> scalekit.v1.organizations.UpdateOrganizationSettingsRequest
+	2,  // 28: scalekit.v1.organizations.OrganizationService.CreateOrganization:output_type -> scalekit.v1.organizations.CreateOrganizationResponse
+	9,  // 29: scalekit.v1.organizations.OrganizationService.GetOrganization:output_type -> scalekit.v1.organizations.GetOrganizationResponse
+	9,  // 30: scalekit.v1.organizations.OrganizationService.GetOrganizationByExternalId:output_type -> scalekit.v1.organizations.GetOrganizationResponse
+	7,  // 31: scalekit.v1.organizations.OrganizationService.UpdateOrganization:output_type -> scalekit.v1.organizations.UpdateOrganizationResponse
+	25, // 32: scalekit.v1.organizations.OrganizationService.DeleteOrganization:output_type -> google.protobuf.Empty
+	11, // 33: scalekit.v1.organizations.OrganizationService.ListOrganization:output_type -> scalekit.v1.organizations.ListOrganizationsResponse
+	15, // 34: scalekit.v1.organizations.OrganizationService.GeneratePortalLink:output_type -> scalekit.v1.organizations.GeneratePortalLinkResponse
+	9,  // 35: scalekit.v1.organizations.OrganizationService.UpdateOrganizationSettings:output_type -> scalekit.v1.organizations.GetOrganizationResponse
+	28, // [28:36] is the sub-list for method output_type
+	20, // [20:28] is the sub-list for method input_type
 	20, // [20:20] is the sub-list for extension type_name
 	20, // [20:20] is the sub-list for extension extendee
 	0,  // [0:20] is the sub-list for field type_name

@@ -12,6 +12,7 @@
 package sessionspb
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -960,7 +961,7 @@ var File_scalekit_v1_sessions_sessions_proto protoreflect.FileDescriptor
 
 const file_scalekit_v1_sessions_sessions_proto_rawDesc = "" +
 	"\n" +
-	"#scalekit/v1/sessions/sessions.proto\x12\x14scalekit.v1.sessions\x1a\x1fgoogle/protobuf/timestamp.proto\"6\n" +
+	"#scalekit/v1/sessions/sessions.proto\x12\x14scalekit.v1.sessions\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"6\n" +
 	"\x15SessionDetailsRequest\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\"\xb1\x01\n" +
@@ -1047,13 +1048,13 @@ const file_scalekit_v1_sessions_sessions_proto_rawDesc = "" +
 	"\tlongitude\x18\x05 \x01(\tR\tlongitude\"\\\n" +
 	"\x14AuthenticatedClients\x12\x1b\n" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12'\n" +
-	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId2\xcc\x03\n" +
-	"\x0eSessionService\x12_\n" +
+	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId2\xff\x04\n" +
+	"\x0eSessionService\x12\x86\x01\n" +
 	"\n" +
-	"GetSession\x12+.scalekit.v1.sessions.SessionDetailsRequest\x1a$.scalekit.v1.sessions.SessionDetails\x12l\n" +
-	"\x0fGetUserSessions\x12/.scalekit.v1.sessions.UserSessionDetailsRequest\x1a(.scalekit.v1.sessions.UserSessionDetails\x12h\n" +
-	"\rRevokeSession\x12*.scalekit.v1.sessions.RevokeSessionRequest\x1a+.scalekit.v1.sessions.RevokeSessionResponse\x12\x80\x01\n" +
-	"\x15RevokeAllUserSessions\x122.scalekit.v1.sessions.RevokeAllUserSessionsRequest\x1a3.scalekit.v1.sessions.RevokeAllUserSessionsResponseB@Z>github.com/skctl/skctl/internal/scalekitpb/sessions;sessionspbb\x06proto3"
+	"GetSession\x12+.scalekit.v1.sessions.SessionDetailsRequest\x1a$.scalekit.v1.sessions.SessionDetails\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/sessions/{session_id}\x12\x96\x01\n" +
+	"\x0fGetUserSessions\x12/.scalekit.v1.sessions.UserSessionDetailsRequest\x1a(.scalekit.v1.sessions.UserSessionDetails\"(\x82\xd3\xe4\x93\x02\"\x12 /api/v1/users/{user_id}/sessions\x12\x96\x01\n" +
+	"\rRevokeSession\x12*.scalekit.v1.sessions.RevokeSessionRequest\x1a+.scalekit.v1.sessions.RevokeSessionResponse\",\x82\xd3\xe4\x93\x02&\"$/api/v1/sessions/{session_id}/revoke\x12\xb1\x01\n" +
+	"\x15RevokeAllUserSessions\x122.scalekit.v1.sessions.RevokeAllUserSessionsRequest\x1a3.scalekit.v1.sessions.RevokeAllUserSessionsResponse\"/\x82\xd3\xe4\x93\x02)\"'/api/v1/users/{user_id}/sessions/revokeB@Z>github.com/skctl/skctl/internal/scalekitpb/sessions;sessionspbb\x06proto3"
 
 var (
 	file_scalekit_v1_sessions_sessions_proto_rawDescOnce sync.Once

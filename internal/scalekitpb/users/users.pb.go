@@ -14,6 +14,7 @@ package userspb
 
 import (
 	commons "github.com/skctl/skctl/internal/scalekitpb/commons"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -1988,7 +1989,7 @@ var File_scalekit_v1_users_users_proto protoreflect.FileDescriptor
 
 const file_scalekit_v1_users_users_proto_rawDesc = "" +
 	"\n" +
-	"\x1dscalekit/v1/users/users.proto\x12\x11scalekit.v1.users\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!scalekit/v1/commons/commons.proto\"\xdb\x04\n" +
+	"\x1dscalekit/v1/users/users.proto\x12\x11scalekit.v1.users\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!scalekit/v1/commons/commons.proto\"\xdb\x04\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0eenvironment_id\x18\x02 \x01(\tR\renvironmentId\x12;\n" +
@@ -2212,20 +2213,24 @@ const file_scalekit_v1_users_users_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\"I\n" +
 	"\x14ResendInviteResponse\x121\n" +
-	"\x06invite\x18\x01 \x01(\v2\x19.scalekit.v1.users.InviteR\x06invite2\xf0\a\n" +
-	"\vUserService\x12\x80\x01\n" +
-	"\x17CreateUserAndMembership\x121.scalekit.v1.users.CreateUserAndMembershipRequest\x1a2.scalekit.v1.users.CreateUserAndMembershipResponse\x12P\n" +
-	"\aGetUser\x12!.scalekit.v1.users.GetUserRequest\x1a\".scalekit.v1.users.GetUserResponse\x12Y\n" +
+	"\x06invite\x18\x01 \x01(\v2\x19.scalekit.v1.users.InviteR\x06invite2\xb3\x0f\n" +
+	"\vUserService\x12\xbd\x01\n" +
+	"\x17CreateUserAndMembership\x121.scalekit.v1.users.CreateUserAndMembershipRequest\x1a2.scalekit.v1.users.CreateUserAndMembershipResponse\";\x82\xd3\xe4\x93\x025:\x04user\"-/api/v1/organizations/{organization_id}/users\x12\x94\x01\n" +
+	"\aGetUser\x12!.scalekit.v1.users.GetUserRequest\x1a\".scalekit.v1.users.GetUserResponse\"B\x82\xd3\xe4\x93\x02<Z&\x12$/api/v1/users:external/{external_id}\x12\x12/api/v1/users/{id}\x12\xa9\x01\n" +
 	"\n" +
-	"UpdateUser\x12$.scalekit.v1.users.UpdateUserRequest\x1a%.scalekit.v1.users.UpdateUserResponse\x12J\n" +
+	"UpdateUser\x12$.scalekit.v1.users.UpdateUserRequest\x1a%.scalekit.v1.users.UpdateUserResponse\"N\x82\xd3\xe4\x93\x02H:\x04userZ,:\x04user2$/api/v1/users:external/{external_id}2\x12/api/v1/users/{id}\x12\x8e\x01\n" +
 	"\n" +
-	"DeleteUser\x12$.scalekit.v1.users.DeleteUserRequest\x1a\x16.google.protobuf.Empty\x12V\n" +
-	"\tListUsers\x12#.scalekit.v1.users.ListUsersRequest\x1a$.scalekit.v1.users.ListUsersResponse\x12z\n" +
-	"\x15ListOrganizationUsers\x12/.scalekit.v1.users.ListOrganizationUsersRequest\x1a0.scalekit.v1.users.ListOrganizationUsersResponse\x12k\n" +
-	"\x10CreateMembership\x12*.scalekit.v1.users.CreateMembershipRequest\x1a+.scalekit.v1.users.CreateMembershipResponse\x12k\n" +
-	"\x10UpdateMembership\x12*.scalekit.v1.users.UpdateMembershipRequest\x1a+.scalekit.v1.users.UpdateMembershipResponse\x12V\n" +
-	"\x10DeleteMembership\x12*.scalekit.v1.users.DeleteMembershipRequest\x1a\x16.google.protobuf.Empty\x12_\n" +
-	"\fResendInvite\x12&.scalekit.v1.users.ResendInviteRequest\x1a'.scalekit.v1.users.ResendInviteResponseB:Z8github.com/skctl/skctl/internal/scalekitpb/users;userspbb\x06proto3"
+	"DeleteUser\x12$.scalekit.v1.users.DeleteUserRequest\x1a\x16.google.protobuf.Empty\"B\x82\xd3\xe4\x93\x02<Z&*$/api/v1/users:external/{external_id}*\x12/api/v1/users/{id}\x12m\n" +
+	"\tListUsers\x12#.scalekit.v1.users.ListUsersRequest\x1a$.scalekit.v1.users.ListUsersResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/api/v1/users\x12\xb1\x01\n" +
+	"\x15ListOrganizationUsers\x12/.scalekit.v1.users.ListOrganizationUsersRequest\x1a0.scalekit.v1.users.ListOrganizationUsersResponse\"5\x82\xd3\xe4\x93\x02/\x12-/api/v1/organizations/{organization_id}/users\x12\xa1\x02\n" +
+	"\x10CreateMembership\x12*.scalekit.v1.users.CreateMembershipRequest\x1a+.scalekit.v1.users.CreateMembershipResponse\"\xb3\x01\x82\xd3\xe4\x93\x02\xac\x01:\n" +
+	"membershipZ^:\n" +
+	"membership\"P/api/v1/memberships/organizations/{organization_id}/users:external/{external_id}\">/api/v1/memberships/organizations/{organization_id}/users/{id}\x12\xa1\x02\n" +
+	"\x10UpdateMembership\x12*.scalekit.v1.users.UpdateMembershipRequest\x1a+.scalekit.v1.users.UpdateMembershipResponse\"\xb3\x01\x82\xd3\xe4\x93\x02\xac\x01:\n" +
+	"membershipZ^:\n" +
+	"membership2P/api/v1/memberships/organizations/{organization_id}/users:external/{external_id}2>/api/v1/memberships/organizations/{organization_id}/users/{id}\x12\xf4\x01\n" +
+	"\x10DeleteMembership\x12*.scalekit.v1.users.DeleteMembershipRequest\x1a\x16.google.protobuf.Empty\"\x9b\x01\x82\xd3\xe4\x93\x02\x94\x01ZR*P/api/v1/memberships/organizations/{organization_id}/users:external/{external_id}*>/api/v1/memberships/organizations/{organization_id}/users/{id}\x12\xad\x01\n" +
+	"\fResendInvite\x12&.scalekit.v1.users.ResendInviteRequest\x1a'.scalekit.v1.users.ResendInviteResponse\"L\x82\xd3\xe4\x93\x02F:\x01*2A/api/v1/invites/organizations/{organization_id}/users/{id}/resendB:Z8github.com/skctl/skctl/internal/scalekitpb/users;userspbb\x06proto3"
 
 var (
 	file_scalekit_v1_users_users_proto_rawDescOnce sync.Once

@@ -13,6 +13,7 @@
 package passwordlesspb
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -494,7 +495,7 @@ var File_scalekit_v1_auth_passwordless_proto protoreflect.FileDescriptor
 
 const file_scalekit_v1_auth_passwordless_proto_rawDesc = "" +
 	"\n" +
-	"#scalekit/v1/auth/passwordless.proto\x12\x1dscalekit.v1.auth.passwordless\"\xf0\x03\n" +
+	"#scalekit/v1/auth/passwordless.proto\x12\x1dscalekit.v1.auth.passwordless\x1a\x1cgoogle/api/annotations.proto\"\xf0\x03\n" +
 	"\x17SendPasswordlessRequest\x12\x14\n" +
 	"\x05email\x18\x01 \x01(\tR\x05email\x12L\n" +
 	"\btemplate\x18\x02 \x01(\x0e2+.scalekit.v1.auth.passwordless.TemplateTypeH\x00R\btemplate\x88\x01\x01\x121\n" +
@@ -543,11 +544,11 @@ const file_scalekit_v1_auth_passwordless_proto_rawDesc = "" +
 	"\x1dPASSWORDLESS_TYPE_UNSPECIFIED\x10\x00\x12\a\n" +
 	"\x03OTP\x10\x01\x12\b\n" +
 	"\x04LINK\x10\x02\x12\f\n" +
-	"\bLINK_OTP\x10\x032\xc0\x03\n" +
-	"\x13PasswordlessService\x12\x88\x01\n" +
-	"\x15SendPasswordlessEmail\x126.scalekit.v1.auth.passwordless.SendPasswordlessRequest\x1a7.scalekit.v1.auth.passwordless.SendPasswordlessResponse\x12\x8e\x01\n" +
-	"\x17VerifyPasswordlessEmail\x128.scalekit.v1.auth.passwordless.VerifyPasswordLessRequest\x1a9.scalekit.v1.auth.passwordless.VerifyPasswordLessResponse\x12\x8c\x01\n" +
-	"\x17ResendPasswordlessEmail\x128.scalekit.v1.auth.passwordless.ResendPasswordlessRequest\x1a7.scalekit.v1.auth.passwordless.SendPasswordlessResponseBMZKgithub.com/skctl/skctl/internal/scalekitpb/auth/passwordless;passwordlesspbb\x06proto3"
+	"\bLINK_OTP\x10\x032\xc8\x04\n" +
+	"\x13PasswordlessService\x12\xb4\x01\n" +
+	"\x15SendPasswordlessEmail\x126.scalekit.v1.auth.passwordless.SendPasswordlessRequest\x1a7.scalekit.v1.auth.passwordless.SendPasswordlessResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/api/v1/passwordless/email/send\x12\xbc\x01\n" +
+	"\x17VerifyPasswordlessEmail\x128.scalekit.v1.auth.passwordless.VerifyPasswordLessRequest\x1a9.scalekit.v1.auth.passwordless.VerifyPasswordLessResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/api/v1/passwordless/email/verify\x12\xba\x01\n" +
+	"\x17ResendPasswordlessEmail\x128.scalekit.v1.auth.passwordless.ResendPasswordlessRequest\x1a7.scalekit.v1.auth.passwordless.SendPasswordlessResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/api/v1/passwordless/email/resendBMZKgithub.com/skctl/skctl/internal/scalekitpb/auth/passwordless;passwordlesspbb\x06proto3"
 
 var (
 	file_scalekit_v1_auth_passwordless_proto_rawDescOnce sync.Once

@@ -46,6 +46,9 @@ const (
 	// OrganizationServiceGetOrganizationProcedure is the fully-qualified name of the
 	// OrganizationService's GetOrganization RPC.
 	OrganizationServiceGetOrganizationProcedure = "/scalekit.v1.organizations.OrganizationService/GetOrganization"
+	// OrganizationServiceGetOrganizationByExternalIdProcedure is the fully-qualified name of the
+	// OrganizationService's GetOrganizationByExternalId RPC.
+	OrganizationServiceGetOrganizationByExternalIdProcedure = "/scalekit.v1.organizations.OrganizationService/GetOrganizationByExternalId"
 	// OrganizationServiceUpdateOrganizationProcedure is the fully-qualified name of the
 	// OrganizationService's UpdateOrganization RPC.
 	OrganizationServiceUpdateOrganizationProcedure = "/scalekit.v1.organizations.OrganizationService/UpdateOrganization"
@@ -70,6 +73,10 @@ type OrganizationServiceClient interface {
 	CreateOrganization(context.Context, *connect.Request[organizations.CreateOrganizationRequest]) (*connect.Response[organizations.CreateOrganizationResponse], error)
 	// Returns one organization, looked up by id or by external id.
 	GetOrganization(context.Context, *connect.Request[organizations.GetOrganizationRequest]) (*connect.Response[organizations.GetOrganizationResponse], error)
+	// Returns one organization, looked up by external id: the REST route
+	// /api/v1/organizations:external/{external_id} (the SDKs call
+	// GetOrganization with external_id instead).
+	GetOrganizationByExternalId(context.Context, *connect.Request[organizations.GetOrganizationRequest]) (*connect.Response[organizations.GetOrganizationResponse], error)
 	// Changes the given fields of an organization.
 	UpdateOrganization(context.Context, *connect.Request[organizations.UpdateOrganizationRequest]) (*connect.Response[organizations.UpdateOrganizationResponse], error)
 	// Deletes an organization.
@@ -107,6 +114,12 @@ func NewOrganizationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithSchema(organizationServiceMethods.ByName("GetOrganization")),
 			connect.WithClientOptions(opts...),
 		),
+		getOrganizationByExternalId: connect.NewClient[organizations.GetOrganizationRequest, organizations.GetOrganizationResponse](
+			httpClient,
+			baseURL+OrganizationServiceGetOrganizationByExternalIdProcedure,
+			connect.WithSchema(organizationServiceMethods.ByName("GetOrganizationByExternalId")),
+			connect.WithClientOptions(opts...),
+		),
 		updateOrganization: connect.NewClient[organizations.UpdateOrganizationRequest, organizations.UpdateOrganizationResponse](
 			httpClient,
 			baseURL+OrganizationServiceUpdateOrganizationProcedure,
@@ -142,13 +155,14 @@ func NewOrganizationServiceClient(httpClient connect.HTTPClient, baseURL string,
 
 // organizationServiceClient implements OrganizationServiceClient.
 type organizationServiceClient struct {
-	createOrganization         *connect.Client[organizations.CreateOrganizationRequest, organizations.CreateOrganizationResponse]
-	getOrganization            *connect.Client[organizations.GetOrganizationRequest, organizations.GetOrganizationResponse]
-	updateOrganization         *connect.Client[organizations.UpdateOrganizationRequest, organizations.UpdateOrganizationResponse]
-	deleteOrganization         *connect.Client[organizations.DeleteOrganizationRequest, emptypb.Empty]
-	listOrganization           *connect.Client[organizations.ListOrganizationsRequest, organizations.ListOrganizationsResponse]
-	generatePortalLink         *connect.Client[organizations.GeneratePortalLinkRequest, organizations.GeneratePortalLinkResponse]
-	updateOrganizationSettings *connect.Client[organizations.UpdateOrganizationSettingsRequest, organizations.GetOrganizationResponse]
+	createOrganization          *connect.Client[organizations.CreateOrganizationRequest, organizations.CreateOrganizationResponse]
+	getOrganization             *connect.Client[organizations.GetOrganizationRequest, organizations.GetOrganizationResponse]
+	getOrganizationByExternalId *connect.Client[organizations.GetOrganizationRequest, organizations.GetOrganizationResponse]
+	updateOrganization          *connect.Client[organizations.UpdateOrganizationRequest, organizations.UpdateOrganizationResponse]
+	deleteOrganization          *connect.Client[organizations.DeleteOrganizationRequest, emptypb.Empty]
+	listOrganization            *connect.Client[organizations.ListOrganizationsRequest, organizations.ListOrganizationsResponse]
+	generatePortalLink          *connect.Client[organizations.GeneratePortalLinkRequest, organizations.GeneratePortalLinkResponse]
+	updateOrganizationSettings  *connect.Client[organizations.UpdateOrganizationSettingsRequest, organizations.GetOrganizationResponse]
 }
 
 // CreateOrganization calls scalekit.v1.organizations.OrganizationService.CreateOrganization.
@@ -159,6 +173,12 @@ func (c *organizationServiceClient) CreateOrganization(ctx context.Context, req 
 // GetOrganization calls scalekit.v1.organizations.OrganizationService.GetOrganization.
 func (c *organizationServiceClient) GetOrganization(ctx context.Context, req *connect.Request[organizations.GetOrganizationRequest]) (*connect.Response[organizations.GetOrganizationResponse], error) {
 	return c.getOrganization.CallUnary(ctx, req)
+}
+
+// GetOrganizationByExternalId calls
+// scalekit.v1.organizations.OrganizationService.GetOrganizationByExternalId.
+func (c *organizationServiceClient) GetOrganizationByExternalId(ctx context.Context, req *connect.Request[organizations.GetOrganizationRequest]) (*connect.Response[organizations.GetOrganizationResponse], error) {
+	return c.getOrganizationByExternalId.CallUnary(ctx, req)
 }
 
 // UpdateOrganization calls scalekit.v1.organizations.OrganizationService.UpdateOrganization.
@@ -194,6 +214,10 @@ type OrganizationServiceHandler interface {
 	CreateOrganization(context.Context, *connect.Request[organizations.CreateOrganizationRequest]) (*connect.Response[organizations.CreateOrganizationResponse], error)
 	// Returns one organization, looked up by id or by external id.
 	GetOrganization(context.Context, *connect.Request[organizations.GetOrganizationRequest]) (*connect.Response[organizations.GetOrganizationResponse], error)
+	// Returns one organization, looked up by external id: the REST route
+	// /api/v1/organizations:external/{external_id} (the SDKs call
+	// GetOrganization with external_id instead).
+	GetOrganizationByExternalId(context.Context, *connect.Request[organizations.GetOrganizationRequest]) (*connect.Response[organizations.GetOrganizationResponse], error)
 	// Changes the given fields of an organization.
 	UpdateOrganization(context.Context, *connect.Request[organizations.UpdateOrganizationRequest]) (*connect.Response[organizations.UpdateOrganizationResponse], error)
 	// Deletes an organization.
@@ -224,6 +248,12 @@ func NewOrganizationServiceHandler(svc OrganizationServiceHandler, opts ...conne
 		OrganizationServiceGetOrganizationProcedure,
 		svc.GetOrganization,
 		connect.WithSchema(organizationServiceMethods.ByName("GetOrganization")),
+		connect.WithHandlerOptions(opts...),
+	)
+	organizationServiceGetOrganizationByExternalIdHandler := connect.NewUnaryHandler(
+		OrganizationServiceGetOrganizationByExternalIdProcedure,
+		svc.GetOrganizationByExternalId,
+		connect.WithSchema(organizationServiceMethods.ByName("GetOrganizationByExternalId")),
 		connect.WithHandlerOptions(opts...),
 	)
 	organizationServiceUpdateOrganizationHandler := connect.NewUnaryHandler(
@@ -262,6 +292,8 @@ func NewOrganizationServiceHandler(svc OrganizationServiceHandler, opts ...conne
 			organizationServiceCreateOrganizationHandler.ServeHTTP(w, r)
 		case OrganizationServiceGetOrganizationProcedure:
 			organizationServiceGetOrganizationHandler.ServeHTTP(w, r)
+		case OrganizationServiceGetOrganizationByExternalIdProcedure:
+			organizationServiceGetOrganizationByExternalIdHandler.ServeHTTP(w, r)
 		case OrganizationServiceUpdateOrganizationProcedure:
 			organizationServiceUpdateOrganizationHandler.ServeHTTP(w, r)
 		case OrganizationServiceDeleteOrganizationProcedure:
@@ -287,6 +319,10 @@ func (UnimplementedOrganizationServiceHandler) CreateOrganization(context.Contex
 
 func (UnimplementedOrganizationServiceHandler) GetOrganization(context.Context, *connect.Request[organizations.GetOrganizationRequest]) (*connect.Response[organizations.GetOrganizationResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scalekit.v1.organizations.OrganizationService.GetOrganization is not implemented"))
+}
+
+func (UnimplementedOrganizationServiceHandler) GetOrganizationByExternalId(context.Context, *connect.Request[organizations.GetOrganizationRequest]) (*connect.Response[organizations.GetOrganizationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scalekit.v1.organizations.OrganizationService.GetOrganizationByExternalId is not implemented"))
 }
 
 func (UnimplementedOrganizationServiceHandler) UpdateOrganization(context.Context, *connect.Request[organizations.UpdateOrganizationRequest]) (*connect.Response[organizations.UpdateOrganizationResponse], error) {
