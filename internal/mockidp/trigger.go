@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/skctl/skctl/internal/mockidp/events"
 	"github.com/skctl/skctl/internal/mockidp/ids"
@@ -19,7 +18,8 @@ import (
 // webhooks, as `stripe trigger` does for Stripe. A change that needs
 // others first makes them too (sso_disabled creates and enables a
 // connection first), on objects of its own, so that a trigger never
-// disables or deletes what the app is signed in with.
+// disables or deletes what the app is signed in with. Directory pushes
+// go to the organization's first directory, as its IdP's would.
 
 // trigger makes the change of an event type in an organization; it
 // returns an error the caller can fix (no such organization).
@@ -186,13 +186,18 @@ func (s *Server) triggerSession(o tenant.Org) (*store.Session, error) {
 	return ses, nil
 }
 
-// domainCheck logs the outcome of a DNS check of a new domain of the
-// organization: the mock has no DNS to look up, so the outcome is the one
-// asked for, and the domain stays as the tenant has it.
+// domainCheck logs the outcome of a DNS check of a new pending domain of
+// the organization. Success is the tenant's VerifyDomain, as the admin
+// portal's Verify button does; the mock has no DNS to fail, so a failed
+// check is logged with the domain left pending.
 func domainCheck(typ events.Type) trigger {
 	return func(s *Server, o tenant.Org, n string) error {
-		d, err := s.tenant.CreateDomain(tenant.Domain{OrgID: o.ID, Name: "triggered-" + n + ".example.com"})
+		d, err := s.tenant.CreatePendingDomain(tenant.Domain{OrgID: o.ID, Name: "triggered-" + n + ".example.com"})
 		if err != nil {
+			return err
+		}
+		if typ == events.DomainVerificationPassed {
+			_, err = s.tenant.VerifyDomain(o.ID, d.ID)
 			return err
 		}
 		s.events.Append(s.api.Event(tenant.Change{Type: typ, Org: &o, Domain: &d}))
@@ -200,10 +205,10 @@ func domainCheck(typ events.Type) trigger {
 	}
 }
 
-// directoryChange logs a directory's push of a user or group. The
-// directory users and groups of the mock change through SCIM; the
-// triggered event carries a made-up one in a directory of the
-// organization.
+// directoryChange makes the push of a user or group that an event type
+// describes, in the organization's first directory (or a new one), as the
+// directory's SCIM endpoint would: a user or group to update or delete is
+// created first.
 func directoryChange(typ events.Type) trigger {
 	return func(s *Server, o tenant.Org, n string) error {
 		dirs, err := s.tenant.ListDirectories(o.ID)
@@ -216,16 +221,35 @@ func directoryChange(typ events.Type) trigger {
 		} else if d, err = s.tenant.CreateDirectory(tenant.Directory{OrgID: o.ID, Name: "Triggered directory " + n}); err != nil {
 			return err
 		}
-		c := tenant.Change{Type: typ, Directory: &d}
-		now := s.now()
-		if strings.Contains(string(typ), ".group_") {
-			c.DirGroup = &tenant.DirGroup{ID: s.ids.New("dirgroup_"), DisplayName: "Triggered group " + n, UpdateTime: now}
-		} else {
-			c.DirUser = &tenant.DirUser{ID: s.ids.New("diruser_"), Email: "triggered-" + n + "@example.com", GivenName: "Triggered",
-				FamilyName: "User " + n, Active: typ != events.DirUserDeleted, UpdateTime: now}
+		email := "triggered-" + n + "@example.com"
+		switch typ {
+		case events.DirUserCreated, events.DirUserUpdated, events.DirUserDeleted:
+			u, err := s.tenant.CreateDirUser(d.ID, tenant.DirUser{Email: email, PreferredUsername: email,
+				GivenName: "Triggered", FamilyName: "User " + n, Active: true, Emails: []string{email}})
+			switch {
+			case err != nil:
+				return err
+			case typ == events.DirUserUpdated:
+				_, err = s.tenant.UpdateDirUser(d.ID, u.ID, func(u *tenant.DirUser) error { u.Active = false; return nil })
+			case typ == events.DirUserDeleted:
+				_, err = s.tenant.DeleteDirUser(d.ID, u.ID)
+			}
+			return err
+		default:
+			g, err := s.tenant.CreateDirGroup(d.ID, tenant.DirGroup{DisplayName: "Triggered group " + n}, nil)
+			switch {
+			case err != nil:
+				return err
+			case typ == events.DirGroupUpdated:
+				_, err = s.tenant.UpdateDirGroup(d.ID, g.ID, func(g *tenant.DirGroup, members []string) ([]string, error) {
+					g.DisplayName += " (renamed)"
+					return members, nil
+				})
+			case typ == events.DirGroupDeleted:
+				_, err = s.tenant.DeleteDirGroup(d.ID, g.ID)
+			}
+			return err
 		}
-		s.events.Append(s.api.Event(c))
-		return nil
 	}
 }
 

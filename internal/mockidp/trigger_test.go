@@ -2,6 +2,7 @@ package mockidp_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,6 +107,31 @@ func TestTriggerMakesTheChange(t *testing.T) {
 	u, err := env.Tenant().User(inv.User.ID)
 	if m, _ := u.Membership(org.ID); err != nil || m.Status != tenant.MembershipPendingInvite {
 		t.Errorf("the invited user %s: %v, membership %+v", inv.User.ID, err, m)
+	}
+
+	r = post("organization.directory.user_updated")
+	if len(r.Events) != 2 || r.Events[0].Type != events.DirUserCreated {
+		t.Errorf("directory.user_updated logged %v: want the user pushed, then updated", r.Events)
+	}
+	var du struct {
+		ID        string `json:"id"`
+		Directory string `json:"directory_id"`
+		Active    bool   `json:"active"`
+	}
+	json.Unmarshal(r.Event.Data, &du)
+	dir := arranged(env.Tenant().Directory(org.ID, du.Directory))
+	if i := slices.IndexFunc(dir.Users, func(u tenant.DirUser) bool { return u.ID == du.ID }); i < 0 || dir.Users[i].Active || du.Active {
+		t.Errorf("the triggered directory user %s of %s: %+v; want it in the directory, deactivated", du.ID, du.Directory, dir.Users)
+	}
+
+	r = post("organization.domain_dns_verification_success")
+	var dom struct {
+		ID     string `json:"id"`
+		Status string `json:"verification_status"`
+	}
+	json.Unmarshal(r.Event.Data, &dom)
+	if d, err := env.Tenant().Domain(org.ID, dom.ID); err != nil || !d.Verified || dom.Status != "VERIFIED" {
+		t.Errorf("the triggered domain %s: %+v %v, status %q; want it verified", dom.ID, d, err, dom.Status)
 	}
 
 	r = post("user.logout")
