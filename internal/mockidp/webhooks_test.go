@@ -3,6 +3,7 @@ package mockidp_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/skctl/skctl/internal/mockidp"
 	"github.com/skctl/skctl/internal/mockidp/events"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/tenant"
 	"github.com/skctl/skctl/internal/mockidp/webhook"
 	userspb "github.com/skctl/skctl/internal/scalekitpb/users"
 )
@@ -27,7 +29,8 @@ var noWait = webhook.Policy{Backoff: []time.Duration{0, 0, 0}}
 
 // TestWebhooksVerifyWithNodeSDK: a session of an app's life (an
 // organization made through the management API, a sign-up on the sign-in
-// page, a membership added) reaches the app's endpoint as one webhook per
+// page, a membership added, a SCIM push of users and groups, actions in
+// the admin portal) reaches the app's endpoint as one webhook per
 // event of the log, and Scalekit's Node SDK verifies every one as
 // received and as JSON.stringify(JSON.parse(body)), and refuses each
 // tampered. The webhook-id is the event's ID.
@@ -50,6 +53,31 @@ func TestWebhooksVerifyWithNodeSDK(t *testing.T) {
 	cr, err := mg.users.CreateMembership(mgCtx(t), connect.NewRequest(&userspb.CreateMembershipRequest{
 		OrganizationId: o.GetId(), Identities: &userspb.CreateMembershipRequest_Id{Id: tok.idToken.Subject}}))
 	mgMust(t, "CreateMembership", cr, err)
+
+	// A SCIM push of the fixtures' Acme directory: a user, a group with
+	// the user, the user deactivated.
+	idp := newSCIM(t, env, acmeDir, acmeToken)
+	su := idp.must(http.StatusCreated, "POST", "/Users", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "bjensen@acme.test",
+		"name": map[string]string{"givenName": "Barbara", "familyName": "Jensen"}, "active": true,
+		"emails": []map[string]any{{"value": "bjensen@acme.test", "primary": true}}})
+	idp.must(http.StatusCreated, "POST", "/Groups", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Tour Guides",
+		"members": []map[string]string{{"value": su["id"].(string)}}})
+	idp.must(http.StatusOK, "PATCH", "/Users/"+su["id"].(string), map[string]any{
+		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []map[string]any{{"op": "replace", "value": map[string]any{"active": false}}}})
+	// Admin portal actions on Initech: a domain added and verified, an SSO
+	// connection created and enabled, a SCIM directory created and enabled.
+	p := openPortal(t, env, mg, o.GetId())
+	p.act("domains", url.Values{"domain": {"initech.test"}})
+	dom := arranged(env.Tenant().ListDomains(o.GetId(), "", tenant.Page{Size: 10})).Items[0]
+	p.act("domains/verify", url.Values{"id": {dom.ID}})
+	p.act("sso", url.Values{"type": {"SAML"}, "provider": {"OKTA"}})
+	p.act("sso/enable", url.Values{"id": {env.Tenant().ListConnections(o.GetId(), "")[0].ID}})
+	p.act("scim", url.Values{"name": {"Initech Okta"}, "provider": {"OKTA"}})
+	dirs := arranged(env.Tenant().ListDirectories(o.GetId()))
+	p.act("scim/enable", url.Values{"id": {dirs[0].ID}})
 
 	logged := env.Events().All()
 	ds := awaitDeliveries(t, env, "a delivery of every event", allFinished(len(logged)))
@@ -86,7 +114,9 @@ func TestWebhooksVerifyWithNodeSDK(t *testing.T) {
 		}
 		forNode = append(forNode, nodeDelivery{Name: typ + "/" + h.id(), Headers: headers, Body: h.body})
 	}
-	for _, want := range []events.Type{events.OrgCreated, events.UserSignup, events.MembershipCreated, events.UserLogin} {
+	for _, want := range []events.Type{events.OrgCreated, events.UserSignup, events.MembershipCreated, events.UserLogin,
+		events.DirUserCreated, events.DirGroupCreated, events.DirUserUpdated,
+		events.DomainCreated, events.DomainVerificationPassed, events.SSOCreated, events.SSOEnabled, events.DirectoryEnabled} {
 		if !slices.Contains(types, string(want)) {
 			t.Errorf("no %s webhook among %v", want, types)
 		}
