@@ -74,6 +74,7 @@ var mgmtSteps = []string{
 	"passwordless.verifyPasswordlessEmail",
 	"passwordless.resendPasswordlessEmail",
 	"organization.deleteOrganization",
+	"events.listEventsPaginated",
 	"session.getSession (revoked)",
 }
 

@@ -766,6 +766,26 @@ async function main() {
     await rejectsWith(sk.organization.getOrganizationByExternalId(`EXT-DEL-${sfx}`), ScalekitNotFoundException, 5, 'getOrganizationByExternalId of the deleted organization');
   });
 
+  // The event log lists what this script did to Vandelay, in order.
+  await step('events.listEventsPaginated', async () => {
+    const seen = [];
+    let token = '';
+    for (let pages = 0; pages < 10; pages++) {
+      const r = await sk.events.listEventsPaginated(1, token, { organizationId: orgC.id });
+      for (const ev of r.events) seen.push(ev);
+      token = r.nextPageToken;
+      if (!token) break;
+    }
+    eq(seen.map((ev) => ev.type).join(' '), 'organization.created organization.deleted', `Vandelay's events`);
+    eq(seen[0].data?.id, orgC.id, 'organization.created data.id');
+    eq(seen[0].data?.display_name, `Vandelay ${sfx}`, 'organization.created data.display_name (proto-name JSON)');
+    eq(seen[0].organizationId, orgC.id, 'organizationId');
+    eq(seen[0].object, 3, 'object (ObjectType Organization)');
+    check(seen[0].id.startsWith('evt_') && seen[0].environmentId.startsWith('env_'), `ids ${seen[0].id} ${seen[0].environmentId}`);
+    const deleted = await sk.events.listEventsPaginated(100, '', { eventTypes: ['organization.deleted'], organizationId: orgC.id });
+    eq(deleted.events.length, 1, 'organization.deleted events of Vandelay');
+  });
+
   // Last, so that a failure here hides no other step: the SDK documents
   // getSession's statuses as active, expired, revoked and logout, and
   // getUserSessions' status filter takes the same values, so an ended
