@@ -287,3 +287,38 @@ func TestGetOrganizationByExternalIdRPC(t *testing.T) {
 		Identities: &organizationspb.GetOrganizationRequest_Id{Id: acmeOrg}}))
 	mgWantField(t, "GetOrganizationByExternalId by id", err, "external_id")
 }
+
+// TestRESTEvents: POST /api/v1/events/paginated lists the event log, with
+// the filter as the body and paging in the query, as the docs' curl does.
+func TestRESTEvents(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	c := newREST(t, env.URL, false)
+	raw := c.call(http.MethodPost, "/api/v1/organizations", `{"display_name":"Evented"}`, http.StatusCreated, nil)
+	id := restObject(t, raw, "organization")["id"].(string)
+	c.call(http.MethodPatch, "/api/v1/organizations/"+id, `{"display_name":"Evented Inc"}`, http.StatusOK, nil)
+
+	var page struct {
+		Events []struct {
+			ID             string         `json:"id"`
+			Type           string         `json:"type"`
+			OrganizationID string         `json:"organization_id"`
+			Object         string         `json:"object"`
+			Data           map[string]any `json:"data"`
+		} `json:"events"`
+		NextPageToken string `json:"next_page_token"`
+	}
+	c.call(http.MethodPost, "/api/v1/events/paginated?page_size=1", `{"organization_id":"`+id+`"}`, http.StatusOK, &page)
+	if len(page.Events) != 1 || page.Events[0].Type != "organization.created" || page.Events[0].Object != "Organization" ||
+		page.Events[0].Data["display_name"] != "Evented" || page.NextPageToken == "" {
+		t.Fatalf("the first page of %s's events: %+v", id, page)
+	}
+	next := page.NextPageToken
+	c.call(http.MethodPost, "/api/v1/events/paginated?page_size=1&page_token="+next, `{"organization_id":"`+id+`"}`, http.StatusOK, &page)
+	if len(page.Events) != 1 || page.Events[0].Type != "organization.updated" || page.Events[0].Data["display_name"] != "Evented Inc" {
+		t.Errorf("the second page: %+v", page)
+	}
+	if e, ok := env.Events().Get(page.Events[0].ID); !ok || e.OrganizationID != id {
+		t.Errorf("the listed event %s is not the log's", page.Events[0].ID)
+	}
+}
