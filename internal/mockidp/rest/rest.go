@@ -276,5 +276,5 @@ func notServed(w http.ResponseWriter, r *http.Request) {
 		path = r.URL.Path
 	}
 	writeStatus(w, http.StatusNotImplemented, connect.CodeUnimplemented,
-		r.Method+" "+bounded(path)+" is not served by skctl mock-idp, whose REST API serves organizations, users and memberships, sessions, domains, connections, directories and passwordless email (docs/rest-api.md lists the paths)")
+		r.Method+" "+bounded(path)+" is not served by skctl mock-idp, whose REST API serves organizations, users and memberships, sessions, domains, connections, directories, passwordless email and events (docs/rest-api.md lists the paths)")
 }
