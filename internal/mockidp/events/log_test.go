@@ -2,7 +2,6 @@ package events_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -58,18 +57,5 @@ func TestLogIsBounded(t *testing.T) {
 	all := l.All()
 	if len(all) != events.Keep || all[len(all)-1].ID != last.ID {
 		t.Errorf("kept %d, the last %s; want %d ending with %s", len(all), all[len(all)-1].ID, events.Keep, last.ID)
-	}
-}
-
-// TestDocsListEveryType: docs/events.md names every type the mock emits.
-func TestDocsListEveryType(t *testing.T) {
-	doc, err := os.ReadFile("../../../docs/events.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range events.Types() {
-		if !strings.Contains(string(doc), "| `"+string(i.Type)+"` |") {
-			t.Errorf("docs/events.md has no row for %s", i.Type)
-		}
 	}
 }
