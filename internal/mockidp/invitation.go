@@ -87,6 +87,13 @@ func (s *Server) handleInvitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startSession(w, r, store.AuthRequest{OrgID: orgID}, u, orgID, s.now()) // the sign-in accepts the invitation
+	if s.opts.StateDir != "" {
+		// No code exchange follows on this path to save the acceptance
+		// and its webhooks: save them before answering.
+		if err := s.persistTenant(); err != nil {
+			s.log.Error("invitation: could not save the state", "err", err)
+		}
+	}
 	s.log.Info("invitation accepted", "org", orgID, "user", u.ID)
 	app := s.DefaultApp()
 	data := messageData{Issuer: s.issuer, Title: "Invitation accepted",

@@ -249,7 +249,10 @@ func TestBrowserPortal(t *testing.T) {
 	do("the portal shows Globex", frame, chromedp.WaitVisible(chromedp.Search(`//h1[normalize-space()="Globex"]`)))
 	received("load", `e.event_type === "PORTAL_LOAD_SUCCESS" && e.organization_id === "`+globexOrg+`"`)
 
-	do("add a domain", frame, chromedp.SendKeys(chromedp.CSS(`input[name="domain"]`), "portal-browser.test"),
+	// Values are set, not typed: SendKeys dispatches its keystrokes
+	// asynchronously into the cross-process frame, and the click that
+	// follows can overtake them on a busy machine.
+	do("add a domain", frame, chromedp.SetValue(chromedp.CSS(`input[name="domain"]`), "portal-browser.test"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Add domain"]`)), notice("portal-browser.test added"))
 	do("verify it", frame, button("portal-browser.test", "Verify"), notice("portal-browser.test verified"))
 	if o, ok := env.Tenant().OrgByDomain("portal-browser.test"); !ok || o.ID != globexOrg {
@@ -267,7 +270,7 @@ func TestBrowserPortal(t *testing.T) {
 	do("enable it", frame, button(conn.ID, "Enable"), notice("Connection "+conn.ID+" enabled"))
 	received("SSO enabled", `e.event_type === "ORGANIZATION_SSO_ENABLED" && e.data.id === "`+conn.ID+`" && e.data.enabled === true`)
 
-	do("create a directory", frame, chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "Globex Okta"),
+	do("create a directory", frame, chromedp.SetValue(chromedp.CSS(`input[name="name"]`), "Globex Okta"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Create directory"]`)), notice("Created the directory Globex Okta"))
 	dirs, _ := env.Tenant().ListDirectories(globexOrg)
 	if len(dirs) != 1 {
@@ -312,7 +315,7 @@ func TestBrowserPortal(t *testing.T) {
 	// the path. With a pending domain and a token just rotated (shown
 	// once), it is the screenshot to look at.
 	do("open the session top-level", ctx, chromedp.Navigate(session), chromedp.WaitVisible(chromedp.Search(`//h1[normalize-space()="Globex"]`)))
-	do("add a pending domain", ctx, chromedp.SendKeys(chromedp.CSS(`input[name="domain"]`), "pending-browser.test"),
+	do("add a pending domain", ctx, chromedp.SetValue(chromedp.CSS(`input[name="domain"]`), "pending-browser.test"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Add domain"]`)), notice("pending-browser.test added"))
 	do("rotate the token", ctx, button("Globex Okta", "Rotate token"), chromedp.WaitVisible(chromedp.CSS(`#secret code`)))
 	shoot("portal.png")

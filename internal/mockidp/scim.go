@@ -18,7 +18,10 @@ func (s *Server) serveSCIM(w http.ResponseWriter, r *http.Request) {
 	s.plane.counts.Add(scimCounter)
 	h := &scim.Handler{Tenant: s.tenant, Issuer: s.issuer}
 	if s.opts.StateDir != "" {
-		h.Persist = func() error { return s.tenant.Persist(s.opts.StateDir) }
+		// The tenant and the webhooks its change queued, as every door
+		// that changes the tenant saves them: a push answered survives a
+		// crash, and so does its webhook.
+		h.Persist = s.persistTenant
 	}
 	s.withFaults(w, s.plane.record(r, nil), nil, h.ServeHTTP)
 }

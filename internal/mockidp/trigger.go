@@ -1,6 +1,8 @@
 package mockidp
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -273,6 +275,9 @@ func cloneWith(m map[string]string, k, v string) map[string]string {
 	return out
 }
 
+// maxTriggerEvents bounds the events a trigger answers with.
+const maxTriggerEvents = 100
+
 // errNoOrg: the environment has no organization to trigger in.
 var errNoOrg = errors.New("this environment has no organization: create one first, or trigger organization.created")
 
@@ -302,8 +307,11 @@ func (s *Server) handleTrigger(w http.ResponseWriter, typ, orgID string) {
 	if len(before) > 0 {
 		mark = before[len(before)-1].ID
 	}
-	id := s.ids.New("")
-	n := id[len(id)-6:] // names the objects the change makes
+	// n names the objects the change makes: random, so that two triggers
+	// never collide on an email or a domain name.
+	b := make([]byte, 4)
+	rand.Read(b)
+	n := hex.EncodeToString(b)
 	if err := triggers()[events.Type(typ)](s, org, n); err != nil {
 		s.log.Warn("trigger: the change failed", "type", typ, "err", err)
 		wire.WriteJSON(w, http.StatusConflict, wire.InvalidRequest("The change could not be made: "+err.Error()))
@@ -314,9 +322,15 @@ func (s *Server) handleTrigger(w http.ResponseWriter, typ, orgID string) {
 			s.log.Error("trigger: could not save the state", "err", err)
 		}
 	}
-	// Every event the change logged, in order; the asked-for one is the
-	// last of its type (the change may have needed others first).
+	// The events logged while the change ran, in order (a change another
+	// client made meanwhile shows too); the asked-for one is the last of
+	// its type, as the change may have needed others first. A trigger
+	// logs a few; the bound keeps the answer small if the mark was
+	// evicted from the log meanwhile.
 	logged := s.events.After(mark)
+	if len(logged) > maxTriggerEvents {
+		logged = logged[len(logged)-maxTriggerEvents:]
+	}
 	var asked *events.Event
 	for i := range logged {
 		if string(logged[i].Type) == typ {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // stateFile is the log's file in --state-dir. It is saved with the rest of
@@ -24,13 +25,18 @@ type snapshot struct {
 // Save writes the log to dir/events.json when it has changed.
 func (l *Log) Save(dir string) error {
 	err := l.file.Save(filepath.Join(dir, stateFile), func(saved uint64) (uint64, []byte, error) {
+		// Copy under the lock, encode outside it: Append (and so every
+		// tenant change) must not wait for seconds of JSON. Events are
+		// never changed once appended, so their data can be shared.
 		l.mu.Lock()
-		defer l.mu.Unlock()
-		if l.changes == saved {
+		at := l.changes
+		evs := slices.Clone(l.events)
+		l.mu.Unlock()
+		if at == saved {
 			return saved, nil, nil
 		}
-		data, err := json.Marshal(snapshot{Version: 1, Events: l.events})
-		return l.changes, data, err
+		data, err := json.Marshal(snapshot{Version: 1, Events: evs})
+		return at, data, err
 	})
 	if err != nil {
 		return fmt.Errorf("state: %s: %w", stateFile, err)

@@ -30,9 +30,9 @@ func CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return fmt.Errorf("url %q: want an absolute http(s) URL such as http://localhost:3000/api/webhooks", raw)
+		return fmt.Errorf("url %q: want an absolute http(s) URL such as http://localhost:3000/api/webhooks", Shown(raw))
 	case u.Fragment != "":
-		return fmt.Errorf("url %q: remove the #fragment: it is never sent", raw)
+		return fmt.Errorf("url %q: remove the #fragment: it is never sent", Shown(raw))
 	}
 	return nil
 }
