@@ -54,7 +54,8 @@ the app as Scalekit does: signed, retried, in order; /__mock/webhooks shows
 each delivery and resends it. Without --webhook-secret a secret is generated
 and printed with the settings.
 
-On start it prints the four settings to paste into the app's .env. Users are
+On start it prints the settings to paste into the app's .env (four, and
+SCALEKIT_WEBHOOK_SECRET with webhooks). Users are
 picked on a sign-in page; --auto-login, or a login_hint naming a seeded user,
 signs in with no page, for CI. The seed data (organizations, users, apps) is
 fixtures/default.yaml unless --fixtures names another file.

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/skctl/skctl/internal/mockidp/events"
+	"github.com/skctl/skctl/internal/suggest"
 )
 
 func newTriggerCmd(d *Deps) *cobra.Command {
@@ -42,6 +43,13 @@ first one. --list names every type.`,
 				return usageErrorf("trigger takes one event type, such as user.signup: skctl mock-idp trigger --list names them")
 			}
 			if _, ok := events.Lookup(events.Type(args[0])); !ok {
+				var names []string
+				for _, i := range events.Types() {
+					names = append(names, string(i.Type))
+				}
+				if near, d := suggest.Nearest(args[0], names); d >= 0 && d <= 3 {
+					return usageErrorf("no event type %q: did you mean %s? skctl mock-idp trigger --list names them", args[0], near)
+				}
 				return usageErrorf("no event type %q: skctl mock-idp trigger --list names them", args[0])
 			}
 			return nil
@@ -66,7 +74,7 @@ first one. --list names every type.`,
 	}
 	cmd.Flags().StringVar(&url, "url", "http://"+DefaultMockAddr, "the running mock's root URL")
 	cmd.Flags().StringVar(&org, "org", "", "the organization (org_…) the event is in; default: the environment's first")
-	cmd.Flags().BoolVar(&list, "list", false, "list the event types, with their object and when Scalekit sends them")
+	cmd.Flags().BoolVar(&list, "list", false, "list the event types, with their object and what makes the mock log them")
 	return cmd
 }
 
@@ -74,7 +82,7 @@ func runTrigger(d *Deps, url, typ, org string) error {
 	body, _ := json.Marshal(map[string]string{"type": typ, "organization_id": org})
 	resp, err := d.client(30*time.Second).Post(url+"/__mock/trigger", "application/json", bytes.NewReader(body))
 	if err != nil {
-		fmt.Fprintf(d.Stderr, "skctl: trigger: %v (is skctl mock-idp running at %s? pass --url)\n", err, url)
+		fmt.Fprintf(d.Stderr, "error: trigger: no mock answered at %s (%v): start skctl mock-idp, or pass --url\n", url, err)
 		return &quietExit{ExitUnreachable}
 	}
 	defer resp.Body.Close()
@@ -89,8 +97,9 @@ func runTrigger(d *Deps, url, typ, org string) error {
 		return fmt.Errorf("trigger: the mock answered %d: %s", resp.StatusCode, bytes.TrimSpace(out))
 	}
 	var r struct {
-		Event  *events.Event  `json:"event"`
-		Events []events.Event `json:"events"`
+		Event     *events.Event  `json:"event"`
+		Events    []events.Event `json:"events"`
+		Endpoints int            `json:"webhook_endpoints"`
 	}
 	if err := json.Unmarshal(out, &r); err != nil || r.Event == nil {
 		return fmt.Errorf("trigger: the mock's answer is not a triggered event: %.200s", out)
@@ -106,6 +115,10 @@ func runTrigger(d *Deps, url, typ, org string) error {
 		}
 		fmt.Fprintln(d.Stdout)
 	}
-	fmt.Fprintf(d.Stdout, "logged %d event(s); the webhook endpoints get them in this order (see %s/__mock/webhooks)\n", len(r.Events), url)
+	if r.Endpoints == 0 {
+		fmt.Fprintf(d.Stdout, "logged %d event(s); the mock has no webhook endpoint to deliver them to: start it with --webhook-url (listEventsPaginated lists them meanwhile)\n", len(r.Events))
+	} else {
+		fmt.Fprintf(d.Stdout, "logged %d event(s); the webhook endpoints get them in this order (see %s/__mock/webhooks)\n", len(r.Events), url)
+	}
 	return nil
 }

@@ -29,8 +29,11 @@ func TestTriggerCommand(t *testing.T) {
 	if e, ok := env.Events().Get(m[1]); !ok || e.Type != events.UserSignup {
 		t.Errorf("the printed event %s is not the mock's user.signup: %+v %v", m[1], e, ok)
 	}
-	if !strings.Contains(out.String(), "organization.created") {
-		t.Errorf("the sign-up's new organization is not listed before it:\n%s", out)
+	if e, _ := env.Events().Get(m[1]); e.OrganizationID == "" || !strings.Contains(out.String(), "user.signup in "+e.OrganizationID) {
+		t.Errorf("the sign-up is not printed in its organization %q:\n%s", e.OrganizationID, out)
+	}
+	if !strings.Contains(out.String(), "no webhook endpoint") || !strings.Contains(out.String(), "--webhook-url") {
+		t.Errorf("a mock without webhooks: the output does not say where the events went:\n%s", out)
 	}
 }
 
@@ -40,6 +43,10 @@ func TestTriggerCommand(t *testing.T) {
 func TestTriggerCommandErrors(t *testing.T) {
 	t.Parallel()
 	d, _, errOut := testDeps()
+	if code := Run(context.Background(), []string{"mock-idp", "trigger", "user.signupp"}, d); code != ExitUsage || !strings.Contains(errOut.String(), "did you mean user.signup?") {
+		t.Errorf("misspelt type: exit %d: %s", code, errOut)
+	}
+	d, _, errOut = testDeps()
 	if code := Run(context.Background(), []string{"mock-idp", "trigger", "user.created"}, d); code != ExitUsage || !strings.Contains(errOut.String(), "trigger --list") {
 		t.Errorf("unknown type: exit %d: %s", code, errOut)
 	}

@@ -113,8 +113,15 @@ func triggers() map[events.Type]trigger {
 		events.DirGroupCreated: directoryChange(events.DirGroupCreated),
 		events.DirGroupUpdated: directoryChange(events.DirGroupUpdated),
 		events.DirGroupDeleted: directoryChange(events.DirGroupDeleted),
-		events.UserSignup: func(s *Server, _ tenant.Org, n string) error {
-			_, err := s.tenant.SignUp("triggered-" + n + "@example.com")
+		// A new email joining the organization, as a sign-up routed to it
+		// (its allowed email domain, or an organization_id) does.
+		events.UserSignup: func(s *Server, o tenant.Org, n string) error {
+			var err error
+			if o.ID == "" { // no organization yet: one of its own
+				_, err = s.tenant.SignUp("triggered-" + n + "@example.com")
+			} else {
+				_, err = s.tenant.JoinOrg("triggered-"+n+"@example.com", o.ID)
+			}
 			return err
 		},
 		events.UserLogin: func(s *Server, o tenant.Org, _ string) error {
@@ -337,5 +344,9 @@ func (s *Server) handleTrigger(w http.ResponseWriter, typ, orgID string) {
 			asked = &logged[i]
 		}
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"event": asked, "events": logged})
+	endpoints := 0
+	if s.webhooks != nil {
+		endpoints = len(s.webhooks.Endpoints())
+	}
+	wire.WriteJSON(w, http.StatusOK, map[string]any{"event": asked, "events": logged, "webhook_endpoints": endpoints})
 }

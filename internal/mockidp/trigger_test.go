@@ -53,7 +53,7 @@ func TestTriggerEveryType(t *testing.T) {
 		// Events of an organization are in the one asked for, but a new
 		// organization's, a sign-up's, and the roles' (environment-wide).
 		switch info.Type {
-		case events.OrgCreated, events.OrgDeleted, events.UserSignup, events.RoleCreated, events.RoleUpdated, events.RoleDeleted,
+		case events.OrgCreated, events.OrgDeleted, events.RoleCreated, events.RoleUpdated, events.RoleDeleted,
 			events.PermissionCreated, events.PermissionUpdated, events.PermissionDeleted:
 		default:
 			if e.OrganizationID != org.ID {

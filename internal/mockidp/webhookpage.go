@@ -77,7 +77,10 @@ func (p *plane) handleWebhooks(w http.ResponseWriter, r *http.Request) {
 // the mock's own origin: a navigation within it, or a form posted from
 // it. Browsers send Origin with every POST, so a form of another site
 // never passes; fetch metadata tells same-origin from same-site (another
-// port of localhost is same-site).
+// port of localhost is same-site). A page served with Referrer-Policy
+// no-referrer, as the mock's are, makes Chromium post its forms with
+// Origin "null"; Sec-Fetch-Site, which no page can set, then says
+// whether the form was the mock's own.
 func fromOwnPage(r *http.Request) bool {
 	self := "http://" + r.Host
 	if r.TLS != nil {
@@ -86,13 +89,16 @@ func fromOwnPage(r *http.Request) bool {
 	origin, site := r.Header.Get("Origin"), r.Header.Get("Sec-Fetch-Site")
 	if r.Method == http.MethodPost {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		return origin == self && (site == "" || site == "same-origin") && mt == "application/x-www-form-urlencoded"
+		own := (origin == self && (site == "" || site == "same-origin")) || (origin == "null" && site == "same-origin")
+		return own && mt == "application/x-www-form-urlencoded"
 	}
 	return site == "same-origin" && (origin == "" || origin == self)
 }
 
-// wantsJSON reports whether the caller asked for JSON: ?format=json, an
-// Accept naming application/json before any HTML, or a JSON request body.
+// wantsJSON reports whether the caller asked for JSON, by the mailbox's
+// rule: ?format=json or ?format=html decides; else a JSON request body is
+// JSON; else the page only for an Accept that prefers text/html, as a
+// browser's does, so curl, fetch and Go's client get JSON.
 func wantsJSON(r *http.Request) bool {
 	if f := r.URL.Query().Get("format"); f != "" {
 		return f == "json"
@@ -100,9 +106,7 @@ func wantsJSON(r *http.Request) bool {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
 		return true
 	}
-	accept := r.Header.Get("Accept")
-	j, h := strings.Index(accept, "application/json"), strings.Index(accept, "text/html")
-	return j >= 0 && (h < 0 || j < h)
+	return !prefersHTML(r.Header.Get("Accept"))
 }
 
 // webhookLog is the log as JSON.
@@ -178,7 +182,9 @@ func (s *Server) serveWebhookLog(w http.ResponseWriter, r *http.Request) {
 // ID for an API caller, or 303 back to the page for the form.
 func (s *Server) resendWebhook(w http.ResponseWriter, r *http.Request, id string) {
 	nd, err := s.webhooks.Resend(id)
-	asJSON := wantsJSON(r)
+	// Only the page's form posts a form: it gets the page flow.
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	asJSON := mt != "application/x-www-form-urlencoded" && wantsJSON(r)
 	if err != nil {
 		status := http.StatusConflict
 		switch {

@@ -353,6 +353,23 @@ func TestWebhookResend(t *testing.T) {
 	if p := form(""); p.status != http.StatusForbidden {
 		t.Errorf("a form with no Origin: %d %s", p.status, p.body)
 	}
+	// Origin "null" (a no-referrer page's form, as Chromium posts it)
+	// passes only with fetch metadata saying it came from the mock's own
+	// page.
+	nullOrigin := func(site string) page {
+		req, _ := http.NewRequest(http.MethodPost, resendURL, strings.NewReader(""))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "null")
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		return do(t, req)
+	}
+	for _, site := range []string{"", "cross-site", "same-site"} {
+		if p := nullOrigin(site); p.status != http.StatusForbidden {
+			t.Errorf("a form with Origin null and Sec-Fetch-Site %q: %d %s", site, p.status, p.body)
+		}
+	}
 	if n := len(env.Webhooks().List(webhook.Filter{})); n != 2 {
 		t.Errorf("refused forms made deliveries: %d, want 2", n)
 	}
@@ -362,6 +379,11 @@ func TestWebhookResend(t *testing.T) {
 	}
 	ep.next(t)
 	awaitDeliveries(t, env, "the form's resend delivered", allFinished(3))
+	if p := nullOrigin("same-origin"); p.status != http.StatusSeeOther || p.location == nil || p.location.Path != "/__mock/webhooks" {
+		t.Fatalf("the page's form as Chromium posts it (Origin null, same-origin): %d %v %s", p.status, p.location, p.body)
+	}
+	ep.next(t)
+	awaitDeliveries(t, env, "the null-origin form's resend delivered", allFinished(4))
 
 	if p := do(t, mustReq(t, http.MethodPost, env.URL+"/__mock/webhooks/dlv_404/resend", "application/json")); p.status != http.StatusNotFound {
 		t.Errorf("resend of no delivery: %d %s", p.status, p.body)
@@ -403,6 +425,7 @@ func TestWebhookPage(t *testing.T) {
 	id := env.Webhooks().List(webhook.Filter{})[0].ID
 	for _, site := range []string{"", "none", "same-origin"} {
 		req := mustReq(t, http.MethodGet, env.URL+"/__mock/webhooks", "")
+		req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8") // a browser's
 		if site != "" {
 			req.Header.Set("Sec-Fetch-Site", site)
 		}

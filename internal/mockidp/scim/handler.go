@@ -76,9 +76,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := bearer(r)
 	if _, ok := h.Tenant.DirectoryByToken(dirID, tok); !ok {
-		detail := "the bearer token is not directory " + dirID + "'s SCIM token (or the directory has none, and admits no one): use the token the fixtures give it (organizations[].directories[].token)"
+		detail := "the bearer token is not directory " + dirID + "'s SCIM token (or the directory has none, and admits no one): use the token the fixtures give it (organizations[].directories[].token), or the one the admin portal showed when it generated the directory's token (Generate token / Rotate token)"
 		if tok == "" {
-			detail = "the request sends no bearer token: send the directory's SCIM token as Authorization: Bearer <token>; the fixtures give a directory its token (organizations[].directories[].token)"
+			detail = "the request sends no bearer token: send the directory's SCIM token as Authorization: Bearer <token>; the fixtures give a directory its token (organizations[].directories[].token), or the admin portal generates one"
 		}
 		writeError(w, errorf(http.StatusUnauthorized, "", "%s", detail))
 		return
