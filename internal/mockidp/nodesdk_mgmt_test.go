@@ -1,6 +1,7 @@
 package mockidp_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +90,17 @@ func TestNodeSDKManagement(t *testing.T) {
 	t.Parallel()
 	node := needNodeSDK(t)
 	env := startEnv(t, mockidp.Options{})
+	// The fixtures' Acme directory's IdP pushes a user and a group over
+	// SCIM; the script finds them through the SDK's directory calls.
+	idp := newSCIM(t, env, acmeDir, acmeToken)
+	u := idp.must(http.StatusCreated, "POST", "/Users", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "pushed@acme.test", "active": true,
+		"name": map[string]string{"givenName": "Pushed", "familyName": "User"}, "emails": []map[string]any{{"value": "pushed@acme.test", "primary": true}}})
+	idp.must(http.StatusCreated, "POST", "/Groups", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Pushed Group",
+		"members": []map[string]string{{"value": u["id"].(string)}}})
 	out := runNodeCheck(t, node, "mgmt-check.mjs", 120*time.Second,
+		"SCIM_PUSHED_EMAIL=pushed@acme.test", "SCIM_PUSHED_GROUP=Pushed Group",
 		"SCALEKIT_ENVIRONMENT_URL="+env.URL,
 		"SCALEKIT_CLIENT_ID="+app1ID,
 		"SCALEKIT_CLIENT_SECRET="+app1Secret,

@@ -686,8 +686,10 @@ async function main() {
 
   const groups = await step('directory.listDirectoryGroups', async () => {
     const r = await sk.directory.listDirectoryGroups(acme, dir.id);
-    eq(r.groups.length, 2, 'groups');
-    eq(r.totalSize, 2, 'totalSize');
+    // The fixtures' two, and one more when the test pushed one over SCIM.
+    const want = process.env.SCIM_PUSHED_GROUP ? 3 : 2;
+    eq(r.groups.length, want, 'groups');
+    eq(r.totalSize, want, 'totalSize');
     for (const g of r.groups) check(g.id && g.displayName, `group ${show(g)} lacks an id or a name`);
     return r.groups;
   });
@@ -704,6 +706,17 @@ async function main() {
     if (g.totalUsers) eq(inGroup.length, g.totalUsers, `users of group ${g.id} (its totalUsers)`);
     const all = new Set(items.map((u) => u.id));
     for (const u of inGroup) check(all.has(u.id), `group ${g.id} lists ${u.id}, not a user of the directory`);
+    // A user and group the directory's IdP pushed over SCIM before the
+    // script ran are the SDK's too.
+    const pushed = process.env.SCIM_PUSHED_EMAIL;
+    if (pushed) {
+      const u = items.find((x) => x.email === pushed);
+      check(u, `listDirectoryUsers does not list ${pushed}, pushed over SCIM`);
+      const pg = groups.find((x) => x.displayName === process.env.SCIM_PUSHED_GROUP);
+      check(pg, `listDirectoryGroups does not list ${process.env.SCIM_PUSHED_GROUP}, pushed over SCIM`);
+      const members = (await sk.directory.listDirectoryUsers(acme, dir.id, { pageSize: 100, directoryGroupId: pg.id })).users;
+      eq(members.map((x) => x.email).join(' '), pushed, `members of the pushed group ${pg.id}`);
+    }
   });
 
   await step('directory.disableDirectory', async () => {
