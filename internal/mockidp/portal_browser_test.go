@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -34,16 +33,6 @@ const portalStep = 30 * time.Second
 // portalShots is where the screenshots of the portal go, for people to
 // look at.
 const portalShots = "/tmp/shots"
-
-// chromium is a Chromium or Chrome on PATH, or "".
-func chromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // embedder is the app's side of an embedded portal: a page on the
 // registered origin that frames a portal link and keeps the browser
@@ -147,13 +136,6 @@ func (l *consoleLog) String() string {
 // nonce) and posts across sites, with no cookie to lose.
 func TestBrowserPortal(t *testing.T) {
 	t.Parallel()
-	exe := chromium()
-	if exe == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no chromium, chromium-browser or google-chrome on PATH; CI must run the browser tests: apt-get install chromium")
-		}
-		t.Skip("no chromium, chromium-browser or google-chrome on PATH; to run this test: apt-get install chromium")
-	}
 	ln, app := listenEmbedder(t)
 	fx, err := fixture.Default()
 	if err != nil {
@@ -164,34 +146,11 @@ func TestBrowserPortal(t *testing.T) {
 	env := startEnv(t, mockidp.Options{Fixtures: fx})
 	app.serve(t, ln, env.URL)
 	c := newMgAPI(t, env)
+
+	top, frameLog := &consoleLog{}, &consoleLog{}
+	ctx := startChromium(t, 6*portalStep, top)
 	if err := os.MkdirAll(portalShots, 0o755); err != nil {
 		t.Fatal(err)
-	}
-
-	profile, tmp := t.TempDir(), t.TempDir()
-	ctx, cancel := context.WithTimeout(t.Context(), 6*portalStep)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the tests run as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.Env("TMPDIR="+tmp),
-		chromedp.WindowSize(1100, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	top, frameLog := &consoleLog{}, &consoleLog{}
-	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(top.listen))
-	defer cancelTab()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", exe, err)
 	}
 
 	fail := func(step string, in context.Context, err error) {
