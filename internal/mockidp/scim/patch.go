@@ -285,47 +285,6 @@ func merge(dst, src doc) {
 	}
 }
 
-// addValues adds values to a multi-valued attribute, each once.
-func addValues(list, values []any) any {
-	for _, v := range values {
-		dup := false
-		for i, e := range list {
-			if sameValue(e, v) {
-				if em, ok := e.(doc); ok {
-					if vm, ok := v.(doc); ok {
-						merge(em, vm)
-						list[i] = em
-					}
-				}
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			list = append(list, v)
-		}
-	}
-	return nilIfEmpty(list)
-}
-
-// removeValues removes values from a multi-valued attribute.
-func removeValues(list, values []any) any {
-	var out []any
-	for _, e := range list {
-		keep := true
-		for _, v := range values {
-			if sameValue(e, v) {
-				keep = false
-				break
-			}
-		}
-		if keep {
-			out = append(out, e)
-		}
-	}
-	return nilIfEmpty(out)
-}
-
 // applySub applies an operation to a sub-attribute of a complex
 // attribute (name.givenName).
 func applySub(t target, op opName, sub string, value any) *Error {
@@ -372,8 +331,9 @@ func applyFiltered(t target, op opName, p filter.Path, value any) *Error {
 		sub = d.name
 	}
 	var hit []int
+	match := valueMatcher(subs, p.ValueExpression)
 	for i, e := range list {
-		if m, ok := e.(doc); ok && matches(nil, subs, p.ValueExpression, m) {
+		if m, ok := e.(doc); ok && match(m) {
 			hit = append(hit, i)
 		}
 	}
@@ -384,11 +344,14 @@ func applyFiltered(t target, op opName, p filter.Path, value any) *Error {
 			}
 			return nil
 		}
-		var out []any
+		// hit is in ascending order: one pass keeps the others.
+		out := make([]any, 0, len(list)-len(hit))
 		for i, e := range list {
-			if !containsInt(hit, i) {
-				out = append(out, e)
+			if len(hit) > 0 && hit[0] == i {
+				hit = hit[1:]
+				continue
 			}
+			out = append(out, e)
 		}
 		set(t.holder, t.name, nilIfEmpty(out))
 		return nil
@@ -425,15 +388,6 @@ func applyFiltered(t target, op opName, p filter.Path, value any) *Error {
 		}
 	}
 	return nil
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // fromEqualities is the value a filter of equalities joined by and
