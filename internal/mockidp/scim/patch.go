@@ -18,9 +18,20 @@ import (
 
 // maxOps and maxPathBytes bound one PATCH: parsing a path costs time in
 // its length, and IdPs send a handful of operations.
+//
+// maxValues bounds the values one operation carries (the members an add
+// or remove lists, the elements of every array in its value). Service
+// providers take far fewer members per PATCH than this (AWS IAM Identity
+// Center's SCIM endpoint takes 100 membership changes, IBM Verify's
+// 2,500), so IdPs send membership in batches of tens to hundreds: 10,000
+// is room for any of them, while one operation stays a few milliseconds
+// of work and a client that sends more learns the limit from a tooMany
+// that says to split, rather than from a slow answer. The 1 MiB body
+// bounds the operations together.
 const (
 	maxOps       = 200
 	maxPathBytes = 512
+	maxValues    = 10_000
 )
 
 type patchOp struct {
@@ -50,6 +61,13 @@ func applyPatch(k *kind, d doc, req patchRequest) *Error {
 	if len(req.Operations) > maxOps {
 		return badRequest(tooMany, "a PATCH of %d operations is more than the %d the mock takes: send them in several requests", len(req.Operations), maxOps)
 	}
+	// Every operation is counted before any is applied, so that a PATCH
+	// over the limit changes nothing.
+	for i, o := range req.Operations {
+		if n := countValues(o.Value, maxValues); n > maxValues {
+			return badRequest(tooMany, "Operations[%d] carries more than %d values, the most the mock takes in one operation (RFC 7644 §3.12 tooMany): split it into operations or PATCH requests of at most %d members each", i, maxValues, maxValues)
+		}
+	}
 	for i, o := range req.Operations {
 		if err := applyOp(k, d, o); err != nil {
 			err.Detail = "Operations[" + strconv.Itoa(i) + "]: " + err.Detail
@@ -57,6 +75,30 @@ func applyPatch(k *kind, d doc, req patchRequest) *Error {
 		}
 	}
 	return nil
+}
+
+// countValues counts the elements of the arrays in v, at any depth,
+// stopping once the count passes limit.
+func countValues(v any, limit int) int {
+	n := 0
+	switch x := v.(type) {
+	case []any:
+		n = len(x)
+		for _, e := range x {
+			if n > limit {
+				break
+			}
+			n += countValues(e, limit-n)
+		}
+	case doc:
+		for _, e := range x {
+			if n > limit {
+				break
+			}
+			n += countValues(e, limit-n)
+		}
+	}
+	return n
 }
 
 func applyOp(k *kind, d doc, o patchOp) *Error {

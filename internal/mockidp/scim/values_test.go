@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,7 +11,7 @@ import (
 )
 
 // The values of multi-valued attributes at the sizes a large directory
-// has: RFC 7644 §3.5.2's add and remove
+// has: the cap of one operation, and RFC 7644 §3.5.2's add and remove
 // of members with thousands of them, duplicates and values that are not
 // there included. Their speed is BenchmarkPatchMembers's to show; these
 // check what they do.
@@ -45,6 +46,49 @@ func concatJSON(arrays ...string) string {
 
 func groupWith(from, to int) doc {
 	return doc{"schemas": []any{GroupSchema}, "displayName": "Everyone", "members": memberDocs(from, to)}
+}
+
+// TestPatchValuesCap: an operation of more than maxValues values is 400
+// tooMany with a detail that says to split it, and the PATCH changes
+// nothing, not even its operations before that one; maxValues values are
+// taken.
+func TestPatchValuesCap(t *testing.T) {
+	t.Parallel()
+	k := groupKind()
+	over := map[string]string{
+		"an add of members": `[{"op":"replace","path":"displayName","value":"Renamed"},
+			{"op":"add","path":"members","value":` + refsJSON(0, maxValues+1, nil) + `}]`,
+		"Azure AD's remove by value": `[{"op":"remove","path":"members","value":` + refsJSON(0, maxValues+1, nil) + `}]`,
+		"a replace without a path, its arrays together": `[{"op":"replace","value":{"displayName":"Renamed","members":` +
+			refsJSON(0, maxValues/2+1, nil) + `,"urn:example:tags":` + refsJSON(0, maxValues/2, nil) + `}}]`,
+	}
+	for what, ops := range over {
+		d := groupWith(0, 100)
+		before := cloneDoc(d)
+		err := patchErr(k, d, `{"Operations":`+ops+`}`)
+		if err == nil || err.Status != http.StatusBadRequest || err.Type != tooMany {
+			t.Errorf("%s of %d values: %v, want 400 tooMany", what, maxValues+1, err)
+			continue
+		}
+		if !strings.Contains(err.Detail, "split") || !strings.Contains(err.Detail, fmt.Sprint(maxValues)) || !strings.HasPrefix(err.Detail, "Operations[") {
+			t.Errorf("%s: the detail %q does not say which operation, the limit and to split it", what, err.Detail)
+		}
+		if !reflect.DeepEqual(d, before) {
+			t.Errorf("%s: the refused PATCH changed the group: %s", what, encode(d))
+		}
+	}
+
+	// The cap's worth: maxValues members added to a group of 100, 50 of
+	// them already in it.
+	d := groupWith(0, 100)
+	patch(t, k, d, `{"Operations":[{"op":"add","path":"members","value":`+refsJSON(50, 50+maxValues, nil)+`}]}`)
+	ids, serr := membersOf(d)
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	if len(ids) != 50+maxValues || ids[0] != memberID(0) || ids[len(ids)-1] != memberID(50+maxValues-1) {
+		t.Errorf("after adding %d members to 100, 50 of them there: %d members, %s … %s", maxValues, len(ids), ids[0], ids[len(ids)-1])
+	}
 }
 
 // TestPatchMembersLarge: RFC 7644 §3.5.2's member operations on a group
