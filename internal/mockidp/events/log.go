@@ -69,7 +69,16 @@ func (l *Log) Append(e Event) Event {
 	l.events = append(l.events, e)
 	l.changes++
 	if len(l.events) > Keep {
-		l.events = slices.Clone(l.events[len(l.events)-Keep:])
+		// The kept events are a window of the array, not a copy of them:
+		// a copy of Keep events on every append, once the log was full,
+		// made each event cost milliseconds and a PATCH of thousands of
+		// members (an event each) seconds, with every writer of the tenant
+		// waiting its turn to publish. append copies the kept events to a
+		// new array once this one's room is used up, a copy every Keep/4
+		// appends or so; the dropped event is cleared so that it is freed.
+		drop := len(l.events) - Keep
+		clear(l.events[:drop])
+		l.events = l.events[drop:]
 	}
 	for _, f := range l.sinks {
 		f(e)

@@ -33,21 +33,28 @@ func (trailingError) Error() string { return "data after the JSON value" }
 var errTrailing error = trailingError{}
 
 // key is the key of m that names attribute name, in any case (attribute
-// names are case-insensitive, RFC 7643 §2.1); "" when there is none.
+// names are case-insensitive, RFC 7643 §2.1); "" when there is none. Of
+// several spellings ("Value" and "VALUE") it is the least, not the first
+// in map order, so that such a document reads the same every time: two
+// values compare the same in every PATCH.
 func key(m doc, name string) string {
 	if _, ok := m[name]; ok {
 		return name
 	}
+	found := ""
 	for k := range m {
-		if strings.EqualFold(k, name) {
-			return k
+		if strings.EqualFold(k, name) && (found == "" || k < found) {
+			found = k
 		}
 	}
-	return ""
+	return found
 }
 
 // get is m's value of attribute name, in any case.
 func get(m doc, name string) (any, bool) {
+	if v, ok := m[name]; ok {
+		return v, true // one look-up for the usual spelling: get runs for every member
+	}
 	k := key(m, name)
 	if k == "" {
 		return nil, false

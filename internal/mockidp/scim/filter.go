@@ -267,3 +267,30 @@ func fastKey(k *kind, e filter.Expression) (attribute, value string, ok bool) {
 	}
 	return "", "", false
 }
+
+// valueMatcher is matches for the values of a multi-valued attribute, of
+// sub-attributes defs. A filter that is one eq of a case-exact string
+// sub-attribute (members[value eq "…"], the remove Okta sends for each
+// member that leaves) is one string comparison a value: a PATCH of
+// hundreds of such removes walks a group of thousands once for each.
+func valueMatcher(defs []attr, e filter.Expression) func(doc) bool {
+	generic := func(m doc) bool { return matches(nil, defs, e, m) }
+	x, ok := e.(*filter.AttributeExpression)
+	if !ok || x.AttributePath.SubAttribute != nil || !strings.EqualFold(string(x.Operator), string(filter.EQ)) {
+		return generic
+	}
+	a := find(defs, x.AttributePath.AttributeName)
+	want, isStr := unquote(x.CompareValue).(string)
+	if a == nil || !a.caseExact || a.typ != tString || !isStr {
+		return generic
+	}
+	name := x.AttributePath.AttributeName
+	return func(m doc) bool {
+		if got, ok := get(m, name); ok {
+			if s, isStr := got.(string); isStr {
+				return s == want // what compare decides for a case-exact string
+			}
+		}
+		return generic(m)
+	}
+}

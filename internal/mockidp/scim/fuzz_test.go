@@ -71,3 +71,68 @@ func FuzzPatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIdentity: two JSON values share an identity exactly when sameValue
+// says they are the same value of a multi-valued attribute, so that the
+// look-ups of add and remove decide as the one-by-one comparison would.
+func FuzzIdentity(f *testing.F) {
+	for _, s := range [][2]string{
+		{`{"value":"a"}`, `{"Value":"a","display":"A"}`}, {`{"value":1}`, `{"value":"1"}`}, {`{"value":1}`, `{"value":1.0}`},
+		{`{"display":"x","type":"work"}`, `{"type":"work","display":"x"}`}, {`{}`, `[]`}, {`"s1:"`, `{"s1:":""}`},
+		{`{"value":{"a":[1,{"b":null}]}}`, `{"value":{"a":[1,{"b":null}]},"x":1}`}, {`null`, `{"value":null}`},
+		{`{"Value":"a","VALUE":"b"}`, `{"value":"a"}`}, {`{"VALUE":"b","Value":"a"}`, `{"value":"b"}`},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, x, y string) {
+		var a, b any
+		if decodeJSON([]byte(x), &a) != nil || decodeJSON([]byte(y), &b) != nil {
+			return
+		}
+		ka, oka := identity(a)
+		kb, okb := identity(b)
+		if !oka || !okb {
+			t.Fatalf("%s or %s has no identity: every decoded JSON value has one", x, y)
+		}
+		if (ka == kb) != sameValue(a, b) {
+			t.Fatalf("%s and %s: same identity %v, sameValue %v", x, y, ka == kb, sameValue(a, b))
+		}
+		// What place decides, through the member look-up or the identity.
+		ix := newValueIndex(1)
+		ix.place([]any{a}, a, 0)
+		if _, hit := ix.find([]any{a}, b); hit != sameValue(a, b) {
+			t.Fatalf("%s and %s: found %v, sameValue %v", x, y, hit, sameValue(a, b))
+		}
+	})
+}
+
+// FuzzValueMatcher: the one-comparison filter of a case-exact string
+// (members[value eq "…"]) decides as the filter's evaluation does, for
+// any filter and any value of a group's members or a user's emails.
+func FuzzValueMatcher(f *testing.F) {
+	for _, s := range [][2]string{
+		{`value eq "a"`, `{"value":"a"}`}, {`value eq "a"`, `{"Value":"A"}`}, {`VALUE eq "a\"b"`, `{"value":"a\"b"}`},
+		{`value eq "1"`, `{"value":1}`}, {`value eq 1`, `{"value":"1"}`}, {`value eq "a"`, `{"value":["a"]}`},
+		{`value eq "a"`, `{"value":{"value":"a"}}`}, {`display eq "x"`, `{"display":"X"}`}, {`value eq null`, `{}`},
+		{`value ne "a"`, `{"value":"b"}`}, {`type eq "work" and value eq "a"`, `{"type":"work","value":"a"}`},
+	} {
+		f.Add(s[0], s[1])
+	}
+	members := groupKind().lookup("", "members").subs
+	emails := userKind().lookup("", "emails").subs
+	f.Fuzz(func(t *testing.T, expr, value string) {
+		e, err := parseFilter(expr)
+		if err != nil {
+			return
+		}
+		var m doc
+		if decodeJSON([]byte(value), &m) != nil || m == nil {
+			return
+		}
+		for _, subs := range [][]attr{members, emails} {
+			if got, want := valueMatcher(subs, e)(m), matches(nil, subs, e, m); got != want {
+				t.Fatalf("%s on %s: %v, the filter's evaluation %v", expr, value, got, want)
+			}
+		}
+	})
+}

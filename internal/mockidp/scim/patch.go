@@ -18,9 +18,20 @@ import (
 
 // maxOps and maxPathBytes bound one PATCH: parsing a path costs time in
 // its length, and IdPs send a handful of operations.
+//
+// maxValues bounds the values one operation carries (the members an add
+// or remove lists, the elements of every array in its value). Service
+// providers take far fewer members per PATCH than this (AWS IAM Identity
+// Center's SCIM endpoint takes 100 membership changes, IBM Verify's
+// 2,500), so IdPs send membership in batches of tens to hundreds: 10,000
+// is room for any of them, while one operation stays a few milliseconds
+// of work and a client that sends more learns the limit from a tooMany
+// that says to split, rather than from a slow answer. The 1 MiB body
+// bounds the operations together.
 const (
 	maxOps       = 200
 	maxPathBytes = 512
+	maxValues    = 10_000
 )
 
 type patchOp struct {
@@ -50,6 +61,13 @@ func applyPatch(k *kind, d doc, req patchRequest) *Error {
 	if len(req.Operations) > maxOps {
 		return badRequest(tooMany, "a PATCH of %d operations is more than the %d the mock takes: send them in several requests", len(req.Operations), maxOps)
 	}
+	// Every operation is counted before any is applied, so that a PATCH
+	// over the limit changes nothing.
+	for i, o := range req.Operations {
+		if n := countValues(o.Value, maxValues); n > maxValues {
+			return badRequest(tooMany, "Operations[%d] carries more than %d values, the most the mock takes in one operation (RFC 7644 §3.12 tooMany): split it into operations or PATCH requests of at most %d members each", i, maxValues, maxValues)
+		}
+	}
 	for i, o := range req.Operations {
 		if err := applyOp(k, d, o); err != nil {
 			err.Detail = "Operations[" + strconv.Itoa(i) + "]: " + err.Detail
@@ -57,6 +75,30 @@ func applyPatch(k *kind, d doc, req patchRequest) *Error {
 		}
 	}
 	return nil
+}
+
+// countValues counts the elements of the arrays in v, at any depth,
+// stopping once the count passes limit.
+func countValues(v any, limit int) int {
+	n := 0
+	switch x := v.(type) {
+	case []any:
+		n = len(x)
+		for _, e := range x {
+			if n > limit {
+				break
+			}
+			n += countValues(e, limit-n)
+		}
+	case doc:
+		for _, e := range x {
+			if n > limit {
+				break
+			}
+			n += countValues(e, limit-n)
+		}
+	}
+	return n
 }
 
 func applyOp(k *kind, d doc, o patchOp) *Error {
@@ -285,47 +327,6 @@ func merge(dst, src doc) {
 	}
 }
 
-// addValues adds values to a multi-valued attribute, each once.
-func addValues(list, values []any) any {
-	for _, v := range values {
-		dup := false
-		for i, e := range list {
-			if sameValue(e, v) {
-				if em, ok := e.(doc); ok {
-					if vm, ok := v.(doc); ok {
-						merge(em, vm)
-						list[i] = em
-					}
-				}
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			list = append(list, v)
-		}
-	}
-	return nilIfEmpty(list)
-}
-
-// removeValues removes values from a multi-valued attribute.
-func removeValues(list, values []any) any {
-	var out []any
-	for _, e := range list {
-		keep := true
-		for _, v := range values {
-			if sameValue(e, v) {
-				keep = false
-				break
-			}
-		}
-		if keep {
-			out = append(out, e)
-		}
-	}
-	return nilIfEmpty(out)
-}
-
 // applySub applies an operation to a sub-attribute of a complex
 // attribute (name.givenName).
 func applySub(t target, op opName, sub string, value any) *Error {
@@ -372,8 +373,9 @@ func applyFiltered(t target, op opName, p filter.Path, value any) *Error {
 		sub = d.name
 	}
 	var hit []int
+	match := valueMatcher(subs, p.ValueExpression)
 	for i, e := range list {
-		if m, ok := e.(doc); ok && matches(nil, subs, p.ValueExpression, m) {
+		if m, ok := e.(doc); ok && match(m) {
 			hit = append(hit, i)
 		}
 	}
@@ -384,11 +386,14 @@ func applyFiltered(t target, op opName, p filter.Path, value any) *Error {
 			}
 			return nil
 		}
-		var out []any
+		// hit is in ascending order: one pass keeps the others.
+		out := make([]any, 0, len(list)-len(hit))
 		for i, e := range list {
-			if !containsInt(hit, i) {
-				out = append(out, e)
+			if len(hit) > 0 && hit[0] == i {
+				hit = hit[1:]
+				continue
 			}
+			out = append(out, e)
 		}
 		set(t.holder, t.name, nilIfEmpty(out))
 		return nil
@@ -425,15 +430,6 @@ func applyFiltered(t target, op opName, p filter.Path, value any) *Error {
 		}
 	}
 	return nil
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // fromEqualities is the value a filter of equalities joined by and

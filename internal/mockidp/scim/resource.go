@@ -222,6 +222,7 @@ func membersOf(d doc) ([]string, *Error) {
 		return nil, badRequest(invalidValue, "members is an array, such as [{\"value\": \"diruser_…\"}], not %s", describe(v))
 	}
 	var ids []string
+	seen := make(map[string]bool, len(list)) // a look-up, not a scan of ids: a group can have thousands
 	for _, e := range list {
 		m, ok := e.(doc)
 		id, isStr := m["value"].(string)
@@ -231,7 +232,8 @@ func membersOf(d doc) ([]string, *Error) {
 		if t := getString(m, "type"); t != "" && !strings.EqualFold(t, "User") {
 			return nil, badRequest(invalidValue, "member %s is a %s: the mock's groups hold users only, so push the nested group's users instead", id, t)
 		}
-		if !slices.Contains(ids, id) {
+		if !seen[id] {
+			seen[id] = true
 			ids = append(ids, id)
 		}
 	}

@@ -141,7 +141,9 @@ func (q *request) create(k *kind) {
 
 // replace serves PUT: the document replaces the resource's (RFC 7644
 // §3.5.1); a user keeps its groups and the roles the fixtures gave it, a
-// group's members are the document's.
+// group's members are the document's. The document is read into the
+// tenant's records before the write lock is taken: under it only the
+// records are stored.
 func (q *request) replace(k *kind, id string) {
 	d, serr := q.written(k)
 	if serr != nil {
@@ -150,22 +152,25 @@ func (q *request) replace(k *kind, id string) {
 	}
 	var err error
 	if k.name == "User" {
+		n, serr := userOf(d)
+		if serr != nil {
+			writeError(q.w, serr)
+			return
+		}
+		n.SCIM = encode(d)
 		_, err = q.h.Tenant.UpdateDirUser(q.dirID, id, func(u *tenant.DirUser) error {
-			n, serr := userOf(d)
-			if serr != nil {
-				return serr
-			}
-			n.SCIM, n.Roles = encode(d), u.Roles
+			n.Roles = u.Roles
 			*u = n
 			return nil
 		})
 	} else {
+		n, members, serr := groupOf(d)
+		if serr != nil {
+			writeError(q.w, serr)
+			return
+		}
+		n.SCIM = encode(d)
 		_, err = q.h.Tenant.UpdateDirGroup(q.dirID, id, func(g *tenant.DirGroup, _ []string) ([]string, error) {
-			n, members, serr := groupOf(d)
-			if serr != nil {
-				return nil, serr
-			}
-			n.SCIM = encode(d)
 			*g = n
 			return members, nil
 		})
@@ -174,7 +179,8 @@ func (q *request) replace(k *kind, id string) {
 }
 
 // patch serves PATCH (RFC 7644 §3.5.2): the operations are applied to the
-// resource's document, which is then read as a PUT's would be.
+// resource's document, which is then read as a PUT's would be, outside
+// the tenant's write lock (patchstore.go).
 func (q *request) patch(k *kind, id string) {
 	var req patchRequest
 	if serr := q.body(&req); serr != nil {
@@ -183,45 +189,15 @@ func (q *request) patch(k *kind, id string) {
 	}
 	var err error
 	if k.name == "User" {
-		_, err = q.h.Tenant.UpdateDirUser(q.dirID, id, func(u *tenant.DirUser) error {
-			d := userDoc(*u)
-			d["id"] = id // for a replace that repeats it; normalize drops it
-			if serr := applyPatch(k, d, req); serr != nil {
-				return serr
-			}
-			if serr := normalize(k, d); serr != nil {
-				return serr
-			}
-			n, serr := userOf(d)
-			if serr != nil {
-				return serr
-			}
-			n.SCIM, n.Roles = encode(d), u.Roles
-			*u = n
-			return nil
-		})
+		var p *userPatch
+		if p, err = prepareUserPatch(q.h.Tenant, q.dirID, id, k, req); err == nil {
+			err = p.store(q.h.Tenant, q.dirID)
+		}
 	} else {
-		_, err = q.h.Tenant.UpdateDirGroup(q.dirID, id, func(g *tenant.DirGroup, members []string) ([]string, error) {
-			d := groupDoc(*g)
-			refs := make([]any, 0, len(members))
-			for _, m := range members {
-				refs = append(refs, doc{"value": m})
-			}
-			d["members"], d["id"] = refs, id
-			if serr := applyPatch(k, d, req); serr != nil {
-				return nil, serr
-			}
-			if serr := normalize(k, d); serr != nil {
-				return nil, serr
-			}
-			n, after, serr := groupOf(d)
-			if serr != nil {
-				return nil, serr
-			}
-			n.SCIM = encode(d)
-			*g = n
-			return after, nil
-		})
+		var p *groupPatch
+		if p, err = prepareGroupPatch(q.h.Tenant, q.dirID, id, k, req); err == nil {
+			err = p.store(q.h.Tenant, q.dirID)
+		}
 	}
 	q.answerUpdate(k, id, err)
 }

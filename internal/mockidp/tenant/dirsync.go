@@ -199,7 +199,9 @@ func (t *Tenant) CreateDirUser(dirID string, u DirUser) (DirUser, error) {
 
 // UpdateDirUser changes a directory user with f (SCIM PUT or PATCH), which
 // gets a copy to change; its ID, groups and creation time stay. A change
-// that changes nothing is no event.
+// that changes nothing is no event. f runs under the write lock, which
+// holds up every other request of the environment: it should only check
+// and store what was worked out before (as the SCIM PATCH does).
 func (t *Tenant) UpdateDirUser(dirID, id string, f func(*DirUser) error) (DirUser, error) {
 	t.mu.Lock()
 	defer t.unlock()
@@ -315,7 +317,10 @@ func (t *Tenant) CreateDirGroup(dirID string, g DirGroup, members []string) (Dir
 // the new member IDs. A group whose members change is
 // organization.directory.group_updated, and each user who joined or left
 // it is organization.directory.user_updated: Scalekit's group-based role
-// assignment tells the app of a new member by the user's update.
+// assignment tells the app of a new member by the user's update. f runs
+// under the write lock, as UpdateDirUser's does; what runs here besides
+// it is linear in the directory's users (memberIDs, checkMembers,
+// setMembers) but for sorting the two member lists.
 func (t *Tenant) UpdateDirGroup(dirID, id string, f func(g *DirGroup, members []string) ([]string, error)) (DirGroup, error) {
 	t.mu.Lock()
 	defer t.unlock()
