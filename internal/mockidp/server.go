@@ -12,6 +12,7 @@
 package mockidp
 
 import (
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -75,6 +76,12 @@ type Options struct {
 	// MaxSessions caps the IdP sessions kept; past it the longest idle
 	// are evicted, with their refresh tokens. Zero means 10,000.
 	MaxSessions int
+	// SigningKey, when set, is the key material of the environment's
+	// first signing key (unless StateDir holds one already), under a kid
+	// of its own; rotations make new keys. For Go tests that start many
+	// environments: making an RSA key costs tens of milliseconds of CPU.
+	// nil: a new key.
+	SigningKey *rsa.PrivateKey
 	// Strict makes the environment check the app's requests as the OpenID
 	// conformance suite does; violations show in /__mock/requests?log=1.
 	Strict bool
@@ -217,7 +224,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("--state-dir: %w", err)
 		}
 	}
-	s.keys = store.NewKeyring(opts.StateDir, &s.ids, s.now)
+	s.keys = store.NewKeyring(opts.StateDir, &s.ids, s.now, opts.SigningKey)
 	drills := fault.New(fault.Config{Issuer: issuer, Start: start, Keys: s.keys, Log: s.log, Stop: s.stop})
 	s.drills = drills
 	s.store = store.New(fx, s.now)

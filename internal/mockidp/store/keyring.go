@@ -31,9 +31,11 @@ type retiredKey struct {
 }
 
 // NewKeyring returns the keys of an environment: the one in stateDir (when
-// set), loaded on first use, or a new one.
-func NewKeyring(stateDir string, ids *ids.Gen, now func() time.Time) *Keyring {
-	return &Keyring{current: newSigningKey(stateDir, ids), ids: ids, stateDir: stateDir, now: now}
+// set), loaded on first use, or a new one: of preset's key material when
+// preset is set (tests that start many environments share one, as making
+// an RSA key costs tens of milliseconds), else freshly made.
+func NewKeyring(stateDir string, ids *ids.Gen, now func() time.Time, preset *rsa.PrivateKey) *Keyring {
+	return &Keyring{current: newSigningKey(stateDir, ids, preset), ids: ids, stateDir: stateDir, now: now}
 }
 
 func (kr *Keyring) signer() *signingKey {

@@ -33,6 +33,9 @@ type signingKey struct {
 	once     sync.Once
 	stateDir string
 	ids      *ids.Gen
+	// preset, when set, is the key material to use instead of making a
+	// new key (when stateDir holds none): see NewKeyring.
+	preset *rsa.PrivateKey
 	// Set by load, inside once.
 	kid       string
 	pub       *rsa.PublicKey
@@ -61,8 +64,8 @@ func newGeneratedKey(stateDir string, ids *ids.Gen) *signingKey {
 
 // newSigningKey returns the key of stateDir, loaded on first use from the
 // file there, or made anew (and saved there when stateDir is set).
-func newSigningKey(stateDir string, ids *ids.Gen) *signingKey {
-	return &signingKey{stateDir: stateDir, ids: ids}
+func newSigningKey(stateDir string, ids *ids.Gen, preset *rsa.PrivateKey) *signingKey {
+	return &signingKey{stateDir: stateDir, ids: ids, preset: preset}
 }
 
 // wait loads the key if it is not loaded yet, and returns why it could
@@ -87,9 +90,12 @@ func (k *signingKey) load(stateDir string, ids *ids.Gen) error {
 
 // generate makes a new key, and saves it in stateDir when that is set.
 func (k *signingKey) generate(stateDir string, ids *ids.Gen) error {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return fmt.Errorf("signing key: %w", err)
+	priv := k.preset
+	if priv == nil {
+		var err error
+		if priv, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			return fmt.Errorf("signing key: %w", err)
+		}
 	}
 	kid := ids.New("snk_")
 	pub, err := json.Marshal(publicJWK(kid, &priv.PublicKey))

@@ -5,8 +5,11 @@ package testenv
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,14 +25,31 @@ type Env struct {
 	ln  net.Listener
 }
 
+// sharedKey is the key material of the environments tests start, made
+// once per test binary: a package's tests start hundreds of environments,
+// and a new RSA key for each was a third of the CPU they took. Each still
+// has its own kid and issuer, so a token of one is refused by another;
+// rotations make new keys.
+var sharedKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic("testenv: making the shared signing key: " + err.Error())
+	}
+	return k
+})
+
 // Start serves a mock environment on a free loopback port. opts.Issuer is
-// filled in from the port when empty. Stop runs at cleanup unless called
+// filled in from the port when empty; opts.SigningKey from a key shared
+// by the test binary's environments. Stop runs at cleanup unless called
 // earlier.
 func Start(t testing.TB, opts mockidp.Options) *Env {
 	t.Helper()
 	addr := "127.0.0.1:0"
 	if opts.Issuer != "" {
 		addr = opts.Issuer[len("http://"):]
+	}
+	if opts.SigningKey == nil {
+		opts.SigningKey = sharedKey()
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
