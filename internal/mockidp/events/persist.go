@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/skctl/skctl/internal/mockidp/statefile"
 )
 
 // stateFile is the log's file in --state-dir. It is saved with the rest of
@@ -48,15 +48,14 @@ func (l *Log) Save(dir string) error {
 // environment serves.
 func (l *Log) Load(dir string) error {
 	path := filepath.Join(dir, stateFile)
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
 	var snap snapshot
-	if err := json.Unmarshal(raw, &snap); err != nil || snap.Version != 1 {
+	found, err := statefile.ReadJSON(path, &snap)
+	switch {
+	case !found && err == nil:
+		return nil
+	case err != nil && !errors.Is(err, statefile.ErrDamaged):
+		return fmt.Errorf("state: %w", err)
+	case err != nil || snap.Version != 1:
 		return fmt.Errorf("state: %s is damaged or from another version: delete it to start the event log again", path)
 	}
 	l.Restore(snap.Events)

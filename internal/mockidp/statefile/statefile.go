@@ -5,6 +5,10 @@
 package statefile
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -106,3 +110,25 @@ func WriteAtomic(path string, data []byte) error {
 	defer dir.Close()
 	return dir.Sync()
 }
+
+// ReadJSON reads the state file at path into v, the shared first step of
+// every loader: found is false, with no error, when there is no file yet
+// (a first start); a file that cannot be read is an error, and one that
+// is not JSON of v's shape is ErrDamaged (wrapping the reason), which the
+// caller turns into what to do about its file.
+func ReadJSON(path string, v any) (found bool, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return true, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	return true, nil
+}
+
+// ErrDamaged is a state file that is not what its loader wrote.
+var ErrDamaged = errors.New("not a state file of this skctl")

@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/statefile"
 )
 
 const stateFile = "state.json"
@@ -32,15 +31,14 @@ type snapshot struct {
 
 // Load fills the Store from dir/state.json, if there is one.
 func (s *Store) Load(dir string) error {
-	data, err := os.ReadFile(filepath.Join(dir, stateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
 	var snap snapshot
-	if err := json.Unmarshal(data, &snap); err != nil || snap.Version != 1 {
+	found, err := statefile.ReadJSON(filepath.Join(dir, stateFile), &snap)
+	switch {
+	case !found && err == nil:
+		return nil
+	case err != nil && !errors.Is(err, statefile.ErrDamaged):
+		return fmt.Errorf("state: %w", err)
+	case err != nil || snap.Version != 1:
 		return fmt.Errorf("state: %s is damaged or from another version: delete it to start with no sessions", filepath.Join(dir, stateFile))
 	}
 	s.mu.Lock()

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
+
+	"github.com/skctl/skctl/internal/mockidp/statefile"
 )
 
 // stateFile is the tenant's file in the state directory, beside the
@@ -34,15 +34,14 @@ type snapshot struct {
 // whether the file was made from other fixtures than this tenant's.
 func (t *Tenant) Load(dir string) error {
 	path := filepath.Join(dir, stateFile)
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
 	var snap snapshot
-	if err := json.Unmarshal(raw, &snap); err != nil || snap.Version != 1 {
+	found, err := statefile.ReadJSON(path, &snap)
+	switch {
+	case !found && err == nil:
+		return nil
+	case err != nil && !errors.Is(err, statefile.ErrDamaged):
+		return fmt.Errorf("state: %w", err)
+	case err != nil || snap.Version != 1:
 		return fmt.Errorf("state: %s is damaged or from another version: delete it to start again from the fixtures", path)
 	}
 	d, err := snap.data()

@@ -207,16 +207,15 @@ func (s stored) delivery() *delivery {
 
 // readState reads a state file; a missing one is empty.
 func readState(path string) ([]stored, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("--state-dir: %w", err)
-	}
 	var st stateData
-	if err := json.Unmarshal(data, &st); err != nil {
+	found, err := statefile.ReadJSON(path, &st)
+	switch {
+	case !found && err == nil:
+		return nil, nil
+	case errors.Is(err, statefile.ErrDamaged):
 		return nil, fmt.Errorf("--state-dir: %s is damaged (%v): move it away to start without the webhook deliveries it holds", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("--state-dir: %w", err)
 	}
 	if st.Version != stateVersion {
 		return nil, fmt.Errorf("--state-dir: %s has version %d, this skctl reads %d: move it away to start without it", path, st.Version, stateVersion)
