@@ -43,10 +43,10 @@ type embedder struct {
 	codes  chan url.Values
 }
 
+// The listener is registered before the iframe exists: a portal page
+// that posts its event as soon as it loads (a refusal) must not beat it.
 var embedPage = template.Must(template.New("embed").Parse(`<!doctype html>
 <html><head><title>App settings</title></head><body style="margin:0;font-family:sans-serif">
-<p style="margin:.5rem">The app's settings page, embedding the admin portal:</p>
-<iframe id="portal" src="{{.Link}}" style="width:100%;height:2200px;border:0"></iframe>
 <script>
 window.portalEvents = [];
 window.addEventListener('message', function (e) {
@@ -54,6 +54,8 @@ window.addEventListener('message', function (e) {
   window.portalEvents.push({origin: e.origin, event: e.data});
 });
 </script>
+<p style="margin:.5rem">The app's settings page, embedding the admin portal:</p>
+<iframe id="portal" src="{{.Link}}" style="width:100%;height:2200px;border:0"></iframe>
 </body></html>`))
 
 // listenEmbedder takes the app's port first, so that its redirect URI

@@ -27,7 +27,7 @@ func (e *Env) GRPC(w http.ResponseWriter, r *http.Request, client string) (code 
 		}
 	}
 	if e.on(GRPCReset, client) {
-		resetConn(w)
+		resetConn(w, r)
 		return 0, true
 	}
 	if e.on(GRPCUnavailable, client) {

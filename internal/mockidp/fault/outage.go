@@ -2,6 +2,7 @@ package fault
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -81,7 +82,7 @@ func (e *Env) Outage(w http.ResponseWriter, r *http.Request, g Group, client str
 		return true
 	}
 	if e.on(m.reset, client) {
-		resetConn(w)
+		resetConn(w, r)
 		return true
 	}
 	if m.flap && e.flapped(w, client) {
@@ -166,7 +167,7 @@ func (e *Env) Intercept(w http.ResponseWriter, r *http.Request, client string) (
 		return w, nil, true
 	}
 	if e.faults.On(NetReset, client) {
-		resetConn(w)
+		resetConn(w, r)
 		return w, nil, true
 	}
 	if p, ok := e.faults.Take(Net429, client); ok {
@@ -193,7 +194,13 @@ func (e *Env) Intercept(w http.ResponseWriter, r *http.Request, client string) (
 // "connection reset by peer" rather than a clean EOF. When the connection
 // cannot be hijacked (HTTP/2), the handler is aborted, which resets the
 // stream.
-func resetConn(w http.ResponseWriter) {
+//
+// The request is read first, as a server that received the call and then
+// died would have: a client still writing its body when the RST arrives
+// would report its own write failing ("use of closed network connection")
+// instead of the reset.
+func resetConn(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, io.LimitReader(r.Body, maxDrainedBody))
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
@@ -203,6 +210,10 @@ func resetConn(w http.ResponseWriter) {
 	}
 	conn.Close()
 }
+
+// maxDrainedBody bounds what resetConn reads of a request before it
+// drops the connection; the mock's requests are a few kilobytes.
+const maxDrainedBody = 1 << 20
 
 // netConnOf is the connection under TLS, if any.
 func netConnOf(c net.Conn) net.Conn {

@@ -62,7 +62,7 @@ func (e *Env) TokenRequest(w http.ResponseWriter, r *http.Request, client, grant
 		return nil, true
 	}
 	if on(m.reset) {
-		resetConn(w) // no answer at all: the connection drops
+		resetConn(w, r) // no answer at all: the connection drops
 		return nil, true
 	}
 	if grant == wire.GrantCode {
