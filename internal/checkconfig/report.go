@@ -4,15 +4,17 @@
 // check it can rather than stopping at the first failure.
 package checkconfig
 
-// Status is a check's outcome.
-type Status string
+import "github.com/skctl/skctl/internal/report"
+
+// Status is a check's outcome, in the shared report's terms.
+type Status = report.Status
 
 // The outcomes of a check.
 const (
-	Pass    Status = "pass"
-	Warn    Status = "warn"
-	Fail    Status = "fail"
-	Skipped Status = "skipped"
+	Pass    = report.Pass
+	Warn    = report.Warn
+	Fail    = report.Fail
+	Skipped = report.Skipped
 )
 
 // Check is one check's result. Every warn or fail has a Hint that says

@@ -67,7 +67,21 @@ func (p *plane) handleControl(w http.ResponseWriter, r *http.Request) {
 		}
 		wire.WriteJSON(w, http.StatusOK, env.faults.List())
 	case "/__mock/faults DELETE":
-		env.faults.Clear()
+		// ?client= clears that client's modes alone (skctl conformance
+		// cleans up after each of its tests so).
+		// ?mode= clears one mode, whoever it was armed for.
+		q := r.URL.Query()
+		switch {
+		case q.Get("mode") != "":
+			if err := env.faults.ClearMode(q.Get("mode")); err != nil {
+				wire.WriteJSON(w, http.StatusBadRequest, wire.InvalidRequest(err.Error()))
+				return
+			}
+		case q.Get("client") != "":
+			env.faults.ClearClient(q.Get("client"))
+		default:
+			env.faults.Clear()
+		}
 		w.WriteHeader(http.StatusNoContent)
 	case "/__mock/requests GET":
 		// Counters by default; ?log=1 adds the request log and the

@@ -307,7 +307,7 @@ func TestIDTokenFaultModes(t *testing.T) {
 }
 
 // TestAccessTokenFaultModes: at.aud_missing, at.kid_unknown, at.opaque,
-// at.huge and at.typ.
+// at.alg_none, at.exp_past, at.huge and at.typ.
 func TestAccessTokenFaultModes(t *testing.T) {
 	t.Parallel()
 	env := startEnv(t, mockidp.Options{})
@@ -347,6 +347,35 @@ func TestAccessTokenFaultModes(t *testing.T) {
 		}
 		if _, err := a.provider.UserInfo(t.Context(), oauth2.StaticTokenSource(tok.Token)); err == nil {
 			t.Error("userinfo accepted the opaque token")
+		}
+	})
+	t.Run("alg_none", func(t *testing.T) {
+		armOnly(t, env.URL, "at.alg_none", 0)
+		r := exchangeFor(t, env.URL)
+		at := r.body["access_token"].(string)
+		if h := jwtHeader(t, at); h["alg"] != "none" || !strings.HasSuffix(at, ".") {
+			t.Errorf("access token header %v (%d bytes), want alg none and no signature", h, len(at))
+		}
+		if c := jwtClaims(t, at); c["client_id"] != app1ID {
+			t.Errorf("access token claims %v, want the usual ones", c)
+		}
+		if h := jwtHeader(t, r.body["id_token"].(string)); h["alg"] != "RS256" {
+			t.Errorf("the ID token's alg changed too: %v", h)
+		}
+	})
+	t.Run("exp_past", func(t *testing.T) {
+		armOnly(t, env.URL, "at.exp_past", 0)
+		r := exchangeFor(t, env.URL)
+		c := jwtClaims(t, r.body["access_token"].(string))
+		exp, _ := c["exp"].(float64)
+		if now := float64(time.Now().Unix()); exp > now-3500 || exp < now-3700 {
+			t.Errorf("access token exp %v, want an hour before now (%v)", exp, now)
+		}
+		if in, _ := r.body["expires_in"].(float64); in <= 0 {
+			t.Errorf("expires_in %v, want the usual lifetime: the token response does not say", r.body["expires_in"])
+		}
+		if _, err := keys.VerifySignature(t.Context(), r.body["access_token"].(string)); err != nil {
+			t.Errorf("the expired access token is otherwise valid: %v", err)
 		}
 	})
 	t.Run("huge", func(t *testing.T) {

@@ -159,6 +159,8 @@ func (s *Server) withFaults(w http.ResponseWriter, r *http.Request, rt *route, h
 	if rt != nil && rt.client != nil {
 		client = rt.client
 	}
+	w, answered := s.plane.log.Answered(w, r)
+	defer answered()
 	w, finish, done := s.drills.Intercept(w, r, requestClient(r))
 	if done {
 		return

@@ -77,6 +77,12 @@ func (s *KeySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 	if payload, ok := verifyWith(jws, kid, cached); ok {
 		return payload, nil
 	}
+	if kid != "" && slices.ContainsFunc(cached, func(k jose.JSONWebKey) bool { return k.KeyID == kid }) {
+		// A key we hold, a signature it does not verify: a forgery, not a
+		// rotation. Reloading would not help, and would spend the reload
+		// budget that a real rotation needs (D3).
+		return nil, errors.New("failed to verify id token signature")
+	}
 	// An unknown kid: the IdP may have rotated its key (C11).
 	keys, err := s.fetch(ctx)
 	if errors.Is(err, ErrJWKSRateLimited) {

@@ -240,9 +240,18 @@ func TestKeySetUnknownKidRateLimited(t *testing.T) {
 	if _, err := verify(k, "kid-1"); err != nil {
 		t.Fatalf("the published key: %v", err)
 	}
-	// The first unknown kid reloads (the burst's second token); the next
+	// A forged signature under a kid the set holds is refused without a
+	// reload: it must not spend the budget a rotation needs.
+	if fetched, err := verify(other, "kid-1"); err == nil || !strings.Contains(err.Error(), "failed to verify id token signature") || fetched != 0 {
+		t.Errorf("forged signature, known kid: %v after %d requests, want a refusal after none", err, fetched)
+	}
+	// The first unknown kids reload (the rest of the burst); the next
 	// ones find the budget spent.
-	for i, want := range []int32{1, 0, 0} {
+	wants := []int32{0, 0}
+	for range jwksBurst - 1 {
+		wants = append([]int32{1}, wants...)
+	}
+	for i, want := range wants {
 		fetched, err := verify(other, fmt.Sprint("kid-new-", i))
 		if err == nil || !strings.Contains(err.Error(), "kid not in the current key set") {
 			t.Errorf("unknown kid %d: %v, want a refusal", i+1, err)

@@ -65,13 +65,13 @@ func TestJWKSRateLimit(t *testing.T) {
 		_, err := rt.RoundTrip(req)
 		return err
 	}
-	for range 2 {
+	for range jwksBurst {
 		if err := get(); err != nil {
-			t.Fatalf("the burst of two was refused: %v", err)
+			t.Fatalf("the burst of %d was refused: %v", jwksBurst, err)
 		}
 	}
 	if err := get(); !errors.Is(err, ErrJWKSRateLimited) {
-		t.Fatalf("third request at once: %v, want rate-limited", err)
+		t.Fatalf("request %d at once: %v, want rate-limited", jwksBurst+1, err)
 	}
 	now = now.Add(30 * time.Second)
 	fail.Store(1)
@@ -87,8 +87,8 @@ func TestJWKSRateLimit(t *testing.T) {
 	if err := get(); !errors.Is(err, ErrJWKSRateLimited) {
 		t.Errorf("second request in the interval: %v", err)
 	}
-	if calls.Load() != 6 {
-		t.Errorf("%d requests reached the IdP, want 6", calls.Load())
+	if calls.Load() != jwksBurst+4 {
+		t.Errorf("%d requests reached the IdP, want %d", calls.Load(), jwksBurst+4)
 	}
 }
 

@@ -15,9 +15,9 @@ import (
 var ErrJWKSRateLimited = errors.New("oidcx: JWKS reload rate-limited")
 
 // RateLimitJWKS wraps a transport so that JWKS requests get a token bucket
-// of two, refilled one per interval: the warm-up fetch and the first
-// forced reload (a rotated key, C11) go through at once, later reloads at
-// most one per interval. A request that fails gives its token back (the
+// of five, refilled one per interval: the warm-up fetch and four forced
+// reloads (rotated keys, C11; skctl conformance rotates four times in a
+// row) go through at once, later reloads at most one per interval. A request that fails gives its token back (the
 // Kubernetes rateLimitedRoundTripper's Reserve/Cancel), so an IdP outage
 // does not starve the retries after it (D3).
 //
@@ -30,7 +30,7 @@ func RateLimitJWKS(next http.RoundTripper, interval time.Duration, now func() ti
 	return &jwksLimiter{next: next, interval: interval, now: now, tokens: jwksBurst}
 }
 
-const jwksBurst = 2
+const jwksBurst = 5
 
 type jwksLimiter struct {
 	next     http.RoundTripper

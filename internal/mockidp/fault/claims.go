@@ -121,6 +121,11 @@ func (e *Env) AccessTokenClaims(c map[string]any, client string) {
 	if e.faults.On(ATAudMissing, client) {
 		delete(c, "aud")
 	}
+	if iat, ok := c["iat"].(int64); ok && e.faults.On(ATExpPast, client) {
+		// Issued two hours ago, expired an hour ago: an old token, while
+		// the token response's expires_in still says it is fresh.
+		c["iat"], c["nbf"], c["exp"] = iat-7200, iat-7200, iat-3600
+	}
 	if e.faults.On(ATHuge, client) {
 		// Concat copies: the user's own slices belong to the fixtures.
 		roles, _ := c["roles"].([]string)

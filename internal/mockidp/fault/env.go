@@ -79,6 +79,22 @@ func (e *Env) Clear() {
 	e.rotated.Store(false)
 }
 
+// ClearClient switches off the modes armed for one client.
+func (e *Env) ClearClient(client string) {
+	e.faults.ClearClient(client)
+	e.rotated.Store(false)
+}
+
+// ClearMode switches one mode off ("token.status" or "token.status=503").
+func (e *Env) ClearMode(mode string) error {
+	f, err := Parse(mode)
+	if err != nil {
+		return err
+	}
+	e.faults.ClearMode(f.Mode)
+	return nil
+}
+
 // List returns the armed modes.
 func (e *Env) List() []Armed { return e.faults.List() }
 

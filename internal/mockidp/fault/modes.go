@@ -87,6 +87,8 @@ const (
 	ATAudMissing    Mode = "at.aud_missing"
 	ATKidUnknown    Mode = "at.kid_unknown"
 	ATOpaque        Mode = "at.opaque"
+	ATAlgNone       Mode = "at.alg_none"
+	ATExpPast       Mode = "at.exp_past"
 	ATHuge          Mode = "at.huge"
 	ATTyp           Mode = "at.typ"
 

@@ -81,6 +81,8 @@ var registry = [...]Info{
 	{Mode: ATAudMissing, Param: NoParam, Summary: "the access token has no aud"},
 	{Mode: ATKidUnknown, Param: NoParam, Summary: "the access token's kid is in no key set"},
 	{Mode: ATOpaque, Param: NoParam, Summary: "the access token is an opaque string, not a JWT"},
+	{Mode: ATAlgNone, Param: NoParam, Summary: "the access token is unsigned, alg none"},
+	{Mode: ATExpPast, Param: NoParam, Summary: "the access token was issued two hours ago and expired an hour ago; expires_in says it is fresh"},
 	{Mode: ATHuge, Param: NoParam, Summary: "the access token carries 6 KB of roles and permissions"},
 	{Mode: ATTyp, Param: WordParam, Summary: "the access token's typ header is at+jwt, JWT or absent"},
 

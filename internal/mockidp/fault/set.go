@@ -44,6 +44,28 @@ func (fs *Set) Clear() {
 	fs.mu.Unlock()
 }
 
+// ClearClient switches off the modes armed for client alone, leaving
+// those of other clients and of every client: a test runner cleaning up
+// after itself must not disarm what another test armed.
+func (fs *Set) ClearClient(client string) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for m, a := range fs.active {
+		if a.Client == client {
+			delete(fs.active, m)
+		}
+	}
+	fs.n.Store(int32(len(fs.active)))
+}
+
+// ClearMode switches one mode off, whoever it was armed for.
+func (fs *Set) ClearMode(m Mode) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	delete(fs.active, m)
+	fs.n.Store(int32(len(fs.active)))
+}
+
 // List returns the armed modes, sorted.
 func (fs *Set) List() []Armed {
 	fs.mu.Lock()

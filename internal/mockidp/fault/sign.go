@@ -69,7 +69,7 @@ func (e *Env) Sign(claims map[string]any, client, secret string, t Token) (strin
 	switch {
 	case isMalformed:
 		return malformedJWS(claims, kid, malformed), true, nil
-	case on(IDTAlgNone):
+	case on(IDTAlgNone), atOn(ATAlgNone):
 		payload, _ := json.Marshal(claims)
 		return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + base64.RawURLEncoding.EncodeToString(payload) + ".", true, nil
 	case on(IDTMultiSig):

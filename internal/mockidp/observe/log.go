@@ -30,6 +30,9 @@ type Entry struct {
 	Grant      string            `json:"grant,omitempty"`
 	Headers    map[string]string `json:"headers,omitempty"`
 	Violations []string          `json:"violations,omitempty"`
+	// Status is what the mock answered (0: no answer, the connection was
+	// reset or the request abandoned).
+	Status int `json:"status,omitempty"`
 }
 
 const maxEntries = 1000

@@ -1,0 +1,274 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/skctl/skctl/internal/report"
+)
+
+// cleanupTimeout bounds disarming the mock after a test, whatever the
+// test's own deadline did.
+const cleanupTimeout = 5 * time.Second
+
+// run is one test's state: the options, the mock, the browsers it opened
+// and the notes it made, which become the evidence of a failure.
+type run struct {
+	opts     Options
+	mock     *mock
+	hc       *http.Client
+	test     *Test
+	browsers []*browser
+	notes    []string
+	armedAll []string // modes armed for every client, cleared after the test
+	runner   *Runner
+}
+
+// Runner runs tests against one app and one mock.
+type Runner struct {
+	opts Options
+	mock *mock
+	hc   *http.Client
+	app  mockApp // the client's registration
+	// baseline is the plain sign-in's outcome, once known: a test that
+	// expects a refusal proves nothing if nothing signs in.
+	baseline *journey
+}
+
+// NewRunner checks the options and that the mock and the app answer. An
+// error wraps ErrUsage (the options are wrong) or ErrUnreachable.
+func NewRunner(ctx context.Context, o Options, hc *http.Client) (*Runner, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if hc == nil {
+		hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	rn := &Runner{opts: o, hc: hc, mock: &mock{url: o.IdPURL, hc: hc}}
+	if err := rn.preflight(ctx); err != nil {
+		return nil, err
+	}
+	return rn, nil
+}
+
+// ErrUnreachable marks an app or a mock that does not answer: the command
+// exits 3.
+var ErrUnreachable = errors.New("unreachable")
+
+// preflight finds the client's registration and checks that the app
+// answers at all.
+func (rn *Runner) preflight(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, rn.opts.Timeout)
+	defer cancel()
+	apps, err := rn.mock.apps(ctx)
+	if err != nil {
+		if isNetErr(err) {
+			return fmt.Errorf("%w: the mock at %s: %v: start it with skctl mock-idp --addr %s", ErrUnreachable, rn.opts.IdPURL, err, strings.TrimPrefix(strings.TrimPrefix(rn.opts.IdPURL, "http://"), "https://"))
+		}
+		return usagef("the mock at %s: %v", rn.opts.IdPURL, err)
+	}
+	var ids []string
+	for _, a := range apps {
+		ids = append(ids, a.ClientID)
+		if rn.opts.ClientID == "" && (a.Type == "" || a.Type == "web") && len(a.RedirectURIs) > 0 {
+			rn.opts.ClientID = a.ClientID
+		}
+	}
+	i := slices.IndexFunc(apps, func(a mockApp) bool { return a.ClientID == rn.opts.ClientID })
+	if i < 0 {
+		return usagef("the mock has no app %q: pass --client-id one of %s", rn.opts.ClientID, strings.Join(ids, ", "))
+	}
+	rn.app, rn.mock.client = apps[i], rn.opts.ClientID
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, rn.opts.AppURL+"/", nil)
+	resp, err := rn.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: the app at %s: %s: start it, pointed at the mock (SCALEKIT_ENVIRONMENT_URL=%s)", ErrUnreachable, rn.opts.AppURL, describeErr(err), rn.opts.IdPURL)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+func isNetErr(err error) bool {
+	var ne net.Error
+	var oe *net.OpError
+	return errors.As(err, &ne) || errors.As(err, &oe)
+}
+
+// ClientID is the client the run arms its modes for.
+func (rn *Runner) ClientID() string { return rn.opts.ClientID }
+
+// Run runs tests in order, one at a time: several of them move the
+// mock's keys, which every client of the environment shares.
+func (rn *Runner) Run(ctx context.Context, tests []Test) *Report {
+	start := time.Now()
+	rep := &Report{IdPURL: rn.opts.IdPURL, AppURL: rn.opts.AppURL, ClientID: rn.opts.ClientID}
+	for i := range tests {
+		if ctx.Err() != nil {
+			break
+		}
+		res := rn.runOne(ctx, &tests[i])
+		rn.opts.Log.Info("test", "id", res.ID, "status", res.Status, "seconds", res.Seconds)
+		rep.Results = append(rep.Results, res)
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	return rep
+}
+
+func (rn *Runner) runOne(parent context.Context, t *Test) Result {
+	start := time.Now()
+	r := &run{opts: rn.opts, mock: rn.mock, hc: rn.hc, test: t, runner: rn}
+	ctx, cancel := context.WithTimeout(parent, rn.opts.Timeout)
+	before, _ := rn.mock.counters(ctx)
+	v := r.runTest(ctx)
+	if ctx.Err() == context.DeadlineExceeded && v.status == report.Pass {
+		v = failed("", "the test did not finish within --timeout %s", rn.opts.Timeout)
+	}
+	cancel()
+	cctx, ccancel := context.WithTimeout(context.WithoutCancel(parent), cleanupTimeout)
+	defer ccancel()
+	after, _ := rn.mock.counters(cctx)
+	if err := r.cleanup(cctx); err != nil && v.status != report.Fail {
+		v = failed("Check that the mock is still running.", "the mock could not be reset after the test: %v", err)
+	}
+	res := Result{ID: t.ID, Group: t.Group, Proves: t.Proves, Arms: t.Arms, Source: t.Source,
+		Status: v.status, Message: v.message, Hint: v.hint, Seconds: time.Since(start).Seconds()}
+	res.Evidence = r.evidence(before, after)
+	return res
+}
+
+// runTest runs the test's steps, turning a panic of a step into a failed
+// test rather than a crashed run.
+func (r *run) runTest(ctx context.Context) (v verdict) {
+	defer func() {
+		if p := recover(); p != nil {
+			v = failed("This is a bug of skctl conformance: please report it.", "the test stopped: %v", p)
+		}
+	}()
+	if r.test.run != nil {
+		return r.test.run(r, ctx)
+	}
+	return r.expectSignIn(ctx, r.test.Arms, r.test.Expect)
+}
+
+// cleanup disarms what the test armed.
+func (r *run) cleanup(ctx context.Context) error {
+	err := r.mock.clear(ctx)
+	for _, m := range r.armedAll {
+		err = errors.Join(err, r.mock.clearMode(ctx, m))
+	}
+	return err
+}
+
+// newBrowser opens a browser with a fresh cookie jar.
+func (r *run) newBrowser() *browser {
+	b := newBrowser(r.hc, r.opts.UserAgent)
+	r.browsers = append(r.browsers, b)
+	return b
+}
+
+// note adds a line to the evidence.
+func (r *run) note(format string, args ...any) {
+	r.notes = append(r.notes, fmt.Sprintf(format, args...))
+}
+
+// arm switches each mode on for the app's client until the test ends.
+func (r *run) arm(ctx context.Context, modes ...string) error {
+	for _, m := range modes {
+		if err := r.mock.arm(ctx, m, 0); err != nil {
+			return err
+		}
+		r.note("armed %s for %s", m, r.opts.ClientID)
+	}
+	return nil
+}
+
+// armForAll switches a mode on for every client until the test ends: for
+// the requests that carry no client (the key set).
+func (r *run) armForAll(ctx context.Context, mode string) error {
+	if err := r.mock.armAll(ctx, mode, 0); err != nil {
+		return err
+	}
+	r.armedAll = append(r.armedAll, mode)
+	r.note("armed %s for every client (the key set's requests name none)", mode)
+	return nil
+}
+
+// baseline is the plain sign-in's journey, walked once per run.
+func (r *run) baseline(ctx context.Context) *journey {
+	if r.runner.baseline == nil {
+		r.runner.baseline = r.signIn(ctx, newBrowser(r.hc, r.opts.UserAgent), signInOptions{})
+	}
+	return r.runner.baseline
+}
+
+// expectSignIn arms the modes, signs in, and compares the outcome with
+// want. A refusal counts only when a plain sign-in works: otherwise the
+// app refuses everything, and the refusal proves nothing.
+func (r *run) expectSignIn(ctx context.Context, modes []string, want Outcome) verdict {
+	if want == Refused {
+		if b := r.baseline(ctx); b.outcome != SignedIn {
+			return skipped("a plain sign-in does not work (%s: %s), so a refusal here would prove nothing", b.outcome, b.why)
+		}
+	}
+	if err := r.arm(ctx, modes...); err != nil {
+		return failed("Use a mock of the same skctl version as this runner.", "the mock would not arm the test's mode: %v", err)
+	}
+	j := r.signIn(ctx, r.newBrowser(), signInOptions{})
+	return r.expect(want, j)
+}
+
+// expect turns a journey into a verdict.
+func (r *run) expect(want Outcome, j *journey) verdict {
+	t := r.test
+	switch {
+	case j.outcome == want && want == SignedIn:
+		return passed("signed in")
+	case j.outcome == want:
+		return passed("refused (%s)", j.why)
+	case j.outcome == Broken:
+		return failed(t.fix(), "broken: %s", j.why)
+	case want == Refused:
+		return failed(t.fix(), "signed in, though %s", t.bad())
+	}
+	return failed(t.fix(), "refused, though the sign-in should have worked: %s", j.why)
+}
+
+// evidence is what the report shows under a test: the notes, every
+// request of every browser, and what the mock counted meanwhile.
+func (r *run) evidence(before, after map[string]int64) []string {
+	ev := slices.Clone(r.notes)
+	for i, b := range r.browsers {
+		for _, h := range b.hops {
+			prefix := ""
+			if len(r.browsers) > 1 {
+				prefix = fmt.Sprintf("browser %d: ", i+1)
+			}
+			ev = append(ev, prefix+h.String())
+		}
+	}
+	if d := counterDelta(before, after); d != "" {
+		ev = append(ev, "the mock counted: "+d)
+	}
+	return ev
+}
+
+// counterDelta says how the sign-in counters moved: "authorize +1,
+// token +1, refresh +0, …".
+func counterDelta(before, after map[string]int64) string {
+	if before == nil || after == nil {
+		return ""
+	}
+	var parts []string
+	for _, c := range []string{"authorize", "token", "refresh", "userinfo", "jwks", "logout"} {
+		k := c + ".requests"
+		parts = append(parts, fmt.Sprintf("%s %+d", c, after[k]-before[k]))
+	}
+	return strings.Join(parts, ", ")
+}
