@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/skctl/skctl/internal/report"
 )
 
 // rpTests are the OpenID Foundation's RP certification rows that apply to
@@ -56,10 +58,11 @@ func rpTests() []Test {
 			Source: "OpenID RP certification rp-userinfo-bad-sub-claim; OpenID Connect Core §5.3.2",
 			Fix:    "Compare userinfo's sub with the ID token's sub before using its claims.",
 			run:    (*run).userinfoSubTest},
-		{ID: "rp-key-rotation-op-sign-key-native", Group: GroupRP, Arms: []string{"jwks.rotate_before_sign"}, Expect: SignedIn,
+		{ID: "rp-key-rotation-op-sign-key-native", Group: GroupRP, Arms: []string{"jwks.rotate_before_sign"},
 			Proves: "the app reloads the key set when a token names a key it has not seen",
 			Source: "OpenID RP certification rp-key-rotation-op-sign-key-native; OpenID Connect Core §10.1.1",
-			Fix:    "When a token's kid is not in the cached key set, fetch the key set again (once, rate-limited)."},
+			Fix:    "When a token's kid is not in the cached key set, fetch the key set again (once, rate-limited).",
+			run:    (*run).rotateBeforeSignTest},
 		{ID: "rp-key-rotation-op-sign-key", Group: GroupRP, Arms: []string{"jwks.rotate_after_first_token"},
 			Proves: "after the signing key changes, with both keys published, a second sign-in works",
 			Source: "OpenID RP certification rp-key-rotation-op-sign-key; OpenID Connect Core §10.1.1",
@@ -70,8 +73,76 @@ func rpTests() []Test {
 			Source: "OpenID conformance suite oidcc-client-test-ignores-unparseable-key-in-jwks; RFC 7517 §5",
 			Fix:    "Skip the keys of a set you cannot parse, rather than refusing the whole set.",
 			run:    (*run).unparseableKeyTest},
+		{ID: "oidcc-client-test-refresh-token", Group: GroupRP, Arms: []string{"at.exp_short=1s"},
+			Proves: "the app renews an expired access token with its refresh token, and the user stays signed in",
+			Source: "OpenID conformance suite oidcc-client-test-refresh-token; OpenID Connect Core §12",
+			Fix:    "When the access token expires, redeem the refresh token (grant_type=refresh_token) and keep the new tokens.",
+			run:    func(r *run, ctx context.Context) verdict { return r.refreshRow(ctx, SignedIn) }},
+		{ID: "oidcc-client-test-refresh-token-invalid-issuer", Group: GroupRP, Arms: []string{"at.exp_short=1s", "refresh.id_token_iss_changed"},
+			Bad:    "the refreshed ID token names another issuer",
+			Proves: "the app ends the session when a refresh returns an ID token of another issuer",
+			Source: "OpenID conformance suite oidcc-client-test-refresh-token-invalid-issuer; OpenID Connect Core §12.2",
+			Fix:    "Check a refreshed ID token as at sign-in: its iss must be the environment URL.",
+			run:    func(r *run, ctx context.Context) verdict { return r.refreshRow(ctx, Refused) }},
+		{ID: "oidcc-client-test-refresh-token-invalid-sub", Group: GroupRP, Arms: []string{"at.exp_short=1s", "refresh.id_token_sub_changed"},
+			Bad:    "the refreshed ID token is for another user",
+			Proves: "the app ends the session when a refresh returns an ID token for another user",
+			Source: "OpenID conformance suite oidcc-client-test-refresh-token-invalid-sub; OpenID Connect Core §12.2",
+			Fix:    "Check that a refreshed ID token's sub is the session's sub.",
+			run:    func(r *run, ctx context.Context) verdict { return r.refreshRow(ctx, Refused) }},
 	}
 	return tests
+}
+
+// refreshRow signs in with short access tokens, waits for the app's
+// first refresh, and compares the session after it with want. An app
+// that never asks for a refresh token is skipped.
+func (r *run) refreshRow(ctx context.Context, want Outcome) verdict {
+	if want == Refused {
+		if b := r.baseline(ctx); b.outcome != SignedIn {
+			return skipped("a plain sign-in does not work (%s: %s), so a refusal here would prove nothing", b.outcome, b.why)
+		}
+	}
+	if err := r.arm(ctx, r.test.Arms...); err != nil {
+		return failed("", "the mock would not arm the test's mode: %v", err)
+	}
+	before := r.refreshes(ctx)
+	b := r.newBrowser()
+	j := r.signIn(ctx, b, signInOptions{})
+	if j.authorize != nil && !slices.Contains(strings.Fields(j.authorize.Query().Get("scope")), "offline_access") {
+		return skipped("the app does not ask for offline_access, so it has no refresh token")
+	}
+	if j.outcome != SignedIn {
+		// An app that refreshes ahead of expiry may have refreshed on the
+		// page the callback sent the browser to, and ended the session
+		// there.
+		if want == Refused && j.outcome == Refused && r.refreshes(ctx) > before {
+			return passed("refreshed on the way from the callback, then signed out (%s)", j.why)
+		}
+		return failed(r.test.Fix, "the sign-in before the refresh was %s: %s", j.outcome, j.why)
+	}
+	n, p, err := r.awaitRefreshes(ctx, b, 1)
+	switch {
+	case err != nil:
+		return failed("", "%v", err)
+	case n < 1 && r.signedIn(p):
+		return failed(r.test.Fix, "the app did not refresh within --timeout %s of a 1-second access token's expiry", r.opts.Timeout)
+	case n < 1:
+		o, why := r.judge(p)
+		return failed(r.test.Fix, "the session ended at the access token's expiry without a refresh: %s: %s", o, why)
+	}
+	o, why := r.judge(p)
+	switch {
+	case o == want && want == SignedIn:
+		return passed("refreshed, and still signed in")
+	case o == want:
+		return passed("refreshed, then signed out (%s)", why)
+	case o == Broken:
+		return failed(r.test.Fix, "after the refresh: broken: %s", why)
+	case want == Refused:
+		return failed(r.test.Fix, "still signed in after the refresh, though %s", r.test.bad())
+	}
+	return failed(r.test.Fix, "the refresh ended the session: %s", why)
 }
 
 // baselineTest is the plain sign-in; it is also the baseline that
@@ -121,7 +192,7 @@ func (r *run) userinfoSubTest(ctx context.Context) verdict {
 	if err != nil {
 		return failed("", "%v", err)
 	}
-	if v.status == "fail" && after["userinfo.requests"] == before["userinfo.requests"] {
+	if v.status == report.Fail && after["userinfo.requests"] == before["userinfo.requests"] {
 		return skipped("the app did not call userinfo during the sign-in")
 	}
 	return v
@@ -136,10 +207,23 @@ func (r *run) rotationAfterFirstTokenTest(ctx context.Context) verdict {
 	if j := r.signIn(ctx, r.newBrowser(), signInOptions{}); j.outcome != SignedIn {
 		return failed(r.test.Fix, "the first sign-in was %s: %s", j.outcome, j.why)
 	}
-	if j := r.signIn(ctx, r.newBrowser(), signInOptions{}); j.outcome != SignedIn {
-		return failed(r.test.Fix, "the second sign-in, with tokens of the new key, was %s: %s", j.outcome, j.why)
+	if j, fetched := r.signInAfterRotation(ctx, r.jwksFetches(ctx)); j.outcome != SignedIn {
+		return failed(r.test.Fix, "the second sign-in, with tokens of the new key, was %s (the app fetched the key set: %v): %s", j.outcome, fetched, j.why)
 	}
 	return passed("both sign-ins worked, the second with the rotated key")
+}
+
+// rotateBeforeSignTest signs in with tokens of a key the app has not
+// seen yet.
+func (r *run) rotateBeforeSignTest(ctx context.Context) verdict {
+	before := r.jwksFetches(ctx)
+	if err := r.arm(ctx, r.test.Arms...); err != nil {
+		return failed("", "the mock would not arm the test's mode: %v", err)
+	}
+	if j, fetched := r.signInAfterRotation(ctx, before); j.outcome != SignedIn {
+		return failed(r.test.Fix, "%s, with tokens of a key the app had not seen (the app fetched the key set: %v): %s", j.outcome, fetched, j.why)
+	}
+	return passed("signed in with tokens of a new key")
 }
 
 // unparseableKeyTest rotates the key first, so that the app must fetch
@@ -152,13 +236,7 @@ func (r *run) unparseableKeyTest(ctx context.Context) verdict {
 		return failed("", "the mock would not rotate its key: %v", err)
 	}
 	r.note("rotated the environment's signing key, the old one unpublished, so the app must fetch the key set")
-	before, err := r.mock.counters(ctx)
-	if err != nil {
-		return failed("", "%v", err)
-	}
-	j := r.signIn(ctx, r.newBrowser(), signInOptions{})
-	after, _ := r.mock.counters(ctx)
-	fetched := after["jwks.requests"] > before["jwks.requests"]
+	j, fetched := r.signInAfterRotation(ctx, r.jwksFetches(ctx))
 	switch {
 	case j.outcome == SignedIn && fetched:
 		return passed("signed in with a key set holding an unparseable key")
@@ -168,4 +246,10 @@ func (r *run) unparseableKeyTest(ctx context.Context) verdict {
 		return failed("When a token's kid is not in the cached key set, fetch the key set again.", "%s without fetching the key set after the signing key changed: %s", j.outcome, j.why)
 	}
 	return failed(r.test.Fix, "%s: %s", j.outcome, j.why)
+}
+
+// refreshes is the mock's count of refresh grants so far.
+func (r *run) refreshes(ctx context.Context) int64 {
+	c, _ := r.mock.counters(ctx)
+	return c["refresh.requests"]
 }

@@ -1,0 +1,39 @@
+package conformance
+
+import (
+	"context"
+	"time"
+)
+
+// retryEvery is how often a sign-in after a key rotation is tried again
+// while the app has not fetched the key set.
+const retryEvery = time.Second
+
+// signInAfterRotation signs in with a fresh browser after the mock's
+// signing key changed. An app may wait before it fetches the key set
+// again (jose's createRemoteJWKSet waits 30 s after a fetch; serve
+// rate-limits reloads): while the mock has counted no key-set fetch since
+// fetchesBefore, a refused sign-in is tried again, until the test's
+// deadline. It returns the last journey and whether the app fetched.
+func (r *run) signInAfterRotation(ctx context.Context, fetchesBefore int64) (*journey, bool) {
+	for tries := 1; ; tries++ {
+		j := r.signIn(ctx, r.newBrowser(), signInOptions{})
+		now, err := r.mock.counters(ctx)
+		fetched := err == nil && now["jwks.requests"] > fetchesBefore
+		if j.outcome != Refused || fetched {
+			return j, fetched
+		}
+		select {
+		case <-ctx.Done():
+			r.note("the app had not fetched the key set after %d sign-ins over the test's --timeout %s", tries, r.opts.Timeout)
+			return j, false
+		case <-time.After(retryEvery):
+		}
+	}
+}
+
+// jwksFetches is the mock's count of key-set requests so far.
+func (r *run) jwksFetches(ctx context.Context) int64 {
+	c, _ := r.mock.counters(ctx)
+	return c["jwks.requests"]
+}
