@@ -26,8 +26,9 @@ type Deps struct {
 	// process's variables. nil lists nothing.
 	Environ func() []string
 	// Transport carries every outbound request: serve's and dev's calls to
-	// the IdP, check-config's, rotate-keys'. Each command builds its
-	// client (timeouts, response caps) on it; nil means oidcx's default.
+	// the IdP, check-config's, rotate-keys', conformance's. Each command
+	// builds its client (timeouts, response caps) on it; nil means oidcx's
+	// default (for conformance, net/http's).
 	Transport http.RoundTripper
 	Now       func() time.Time
 	Listen    func(network, addr string) (net.Listener, error)

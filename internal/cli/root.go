@@ -78,9 +78,11 @@ func newRootCmd(d *Deps) *cobra.Command {
   skctl serve         the web app that signs users in with Scalekit
   skctl mock-idp      a local Scalekit environment for development and CI
   skctl check-config  a CI gate: will sign-in work with this configuration?
+  skctl conformance   a CI gate: does an app's sign-in hold against the mock's failure modes?
 
-` + fmt.Sprintf(`Exit codes: %d success, %d error (check-config: a check failed),
-%d usage or configuration error, %d the IdP could not be reached.`, ExitOK, ExitError, ExitUsage, ExitUnreachable),
+` + fmt.Sprintf(`Exit codes: %d success, %d error (check-config: a check failed; conformance:
+a test failed), %d usage or configuration error, %d the IdP (conformance: the
+app or the mock) could not be reached.`, ExitOK, ExitError, ExitUsage, ExitUnreachable),
 		Version:       Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -106,7 +108,7 @@ func newRootCmd(d *Deps) *cobra.Command {
 	})
 	root.SetOut(d.Stdout)
 	root.SetErr(d.Stderr)
-	root.AddCommand(newDevCmd(d, g, nil), newServeCmd(d, g, nil), newMockIDPCmd(d, g, nil), newCheckConfigCmd(d, g, nil))
+	root.AddCommand(newDevCmd(d, g, nil), newServeCmd(d, g, nil), newMockIDPCmd(d, g, nil), newCheckConfigCmd(d, g, nil), newConformanceCmd(d, g, nil))
 	return root
 }
 

@@ -15,8 +15,10 @@ import (
 // a random jwks_uri) are left to scenario environments.
 func rpTests() []Test {
 	idt := func(id, mode, bad, fix string) Test {
+		// "the ID token has no sub" proves "… whose ID token has no sub";
+		// "the ID token's nonce is …" proves "… whose ID token's nonce is …".
 		return Test{ID: id, Group: GroupRP, Arms: []string{mode}, Expect: Refused, Bad: bad, Fix: fix,
-			Proves: "the app refuses a sign-in whose ID token " + strings.TrimPrefix(bad, "the ID token "),
+			Proves: "the app refuses a sign-in whose " + strings.TrimPrefix(bad, "the "),
 			Source: "OpenID RP certification " + id + "; OpenID Connect Core §3.1.3.7"}
 	}
 	sig := "Verify the ID token's signature with the key set's key of its kid, allowing RS256 only (as Scalekit signs)."
