@@ -70,6 +70,7 @@ func (r *Report) Write(w io.Writer, format string, color bool) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // for people and jq, not for a page
 		return enc.Encode(struct {
 			*Report
 			Summary map[report.Status]int `json:"summary"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -114,7 +115,7 @@ func (rn *Runner) Run(ctx context.Context, tests []Test) *Report {
 			break
 		}
 		res := rn.runOne(ctx, &tests[i])
-		rn.opts.Log.Info("test", "id", res.ID, "status", res.Status, "seconds", res.Seconds)
+		rn.opts.Log.Info("test", "id", res.ID, "status", res.Status, "seconds", math.Round(res.Seconds*100)/100)
 		rep.Results = append(rep.Results, res)
 	}
 	rep.Seconds = time.Since(start).Seconds()

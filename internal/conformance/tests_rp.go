@@ -19,7 +19,7 @@ func rpTests() []Test {
 		// "the ID token's nonce is …" proves "… whose ID token's nonce is …".
 		return Test{ID: id, Group: GroupRP, Arms: []string{mode}, Expect: Refused, Bad: bad, Fix: fix,
 			Proves: "the app refuses a sign-in whose " + strings.TrimPrefix(bad, "the "),
-			Source: "OpenID RP certification " + id + "; OpenID Connect Core §3.1.3.7"}
+			Source: certification(id) + "; OpenID Connect Core §3.1.3.7"}
 	}
 	sig := "Verify the ID token's signature with the key set's key of its kid, allowing RS256 only (as Scalekit signs)."
 	tests := []Test{
@@ -254,4 +254,17 @@ func (r *run) unparseableKeyTest(ctx context.Context) verdict {
 func (r *run) refreshes(ctx context.Context) int64 {
 	c, _ := r.mock.counters(ctx)
 	return c["refresh.requests"]
+}
+
+// certification names the suite a test ID comes from: the OpenID
+// conformance suite's IDs start with oidcc-, the older RP certification's
+// with rp-; rp-id_token-malformed is neither's, and says so.
+func certification(id string) string {
+	switch {
+	case strings.HasPrefix(id, "oidcc-"):
+		return "OpenID conformance suite " + id
+	case id == "rp-id_token-malformed":
+		return "after the OpenID RP certification's ID token tests (no row of its own)"
+	}
+	return "OpenID RP certification " + id
 }
