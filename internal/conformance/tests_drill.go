@@ -1,7 +1,56 @@
 package conformance
 
 // drillTests reproduce what Scalekit does in production: rotation,
-// outages, logout, login CSRF and replay, open redirects.
+// outages, logout, login CSRF and replay, open redirects, and where the
+// tokens are kept.
 func drillTests() []Test {
-	return nil
+	return []Test{
+		{ID: "drill.refresh-rotation", Group: GroupDrill, Arms: []string{"at.exp_short=1s"},
+			Proves: "the app keeps the new refresh token each refresh returns, so the user stays signed in through two access-token expiries in a row",
+			Source: "Scalekit's refresh-token rotation (each refresh returns a new refresh token; the old one is then refused with invalid_grant); RFC 9700 §4.14.2",
+			Fix:    "Store the refresh_token of every refresh answer in place of the old one, together with the new access token: the old one is spent.",
+			run:    (*run).refreshRotationTest},
+		{ID: "drill.token-outage", Group: GroupDrill, Arms: []string{"at.exp_short=1s", "refresh.status=503"},
+			Proves: "a signed-in user is not signed out while the token endpoint is briefly down: the refresh is tried again, with the same refresh token, once it answers",
+			Source: "Scalekit's transient outages; RFC 6749 §5.2 (only invalid_grant says a refresh token is no good); OpenID Connect Core §12",
+			Fix:    "When a refresh fails with a 5xx or no answer, keep the session and its refresh token, answer an error page (503) and try again on a later request; end the session only on invalid_grant.",
+			run:    (*run).tokenOutageTest},
+		{ID: "drill.jwks-outage", Group: GroupDrill, Arms: []string{"jwks.status=503"},
+			Proves: "a signed-in user is not signed out while the key set is unreachable",
+			Source: "Scalekit's transient outages; OpenID Connect Core §10.1.1 (keys cached, fetched again when a kid is new)",
+			Fix:    "Keep the key set you fetched and verify with it; when a fetch fails, keep the session and answer an error page (503) rather than signing the user out.",
+			run:    (*run).jwksOutageTest},
+		{ID: "drill.logout", Group: GroupDrill,
+			Proves: "the app's logout ends the Scalekit session too: it sends the browser to /oidc/logout with id_token_hint and a registered post_logout_redirect_uri, and the user is signed out after",
+			Source: "OpenID RP certification rp-init-logout; OpenID Connect RP-Initiated Logout 1.0 §2–3; Scalekit's /oidc/logout",
+			Fix:    "On logout, clear the session, then redirect to the environment's /oidc/logout with id_token_hint (the ID token of the session) and a post_logout_redirect_uri registered for the app.",
+			run:    (*run).logoutTest},
+		{ID: "drill.login-csrf", Group: GroupDrill,
+			Proves: "a callback carrying another browser's code and state is refused: an attacker cannot sign a victim into the attacker's account",
+			Source: "RFC 6749 §10.12; RFC 9700 §4.7; OpenID Connect Core §3.1.2.7",
+			Fix:    "Keep each login's state with the browser that started it (an encrypted or signed cookie, or a server-side session bound to it) and refuse a callback whose state this browser did not send.",
+			run:    (*run).loginCSRFTest},
+		{ID: "drill.callback-replay", Group: GroupDrill,
+			Proves: "a callback URL used once cannot sign in again: a second visit does not break the app, and another browser replaying it is refused",
+			Source: "RFC 6749 §4.1.2 (codes are single-use) and §10.5; RFC 9700 §4.5",
+			Fix:    "Consume the login's state at its first callback and refuse a callback whose state was already used; never keep a session keyed by the code.",
+			run:    (*run).callbackReplayTest},
+		{ID: "drill.return-to", Group: GroupDrill,
+			Proves: "the login's return-to parameter cannot send the browser to another site after sign-in, whichever way the URL is disguised",
+			Source: "RFC 9700 §4.11 (open redirection); OWASP Unvalidated Redirects and Forwards Cheat Sheet",
+			Fix:    "Accept as return-to only a path on the app's own origin: one leading slash, not followed by another slash or a backslash, no scheme, no control characters; otherwise land on a default page.",
+			run:    (*run).returnToTest},
+		{ID: "drill.session-cookie", Group: GroupDrill,
+			Proves: "no cookie the app sets holds the mock's tokens in readable form, and the cookies that carry the session are HttpOnly",
+			Source: "OAuth 2.0 for Browser-Based Apps (IETF draft) §6.1: a backend for frontend keeps tokens out of the browser; OWASP Session Management Cheat Sheet",
+			Fix:    "Keep the tokens on the server, or seal them (authenticated encryption) in the cookie; mark the session cookie HttpOnly (and Secure over https).",
+			run:    (*run).sessionCookieTest},
+		// Last: an app that caches the key set for its lifetime cannot
+		// sign anyone in after it, and would fail every drill after it.
+		{ID: "drill.key-rotation", Group: GroupDrill, Arms: []string{"rotate-keys (the old key unpublished at once)"},
+			Proves: "after the environment's signing key changes, with the old key gone from the key set, a new sign-in works",
+			Source: "Scalekit's signing-key rotation; OpenID Connect Core §10.1.1",
+			Fix:    "Do not cache the key set for the process's lifetime: when a token names a kid the cached set lacks, fetch the key set again (once, rate-limited).",
+			run:    (*run).keyRotationTest},
+	}
 }
