@@ -49,7 +49,12 @@ type Test struct {
 	Bad string
 	// Fix says what an app that fails must change.
 	Fix string
-	run func(r *run, ctx context.Context) verdict
+	// Rotates: the test changes the environment's signing key for good.
+	// An app that never reloads its key set can sign no one in after it,
+	// so these run last, where they cannot make the other tests fail (or
+	// pass) for that reason.
+	Rotates bool
+	run     func(r *run, ctx context.Context) verdict
 }
 
 func (t *Test) bad() string {
@@ -81,9 +86,20 @@ func skipped(format string, args ...any) verdict {
 	return verdict{status: report.Skipped, message: fmt.Sprintf(format, args...)}
 }
 
-// Tests returns the catalog in run order.
+// Tests returns the catalog in run order: by group, except that the
+// tests that rotate the signing key come last.
 func Tests() []Test {
-	return slices.Concat(authorizeTests(), rpTests(), accessTokenTests(), drillTests())
+	all := slices.Concat(authorizeTests(), rpTests(), accessTokenTests(), drillTests())
+	slices.SortStableFunc(all, func(a, b Test) int {
+		switch {
+		case a.Rotates == b.Rotates:
+			return 0
+		case b.Rotates:
+			return -1
+		}
+		return 1
+	})
+	return all
 }
 
 // Select returns the tests only and skip leave (only empty: all). Each

@@ -99,14 +99,18 @@ func WriteList(w io.Writer, tests []Test) error {
 		width = max(width, len(t.ID))
 	}
 	var b strings.Builder
-	var group Group
+	heading := ""
 	for _, t := range tests {
-		if t.Group != group {
-			if group != "" {
+		h := string(t.Group) + ":"
+		if t.Rotates {
+			h = string(t.Group) + ", changing the signing key for good (so run last):"
+		}
+		if h != heading {
+			if heading != "" {
 				b.WriteString("\n")
 			}
-			group = t.Group
-			b.WriteString(string(group) + ":\n")
+			heading = h
+			b.WriteString(h + "\n")
 		}
 		b.WriteString("  " + t.ID + strings.Repeat(" ", width-len(t.ID)) + "  " + t.Proves + "\n")
 	}

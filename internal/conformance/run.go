@@ -28,6 +28,7 @@ type run struct {
 	browsers []*browser
 	notes    []string
 	armedAll []string // modes armed for every client, cleared after the test
+	base     *journey // the plain sign-in before the test (baseline)
 	runner   *Runner
 }
 
@@ -37,9 +38,6 @@ type Runner struct {
 	mock *mock
 	hc   *http.Client
 	app  mockApp // the client's registration
-	// baseline is the plain sign-in's outcome, once known: a test that
-	// expects a refusal proves nothing if nothing signs in.
-	baseline *journey
 }
 
 // NewRunner checks the options and that the mock and the app answer. An
@@ -201,12 +199,18 @@ func (r *run) armForAll(ctx context.Context, mode string) error {
 	return nil
 }
 
-// baseline is the plain sign-in's journey, walked once per run.
+// baseline is a plain sign-in walked before the test arms anything, once
+// per test: a test that expects a refusal proves nothing unless a sign-in
+// works now (an earlier test may have left the app unable to sign anyone
+// in, such as one that caches a key set the mock has since replaced).
 func (r *run) baseline(ctx context.Context) *journey {
-	if r.runner.baseline == nil {
-		r.runner.baseline = r.signIn(ctx, newBrowser(r.hc, r.opts.UserAgent), signInOptions{})
+	if r.base == nil {
+		r.base = r.signIn(ctx, newBrowser(r.hc, r.opts.UserAgent), signInOptions{})
+		if r.base.outcome == SignedIn {
+			r.note("a plain sign-in, before arming anything: signed in")
+		}
 	}
-	return r.runner.baseline
+	return r.base
 }
 
 // expectSignIn arms the modes, signs in, and compares the outcome with

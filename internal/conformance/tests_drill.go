@@ -47,7 +47,7 @@ func drillTests() []Test {
 			run:    (*run).sessionCookieTest},
 		// Last: an app that caches the key set for its lifetime cannot
 		// sign anyone in after it, and would fail every drill after it.
-		{ID: "drill.key-rotation", Group: GroupDrill, Arms: []string{"rotate-keys (the old key unpublished at once)"},
+		{ID: "drill.key-rotation", Group: GroupDrill, Rotates: true, Arms: []string{"rotate-keys (the old key unpublished at once)"},
 			Proves: "after the environment's signing key changes, with the old key gone from the key set, a new sign-in works",
 			Source: "Scalekit's signing-key rotation; OpenID Connect Core §10.1.1",
 			Fix:    "Do not cache the key set for the process's lifetime: when a token names a kid the cached set lacks, fetch the key set again (once, rate-limited).",

@@ -60,17 +60,17 @@ func rpTests() []Test {
 			Source: "OpenID RP certification rp-userinfo-bad-sub-claim; OpenID Connect Core §5.3.2",
 			Fix:    "Compare userinfo's sub with the ID token's sub before using its claims.",
 			run:    (*run).userinfoSubTest},
-		{ID: "rp-key-rotation-op-sign-key-native", Group: GroupRP, Arms: []string{"jwks.rotate_before_sign"},
+		{ID: "rp-key-rotation-op-sign-key-native", Group: GroupRP, Rotates: true, Arms: []string{"jwks.rotate_before_sign"},
 			Proves: "the app reloads the key set when a token names a key it has not seen",
 			Source: "OpenID RP certification rp-key-rotation-op-sign-key-native; OpenID Connect Core §10.1.1",
 			Fix:    "When a token's kid is not in the cached key set, fetch the key set again (once, rate-limited).",
 			run:    (*run).rotateBeforeSignTest},
-		{ID: "rp-key-rotation-op-sign-key", Group: GroupRP, Arms: []string{"jwks.rotate_after_first_token"},
+		{ID: "rp-key-rotation-op-sign-key", Group: GroupRP, Rotates: true, Arms: []string{"jwks.rotate_after_first_token"},
 			Proves: "after the signing key changes, with both keys published, a second sign-in works",
 			Source: "OpenID RP certification rp-key-rotation-op-sign-key; OpenID Connect Core §10.1.1",
 			Fix:    "When a token's kid is not in the cached key set, fetch the key set again (once, rate-limited).",
 			run:    (*run).rotationAfterFirstTokenTest},
-		{ID: "oidcc-client-test-ignores-unparseable-key-in-jwks", Group: GroupRP, Arms: []string{"jwks.unparseable_extra_key", "rotate-keys"},
+		{ID: "oidcc-client-test-ignores-unparseable-key-in-jwks", Group: GroupRP, Rotates: true, Arms: []string{"jwks.unparseable_extra_key", "rotate-keys"},
 			Proves: "a key set holding a key of an unknown type still verifies tokens with its other keys",
 			Source: "OpenID conformance suite oidcc-client-test-ignores-unparseable-key-in-jwks; RFC 7517 §5",
 			Fix:    "Skip the keys of a set you cannot parse, rather than refusing the whole set.",
@@ -152,7 +152,6 @@ func (r *run) refreshRow(ctx context.Context, want Outcome) verdict {
 func (r *run) baselineTest(ctx context.Context) verdict {
 	b := r.newBrowser()
 	j := r.signIn(ctx, b, signInOptions{})
-	r.runner.baseline = j
 	if j.outcome != SignedIn {
 		return r.expect(SignedIn, j)
 	}
