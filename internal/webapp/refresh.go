@@ -39,7 +39,8 @@ type refreshCall struct {
 
 func (rf *refresher) init() { rf.calls = map[[32]byte]*refreshCall{} }
 
-// do runs redeem once per refresh token. A transient failure is not kept,
+// do runs redeem once per refresh token. A transient failure, or a result
+// that kept the refresh token (the IdP did not rotate it), is not kept,
 // so the next request tries again; anything else is kept for
 // refreshResultTTL. A waiter gives up when its own request ends. A panic
 // in redeem is a transient failure (errUnverifiable) for the caller and
@@ -74,7 +75,12 @@ func (rf *refresher) do(ctx context.Context, refreshToken string, now func() tim
 			c.result, c.err = nil, fmt.Errorf("refresh panicked: %v: %w", v, errUnverifiable)
 		}
 		rf.mu.Lock()
-		if errors.Is(c.err, errUnverifiable) {
+		// A transient failure is not kept, so the next request tries
+		// again. Nor is a result that kept the refresh token (an IdP that
+		// does not rotate): the token is still good, and a request after
+		// the result's access token expires must refresh anew, not be
+		// handed that expired result.
+		if errors.Is(c.err, errUnverifiable) || (c.err == nil && c.result != nil && c.result.Refresh == refreshToken) {
 			delete(rf.calls, key)
 		} else {
 			c.expires = now().Add(refreshResultTTL)

@@ -56,6 +56,35 @@ func TestRefreshKeysDownKeepsRotatedTokens(t *testing.T) {
 	}
 }
 
+// TestRefreshWithoutRotation: an IdP that answers a refresh without a new
+// refresh token leaves the old one valid (E3). Two expiries within a
+// minute each refresh: the second must not be handed the first refresh's
+// result, whose access token has expired by then (skctl conformance's
+// refresh drill with refresh.no_new_refresh_token found this).
+func TestRefreshWithoutRotation(t *testing.T) {
+	f := startFakeIdP(t)
+	now := time.Now()
+	a := newTestApp(t, f, func() time.Time { return now })
+	j := signInWith(t, f, a, now, f.key, f.kid, nil)
+	f.setToken(func(form url.Values) (int, any) {
+		id, at := f.goodClaims("", now)
+		delete(id, "nonce")
+		at["exp"] = now.Add(10 * time.Second).Unix() // due for refresh at once
+		access := f.sign(at, jose.RS256, f.kid)
+		id["at_hash"] = atHash(access)
+		return 200, map[string]any{"token_type": "Bearer", "access_token": access, "id_token": f.sign(id, jose.RS256, f.kid)}
+	})
+	for i, step := range []time.Duration{6 * time.Minute, 20 * time.Second} {
+		now = now.Add(step)
+		if rec := j.get(a, "/dashboard"); rec.Code != http.StatusOK {
+			t.Fatalf("expiry %d: %d %.300s, want the session renewed", i+1, rec.Code, rec.Body.String())
+		}
+		if n := f.calls_("token refresh_token"); n != i+1 {
+			t.Errorf("expiry %d: %d refresh calls, want %d", i+1, n, i+1)
+		}
+	}
+}
+
 // TestRefreshRefused: a refusal other than invalid_grant keeps the
 // session, says so, and is not retried at once (E4).
 func TestRefreshRefused(t *testing.T) {
