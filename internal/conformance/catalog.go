@@ -61,6 +61,28 @@ func (t *Test) bad() string {
 
 func (t *Test) fix() string { return t.Fix }
 
+// armShortAccessToken makes the mock's access tokens short-lived, so that
+// the app refreshes within a test. Two seconds, not one: exp is in whole
+// seconds, rounded down, so a token of one second minted late in a second
+// may expire a few milliseconds after it was issued, before the app that
+// received it has checked it (seen on a loaded two-core machine, failing
+// the refresh tests of apps that check exp with no leeway); one of two
+// seconds lives more than one.
+const armShortAccessToken = "at.exp_short=2s"
+
+// MovesKeys reports whether the test changes the environment's signing
+// key: it rotates the keys ("rotate-keys", as /__mock/rotate-keys does),
+// or arms a mode that does. Run takes these last.
+func (t *Test) MovesKeys() bool {
+	for _, a := range t.Arms {
+		switch a {
+		case "rotate-keys", "jwks.rotate_before_sign", "jwks.rotate_after_first_token", "jwks.drop_old_key":
+			return true
+		}
+	}
+	return false
+}
+
 // verdict is a test's result before the runner adds the evidence it
 // gathered.
 type verdict struct {
