@@ -66,6 +66,15 @@ func (t *Test) bad() string {
 
 func (t *Test) fix() string { return t.Fix }
 
+// armShortAccessToken makes the mock's access tokens short-lived, so that
+// the app refreshes within a test. Two seconds, not one: exp is in whole
+// seconds, rounded down, so a token of one second minted late in a second
+// may expire a few milliseconds after it was issued, before the app that
+// received it has checked it (seen on a loaded two-core machine, failing
+// the refresh tests of apps that check exp with no leeway); one of two
+// seconds lives more than one.
+const armShortAccessToken = "at.exp_short=2s"
+
 // verdict is a test's result before the runner adds the evidence it
 // gathered.
 type verdict struct {

@@ -8,8 +8,8 @@ import (
 // no overlap (the old key leaves the key set at once, as after a
 // compromise), then signs in again in a fresh browser.
 func (r *run) keyRotationTest(ctx context.Context) verdict {
-	if j := r.signIn(ctx, r.newBrowser(), signInOptions{}); j.outcome != SignedIn {
-		return failed(r.test.Fix, "the sign-in before the rotation was %s: %s", j.outcome, j.why)
+	if v, ok := r.signInBeforeRotation(ctx); !ok {
+		return v
 	}
 	before := r.jwksFetches(ctx)
 	if err := r.mock.rotateKeys(ctx, "0"); err != nil {

@@ -15,7 +15,7 @@ func asksOffline(j *journey) bool {
 	return j.authorize == nil || slices.Contains(strings.Fields(j.authorize.Query().Get("scope")), "offline_access")
 }
 
-// refreshRotationTest signs in with 1-second access tokens and waits for
+// refreshRotationTest signs in with 2-second access tokens and waits for
 // two refreshes, the user signed in after each: the mock rotates the
 // refresh token at each, so an app that keeps the first is refused at
 // the second.
@@ -49,7 +49,7 @@ func (r *run) refreshRotationTest(ctx context.Context) verdict {
 		n += got
 		if got < 1 {
 			if r.signedIn(p) {
-				return failed(r.test.Fix, "the app refreshed %d time(s), then not again within --timeout %s of a 1-second access token's expiry", n, r.opts.Timeout)
+				return failed(r.test.Fix, "the app refreshed %d time(s), then not again within --timeout %s of a 2-second access token's expiry", n, r.opts.Timeout)
 			}
 			o, why := r.judge(p)
 			return failed(r.test.Fix, "after %d refresh(es), the session ended at the access token's expiry without another: %s: %s", n, o, why)
@@ -154,12 +154,12 @@ func ordinal(n int) string {
 	return fmt.Sprintf("#%d", n)
 }
 
-// tokenOutageTest signs in with 1-second access tokens, takes the token
+// tokenOutageTest signs in with 2-second access tokens, takes the token
 // endpoint down until the app has tried to refresh, brings it back, and
 // asks again: the user must still be signed in.
 func (r *run) tokenOutageTest(ctx context.Context) verdict {
 	const outage = "refresh.status=503"
-	if err := r.arm(ctx, "at.exp_short=1s"); err != nil {
+	if err := r.arm(ctx, armShortAccessToken); err != nil {
 		return failed("", "the mock would not arm the test's mode: %v", err)
 	}
 	start := r.refreshes(ctx)
@@ -188,7 +188,7 @@ func (r *run) tokenOutageTest(ctx context.Context) verdict {
 		}
 		select {
 		case <-ctx.Done():
-			return failed(r.test.Fix, "the app did not try to refresh within --timeout %s of a 1-second access token's expiry (the protected path answered %s)", r.opts.Timeout, during)
+			return failed(r.test.Fix, "the app did not try to refresh within --timeout %s of a 2-second access token's expiry (the protected path answered %s)", r.opts.Timeout, during)
 		case <-time.After(pollEvery):
 		}
 	}

@@ -32,6 +32,23 @@ func (r *run) signInAfterRotation(ctx context.Context, fetchesBefore int64) (*jo
 	}
 }
 
+// signInBeforeRotation signs in before the test changes the key. When
+// that fails, it says why in the terms of this test: after an earlier
+// test of the run rotated the key, a refusal without a fetch of the key
+// set is the app still holding the old set, the mistake these tests are
+// about.
+func (r *run) signInBeforeRotation(ctx context.Context) (verdict, bool) {
+	before := r.jwksFetches(ctx)
+	j := r.signIn(ctx, r.newBrowser(), signInOptions{})
+	if j.outcome == SignedIn {
+		return verdict{}, true
+	}
+	if j.outcome == Refused && r.runner.keysRotated && r.jwksFetches(ctx) == before {
+		return failed(r.test.Fix, "a sign-in was refused before this test's own rotation, without a fetch of the key set: an earlier test changed the signing key, and the app still holds the old key set (%s)", j.why), false
+	}
+	return failed(r.test.Fix, "the sign-in before the rotation was %s: %s", j.outcome, j.why), false
+}
+
 // jwksFetches is the mock's count of key-set requests so far.
 func (r *run) jwksFetches(ctx context.Context) int64 {
 	c, _ := r.mock.counters(ctx)

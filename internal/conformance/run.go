@@ -7,8 +7,10 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/skctl/skctl/internal/report"
@@ -38,6 +40,8 @@ type Runner struct {
 	mock *mock
 	hc   *http.Client
 	app  mockApp // the client's registration
+	// keysRotated: a test of this run has changed the signing key.
+	keysRotated bool
 }
 
 // NewRunner checks the options and that the mock and the app answer. An
@@ -61,10 +65,10 @@ func NewRunner(ctx context.Context, o Options, hc *http.Client) (*Runner, error)
 // exits 3.
 var ErrUnreachable = errors.New("unreachable")
 
-// preflight finds the client's registration and checks that the app
-// answers at all.
-func (rn *Runner) preflight(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, rn.opts.Timeout)
+// preflight finds the client's registration and checks that the app is
+// up: that it takes a connection.
+func (rn *Runner) preflight(parent context.Context) error {
+	ctx, cancel := context.WithTimeout(parent, rn.opts.Timeout)
 	defer cancel()
 	apps, err := rn.mock.apps(ctx)
 	if err != nil {
@@ -85,12 +89,22 @@ func (rn *Runner) preflight(ctx context.Context) error {
 		return usagef("the mock has no app %q: pass --client-id one of %s", rn.opts.ClientID, strings.Join(ids, ", "))
 	}
 	rn.app, rn.mock.client = apps[i], rn.opts.ClientID
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, rn.opts.AppURL+"/", nil)
+	// An app that takes the connection is up, even if it then answers
+	// nothing in time: its tests say it is broken, which is the finding.
+	var connected atomic.Bool
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, rn.opts.AppURL+"/", nil)
 	resp, err := rn.hc.Do(req)
-	if err != nil {
+	switch {
+	case err == nil:
+		resp.Body.Close()
+	case parent.Err() != nil:
+		return parent.Err()
+	case connected.Load():
+		rn.opts.Log.Warn("the app took the connection but did not answer GET / properly; running the tests anyway", "app", rn.opts.AppURL, "error", describeErr(err))
+	default:
 		return fmt.Errorf("%w: the app at %s: %s: start it, pointed at the mock (SCALEKIT_ENVIRONMENT_URL=%s)", ErrUnreachable, rn.opts.AppURL, describeErr(err), rn.opts.IdPURL)
 	}
-	resp.Body.Close()
 	return nil
 }
 
@@ -103,21 +117,46 @@ func isNetErr(err error) bool {
 // ClientID is the client the run arms its modes for.
 func (rn *Runner) ClientID() string { return rn.opts.ClientID }
 
-// Run runs tests in order, one at a time: several of them move the
-// mock's keys, which every client of the environment shares.
+// Run runs tests one at a time: several of them move the mock's keys,
+// which every client of the environment shares. Those run last, in the
+// order given: a rotation is for good, so an app that does not fetch the
+// key set again cannot verify the mock's tokens after it, and every test
+// run later would fail for that one mistake, or pass a refusal for it
+// alone. The report lists the results in the order given.
 func (rn *Runner) Run(ctx context.Context, tests []Test) *Report {
 	start := time.Now()
 	rep := &Report{IdPURL: rn.opts.IdPURL, AppURL: rn.opts.AppURL, ClientID: rn.opts.ClientID}
-	for i := range tests {
+	results := make([]*Result, len(tests))
+	for _, i := range runOrder(tests) {
 		if ctx.Err() != nil {
 			break
 		}
 		res := rn.runOne(ctx, &tests[i])
 		rn.opts.Log.Info("test", "id", res.ID, "status", res.Status, "seconds", math.Round(res.Seconds*100)/100)
-		rep.Results = append(rep.Results, res)
+		results[i] = &res
+	}
+	for _, res := range results {
+		if res != nil {
+			rep.Results = append(rep.Results, *res)
+		}
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	return rep
+}
+
+// runOrder is the order Run takes tests in: the indexes of those that
+// leave the mock's keys alone, then of those that rotate them. Tests
+// already returns the catalog so; a caller's own list may not be.
+func runOrder(tests []Test) []int {
+	var first, last []int
+	for i := range tests {
+		if tests[i].Rotates {
+			last = append(last, i)
+		} else {
+			first = append(first, i)
+		}
+	}
+	return append(first, last...)
 }
 
 func (rn *Runner) runOne(parent context.Context, t *Test) Result {
@@ -135,6 +174,9 @@ func (rn *Runner) runOne(parent context.Context, t *Test) Result {
 	after, _ := rn.mock.counters(cctx)
 	if err := r.cleanup(cctx); err != nil && v.status != report.Fail {
 		v = failed("Check that the mock is still running.", "the mock could not be reset after the test: %v", err)
+	}
+	if t.Rotates {
+		rn.keysRotated = true
 	}
 	res := Result{ID: t.ID, Group: t.Group, Proves: t.Proves, Arms: t.Arms, Source: t.Source,
 		Status: v.status, Message: v.message, Hint: v.hint, Seconds: time.Since(start).Seconds()}

@@ -35,7 +35,7 @@ func authorizeTests() []Test {
 		{ID: "authorize.offline-access", Group: GroupAuthorize,
 			Proves: "the app asks for offline_access (a refresh token) only if it refreshes when the access token expires",
 			Source: "OpenID Connect Core §11; RFC 9700 §2.2.2 (refresh tokens only where they are used)",
-			Arms:   []string{"at.exp_short=1s"},
+			Arms:   []string{armShortAccessToken},
 			Fix:    "Drop offline_access from the scope, or refresh with the refresh token when the access token expires.",
 			run:    (*run).observeOfflineAccess},
 	}
@@ -145,7 +145,7 @@ func (r *run) observeOfflineAccess(ctx context.Context) verdict {
 	case err != nil:
 		return failed("", "%v", err)
 	case n < 1:
-		return failed(r.test.Fix, "the scope asks for offline_access, but the app did not refresh within --timeout %s of a 1-second access token's expiry", r.opts.Timeout)
+		return failed(r.test.Fix, "the scope asks for offline_access, but the app did not refresh within --timeout %s of a short-lived access token's expiry", r.opts.Timeout)
 	case !r.signedIn(p):
 		o, why := r.judge(p)
 		return failed("", "the app refreshed, then the protected path was %s: %s", o, why)

@@ -5,12 +5,12 @@ package conformance
 // tokens are kept.
 func drillTests() []Test {
 	return []Test{
-		{ID: "drill.refresh-rotation", Group: GroupDrill, Arms: []string{"at.exp_short=1s"},
+		{ID: "drill.refresh-rotation", Group: GroupDrill, Arms: []string{armShortAccessToken},
 			Proves: "the app keeps the new refresh token each refresh returns, so the user stays signed in through two access-token expiries in a row",
 			Source: "Scalekit's refresh-token rotation (each refresh returns a new refresh token; the old one is then refused with invalid_grant); RFC 9700 §4.14.2",
 			Fix:    "Store the refresh_token of every refresh answer in place of the old one, together with the new access token: the old one is spent.",
 			run:    (*run).refreshRotationTest},
-		{ID: "drill.token-outage", Group: GroupDrill, Arms: []string{"at.exp_short=1s", "refresh.status=503"},
+		{ID: "drill.token-outage", Group: GroupDrill, Arms: []string{armShortAccessToken, "refresh.status=503"},
 			Proves: "a signed-in user is not signed out while the token endpoint is briefly down: the refresh is tried again, with the same refresh token, once it answers",
 			Source: "Scalekit's transient outages; RFC 6749 §5.2 (only invalid_grant says a refresh token is no good); OpenID Connect Core §12",
 			Fix:    "When a refresh fails with a 5xx or no answer, keep the session and its refresh token, answer an error page (503) and try again on a later request; end the session only on invalid_grant.",
