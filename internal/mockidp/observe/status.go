@@ -1,6 +1,10 @@
 package observe
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/skctl/skctl/internal/httpx"
+)
 
 // Answered wraps w so that the request's log entry, if it has one, gets
 // the status the mock answered with: a test runner reads "the second
@@ -12,37 +16,10 @@ func (l *Log) Answered(w http.ResponseWriter, r *http.Request) (http.ResponseWri
 	if e == nil {
 		return w, func() {}
 	}
-	sw := &statusWriter{ResponseWriter: w}
-	return sw, func() {
+	rec := &httpx.StatusRecorder{ResponseWriter: w}
+	return rec, func() {
 		l.mu.Lock()
-		e.Status = sw.status
+		e.Status = rec.Status
 		l.mu.Unlock()
 	}
 }
-
-// statusWriter keeps the first status written through it.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection (a reset
-// hijacks it) and flush.
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// Flush passes a flush through, for handlers that assert http.Flusher.
-func (s *statusWriter) Flush() { http.NewResponseController(s.ResponseWriter).Flush() }
