@@ -18,6 +18,7 @@ import (
 	"github.com/skctl/skctl/internal/cli"
 	"github.com/skctl/skctl/internal/mockidp"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/mockidp/testenv"
 )
 
 // The default fixtures' apps (fixtures/default.yaml).
@@ -81,6 +82,12 @@ func startIdPOptions(t *testing.T, c *clock, opts mockidp.Options) *testIdP {
 	}
 	p := &testIdP{URL: "http://" + ln.Addr().String(), counts: map[string]int{}, faults: map[string]http.HandlerFunc{}}
 	opts.Issuer = p.URL
+	if opts.SigningKey == nil {
+		// Made once per test binary: a new RSA key for each of the
+		// hundreds of scenario environments these tests make was two
+		// fifths of the package's CPU.
+		opts.SigningKey = testenv.SigningKey()
+	}
 	if c != nil {
 		opts.Now = c.Now
 	}

@@ -38,6 +38,13 @@ var sharedKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
+// SigningKey is the key material the test binary's environments share,
+// for tests that build their mock with mockidp.New themselves. A mock's
+// scenario environments inherit it too, so a test of many scenarios makes
+// no RSA key of its own; each environment still has its own kid and
+// issuer.
+func SigningKey() *rsa.PrivateKey { return sharedKey() }
+
 // Start serves a mock environment on a free loopback port. opts.Issuer is
 // filled in from the port when empty; opts.SigningKey from a key shared
 // by the test binary's environments. Stop runs at cleanup unless called
