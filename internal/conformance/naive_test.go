@@ -1,12 +1,10 @@
 package conformance_test
 
 import (
-	"context"
-	"errors"
+	"net"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -68,42 +66,10 @@ const (
 // test passes, or is skipped where it does not apply.
 func TestNaiveAppFailures(t *testing.T) {
 	t.Parallel()
-	// The catalog in four parts, each run against a naive app and a mock
-	// of its own, at once: most of a run is waiting out 2-second access
-	// tokens, or a key-set fetch that never comes, not work. The tests
-	// that rotate the key stay together and in order, as one run takes
-	// them.
-	var keys, waits, rest []conformance.Test
-	for _, tc := range conformance.Tests() {
-		switch {
-		case tc.Rotates:
-			keys = append(keys, tc)
-		case slices.ContainsFunc(tc.Arms, func(a string) bool { return strings.HasPrefix(a, "at.exp_short=") }):
-			waits = append(waits, tc)
-		default:
-			rest = append(rest, tc)
-		}
-	}
-	half := len(waits) / 2
-	parts := []naivePart{{tests: keys, timeout: naiveKeyTimeout, warm: true}, {tests: waits[:half], timeout: naiveOtherTimeout}, {tests: waits[half:], timeout: naiveOtherTimeout}, {tests: rest, timeout: naiveOtherTimeout}}
-	for i := range parts {
-		parts[i].start(t)
-	}
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i := range parts {
-		wg.Go(parts[i].run)
-	}
-	wg.Wait()
-	t.Logf("the runs took %s", time.Since(start).Round(time.Millisecond))
-	rep := &conformance.Report{}
-	for _, p := range parts {
-		if p.err != nil {
-			t.Fatal(p.err)
-		}
-		t.Logf("%d tests with --timeout %s, in %.1fs:\n%s", len(p.tests), p.timeout, p.rep.Seconds, p.text)
-		rep.Results = append(rep.Results, p.rep.Results...)
-	}
+	parts := catalogParts(naiveKeyTimeout, naiveOtherTimeout)
+	rep := runParts(t, parts, func(t *testing.T, ln net.Listener, appURL, idpURL string) {
+		serveOn(t, ln, newNaiveApp(idpURL, appURL).handler())
+	})
 
 	want, skips := naiveFailures(), naiveSkips()
 	catalog := map[string]bool{}
@@ -151,59 +117,4 @@ func TestNaiveAppFailures(t *testing.T) {
 	for _, id := range missing {
 		t.Errorf("%s is not in the catalog: was it renamed?", id)
 	}
-}
-
-// naivePart is some of the catalog, run against a naive app and a mock
-// of its own.
-type naivePart struct {
-	tests   []conformance.Test
-	timeout time.Duration
-	// warm: sign in once before the run, unreported, so that the app
-	// holds the key set when the run rotates it, as an app in use would.
-	warm bool
-
-	idpURL, appURL string
-	rep            *conformance.Report
-	text           string
-	err            error
-}
-
-// start starts the part's mock and app, on the test's goroutine (their
-// helpers may end the test).
-func (p *naivePart) start(t *testing.T) {
-	ln, appURL := listen(t)
-	env := startMock(t, appURL)
-	serveOn(t, ln, newNaiveApp(env.URL, appURL).handler())
-	p.idpURL, p.appURL = env.URL, appURL
-}
-
-// run runs the part's tests; it may run on any goroutine.
-func (p *naivePart) run() {
-	ctx := context.Background()
-	rn, err := conformance.NewRunner(ctx, conformance.Options{IdPURL: p.idpURL, AppURL: p.appURL, Timeout: p.timeout}, nil)
-	if err != nil {
-		p.err = err
-		return
-	}
-	if p.warm {
-		if w := rn.Run(ctx, catalogTests("rp-response_type-code")); len(w.Failed()) > 0 {
-			p.err = errors.New("the warm-up sign-in failed")
-			return
-		}
-	}
-	p.rep = rn.Run(ctx, p.tests)
-	var text strings.Builder
-	p.rep.Write(&text, "text", false)
-	p.text = text.String()
-}
-
-// catalogTests returns the catalog's tests of the given IDs.
-func catalogTests(ids ...string) []conformance.Test {
-	var out []conformance.Test
-	for _, tc := range conformance.Tests() {
-		if slices.Contains(ids, tc.ID) {
-			out = append(out, tc)
-		}
-	}
-	return out
 }
