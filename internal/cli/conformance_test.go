@@ -213,7 +213,14 @@ func TestConformanceCompletion(t *testing.T) {
 func TestConformanceJUnitFileUnwritable(t *testing.T) {
 	t.Parallel()
 	export := `{"apps":[{"client_id":"skc_first","type":"web","redirect_uris":["http://localhost:3000/api/auth/callback"]}]}`
-	rt := &recordingTransport{answer: respond(http.StatusOK, export)}
+	// The app's protected path sends a visitor to sign in, as it should;
+	// everything else answers the mock's export.
+	rt := &recordingTransport{answer: func(req *http.Request) (*http.Response, error) {
+		if req.URL.Path == "/dashboard" {
+			return &http.Response{StatusCode: http.StatusFound, Header: http.Header{"Location": {"/api/auth/login"}}, Body: http.NoBody, Request: req}, nil
+		}
+		return respond(http.StatusOK, export)(req)
+	}}
 	d, out, errOut := testDeps()
 	d.Transport = rt
 	missing := t.TempDir() + "/no/such/dir/conformance.xml"
@@ -221,8 +228,9 @@ func TestConformanceJUnitFileUnwritable(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(errOut.String(), "--junit-file: open "+missing) || out.Len() > 0 {
 		t.Errorf("exit %d (want 2), stdout %q, stderr %q", code, out, errOut)
 	}
-	// The preflight's two requests, and no test's.
-	if got := rt.requests(); len(got) != 2 || got[1] != "GET http://localhost:3000/" {
-		t.Errorf("requests %v, want the mock's export and the app's / only", got)
+	// The preflight's requests (the mock's export, the app's / and its
+	// protected path as a visitor), and no test's.
+	if got := rt.requests(); len(got) != 3 || got[1] != "GET http://localhost:3000/" || got[2] != "GET http://localhost:3000/dashboard" {
+		t.Errorf("requests %v, want the mock's export, the app's / and /dashboard only", got)
 	}
 }

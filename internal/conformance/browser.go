@@ -54,15 +54,6 @@ func newBrowser(base *http.Client, ua string) *browser {
 	return &browser{hc: hc, jar: jar, ua: ua}
 }
 
-// clone is a second browser holding a copy of this one's cookies for
-// origin: another tab of the same user, or a copied cookie.
-func (b *browser) cloneFor(base *http.Client, origin string) *browser {
-	c := newBrowser(base, b.ua)
-	u, _ := url.Parse(origin)
-	c.jar.SetCookies(u, b.jar.Cookies(u))
-	return c
-}
-
 // navigate asks for u as a browser navigation coming from the page at
 // from ("" for an address typed in).
 func (b *browser) navigate(ctx context.Context, u, from string) page {
@@ -203,36 +194,50 @@ func secretParam(name string) bool {
 	return false
 }
 
-// redactURL is u with the values of secret parameters replaced by "…".
+// redactURL is u with the values of secret parameters replaced by "…",
+// and its user info and fragment hidden whole: an implicit-flow app puts
+// tokens in the fragment, and a URL's password is a password. The raw
+// query is split on both separators, "&" and ";", whether or not it
+// parses, so that a pair the parser drops is hidden too.
 func redactURL(u *url.URL) string {
 	c := *u
-	q := c.Query()
-	if len(q) == 0 {
-		return c.String()
+	if c.User != nil {
+		c.User = url.User("…")
 	}
-	var parts []string
-	for _, kv := range strings.Split(c.RawQuery, "&") {
-		k, _, _ := strings.Cut(kv, "=")
-		if name, err := url.QueryUnescape(k); err == nil && secretParam(name) {
-			parts = append(parts, k+"=…")
+	if c.Fragment != "" || c.RawFragment != "" {
+		c.Fragment, c.RawFragment = "…", ""
+	}
+	if c.RawQuery != "" {
+		c.RawQuery = redactQuery(c.RawQuery)
+	}
+	return c.String()
+}
+
+// redactQuery hides the values of the secret parameters of a raw query.
+func redactQuery(raw string) string {
+	var out strings.Builder
+	start := 0
+	for i := 0; i <= len(raw); i++ {
+		if i < len(raw) && raw[i] != '&' && raw[i] != ';' {
 			continue
 		}
-		parts = append(parts, kv)
+		pair := raw[start:i]
+		k, _, hasValue := strings.Cut(pair, "=")
+		if name, err := url.QueryUnescape(k); hasValue && (err != nil || secretParam(name)) {
+			pair = k + "=…"
+		}
+		out.WriteString(pair)
+		if i < len(raw) {
+			out.WriteByte(raw[i])
+		}
+		start = i + 1
 	}
-	c.RawQuery = strings.Join(parts, "&")
-	return c.String()
+	return out.String()
 }
 
 // maxEvidenceURL bounds a URL in the evidence: the authorization
 // request's query alone runs to hundreds of characters.
 const maxEvidenceURL = 160
 
-// shortURL is u redacted, without its scheme and host when the path says
-// enough, and clipped.
-func shortURL(u *url.URL) string {
-	s := redactURL(u)
-	if len(s) <= maxEvidenceURL {
-		return s
-	}
-	return s[:maxEvidenceURL] + "…"
-}
+// shortURL is u redacted, and clipped on a character boundary.
+func shortURL(u *url.URL) string { return clip(redactURL(u), maxEvidenceURL) }

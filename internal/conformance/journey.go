@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -129,7 +130,7 @@ func (r *run) finish(ctx context.Context, b *browser, j *journey, p page) {
 		return
 	}
 	if p.location != nil && r.onApp(p.location) {
-		j.broken("after the callback: more than 10 redirects on the app")
+		j.broken(fmt.Sprintf("after the callback: more than %d redirects on the app", maxHops))
 		return
 	}
 	j.protected = r.askProtected(ctx, b)
@@ -261,9 +262,17 @@ var (
 	tags      = regexp.MustCompile(`<[^>]*>`)
 )
 
-// clip shortens s to n bytes at most, on a rune boundary.
+// clip shortens s to n bytes at most, on a rune boundary, with its
+// control characters made spaces: a page's text quoted in a report must
+// not start a line of its own (a CI runner reads "::error" at a line's
+// start as a command) nor reach a terminal as an escape sequence.
 func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s))
 	if len(s) <= n {
 		return s
 	}

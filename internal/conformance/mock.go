@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 )
 
 // mock drives the running mock through its control endpoints, for one
@@ -85,19 +84,6 @@ func (m *mock) clear(ctx context.Context) error {
 	return m.control(ctx, http.MethodDelete, "/__mock/faults?client="+url.QueryEscape(m.client), nil, nil)
 }
 
-// faults returns the modes armed in the root environment.
-func (m *mock) faults(ctx context.Context) ([]struct {
-	Mode   string `json:"mode"`
-	Client string `json:"client"`
-}, error) {
-	var envs map[string][]struct {
-		Mode   string `json:"mode"`
-		Client string `json:"client"`
-	}
-	err := m.control(ctx, http.MethodGet, "/__mock/faults", nil, &envs)
-	return envs["root"], err
-}
-
 // counters returns the root environment's request counters.
 func (m *mock) counters(ctx context.Context) (map[string]int64, error) {
 	var envs map[string]map[string]int64
@@ -131,19 +117,6 @@ func (m *mock) apps(ctx context.Context) ([]mockApp, error) {
 	}
 	err := m.control(ctx, http.MethodGet, "/__mock/export", nil, &fx)
 	return fx.Apps, err
-}
-
-// app returns the client's registration.
-func (m *mock) app(ctx context.Context) (mockApp, error) {
-	apps, err := m.apps(ctx)
-	if err != nil {
-		return mockApp{}, err
-	}
-	i := slices.IndexFunc(apps, func(a mockApp) bool { return a.ClientID == m.client })
-	if i < 0 {
-		return mockApp{}, fmt.Errorf("the mock has no app %s", m.client)
-	}
-	return apps[i], nil
 }
 
 // clearMode disarms one mode, whoever it was armed for.

@@ -90,6 +90,9 @@ func (o Options) withDefaults() (Options, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return o, usagef("%s %q: give an http or https URL, such as http://127.0.0.1:4400", name, *v)
 		}
+		if u.User != nil {
+			return o, usagef("%s: put no user name or password in the URL: the report would show them", name)
+		}
 		if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
 			return o, usagef("%s %q: give the origin only (scheme, host and port), no path", name, *v)
 		}

@@ -100,12 +100,38 @@ func (rn *Runner) preflight(parent context.Context) error {
 		resp.Body.Close()
 	case parent.Err() != nil:
 		return parent.Err()
-	case connected.Load():
+	case connected.Load() && isTimeout(err):
 		rn.opts.Log.Warn("the app took the connection but did not answer GET / properly; running the tests anyway", "app", rn.opts.AppURL, "error", describeErr(err))
 	default:
 		return fmt.Errorf("%w: the app at %s: %s: start it, pointed at the mock (SCALEKIT_ENVIRONMENT_URL=%s)", ErrUnreachable, rn.opts.AppURL, describeErr(err), rn.opts.IdPURL)
 	}
-	return nil
+	return rn.checkProtected(ctx)
+}
+
+// checkProtected asks the protected path as a visitor who is not signed
+// in. If that answer looks signed in, every test that expects a sign-in
+// would pass whatever the app did, and every refusal would fail: a
+// usage error, before any test runs.
+func (rn *Runner) checkProtected(ctx context.Context) error {
+	r := &run{opts: rn.opts, runner: rn}
+	p := r.askProtected(ctx, newBrowser(rn.hc, rn.opts.UserAgent))
+	if p.err != nil || !r.signedIn(p) {
+		return nil // a hang or an error is for the tests to report
+	}
+	hint := "give a path only signed-in users see"
+	if rn.opts.SignedInText == "" {
+		hint += ", or --signed-in-text with what only they are shown"
+	} else {
+		hint += ", or another --signed-in-text"
+	}
+	return usagef("--protected-path %s answers a visitor who is not signed in as it answers a signed-in user (%d%s): %s",
+		rn.opts.ProtectedPath, p.status, map[bool]string{true: ", with the --signed-in-text", false: ""}[rn.opts.SignedInText != ""], hint)
+}
+
+// isTimeout reports whether err is a deadline, not a refusal or a reset.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 func isNetErr(err error) bool {
@@ -169,12 +195,21 @@ func (rn *Runner) runOne(parent context.Context, t *Test) Result {
 		v = failed("", "the test did not finish within --timeout %s", rn.opts.Timeout)
 	}
 	cancel()
+	// Disarming first, on a budget of its own: the counters are evidence,
+	// the cleanup is what keeps the next test honest.
 	cctx, ccancel := context.WithTimeout(context.WithoutCancel(parent), cleanupTimeout)
-	defer ccancel()
-	after, _ := rn.mock.counters(cctx)
-	if err := r.cleanup(cctx); err != nil && v.status != report.Fail {
-		v = failed("Check that the mock is still running.", "the mock could not be reset after the test: %v", err)
+	err := r.cleanup(cctx)
+	ccancel()
+	if err != nil {
+		rn.opts.Log.Warn("the mock could not be reset after a test: the next tests may meet its faults", "test", t.ID, "error", err)
+		r.note("the mock could not be reset after the test: %v", err)
+		if v.status != report.Fail {
+			v = failed("Check that the mock is still running.", "the mock could not be reset after the test: %v", err)
+		}
 	}
+	actx, acancel := context.WithTimeout(context.WithoutCancel(parent), cleanupTimeout)
+	defer acancel()
+	after, _ := rn.mock.counters(actx)
 	if t.Rotates {
 		rn.keysRotated = true
 	}

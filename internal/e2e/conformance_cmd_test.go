@@ -86,15 +86,25 @@ func TestConformanceCommand(t *testing.T) {
 		t.Logf("a full run of skctl conformance against serve: %d tests in %.2f s wall time (the 30 s target: %.3f×)", len(catalog), wall.Seconds(), wall.Seconds()/30)
 	})
 
-	// "/" answers 200 to everyone: signed out it says "Welcome", signed in
-	// "Hello, …". With it as the protected path and "Welcome" as the
-	// signed-in text the runner sees every signed-in user as refused, so
-	// the plain sign-in fails, and a refusal test, which proves something
-	// only when a plain sign-in works, is skipped for that reason.
-	t.Run("a wrong protected path, GitHub", func(t *testing.T) {
+	// "/" answers 200 to everyone, and says "Welcome" to visitors: as the
+	// protected path with that text, a visitor looks signed in, which
+	// would make every sign-in test pass whatever the app did. The runner
+	// asks the path as a visitor first, and refuses the configuration.
+	t.Run("a protected path that visitors see", func(t *testing.T) {
+		code, out, errOut := run(t, append(target, "--protected-path", "/", "--signed-in-text", "Welcome")...)
+		if code != cli.ExitUsage || out != "" || !strings.Contains(errOut, "--protected-path / answers a visitor who is not signed in as it answers a signed-in user") {
+			t.Fatalf("exit %d, want 2 and the reason; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+		}
+	})
+
+	// serve's /dashboard answers 200, not the 201 given here: the runner
+	// sees every signed-in user as refused, so the plain sign-in fails,
+	// and a refusal test, which proves something only when a plain
+	// sign-in works, is skipped for that reason.
+	t.Run("a wrong signed-in status, GitHub", func(t *testing.T) {
 		junit := filepath.Join(t.TempDir(), "conformance.xml")
 		code, out, errOut := run(t, append(target, "--output", "github", "--junit-file", junit,
-			"--protected-path", "/", "--signed-in-text", "Welcome", "--only", "rp-response_type-code,rp-nonce-invalid")...)
+			"--signed-in-status", "201", "--only", "rp-response_type-code,rp-nonce-invalid")...)
 		if code != cli.ExitError {
 			t.Fatalf("exit %d, want 1; stdout:\n%s\nstderr:\n%s", code, out, errOut)
 		}
@@ -120,7 +130,7 @@ func TestConformanceCommand(t *testing.T) {
 		if m := regexp.MustCompile(`(code|state|nonce|token)=[^…&%]`).FindString(out); m != "" {
 			t.Errorf("the annotation shows a credential (%s…):\n%s", m, out)
 		}
-		if !strings.Contains(out, "::notice title=conformance::tests: 0 pass, 0 warn, 1 fail, 1 skipped\n") {
+		if !strings.Contains(out, "::notice title=conformance::tests: 0 pass, 0 warn, 1 fail, 1 skipped; failed: rp-response_type-code\n") {
 			t.Errorf("no summary notice:\n%s", out)
 		}
 		b, err := os.ReadFile(junit)

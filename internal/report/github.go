@@ -7,7 +7,9 @@ import (
 )
 
 // writeGitHub writes workflow commands: an annotation per warn or fail,
-// then a notice with the summary.
+// then a notice with the summary, naming every failed item: GitHub shows
+// at most ten error annotations of a step, so the notice is where an
+// eleventh failure is still seen.
 func (d *Doc) writeGitHub(w io.Writer, noun string) error {
 	for _, it := range d.Items {
 		kind := map[Status]string{Warn: "warning", Fail: "error"}[it.Status]
@@ -23,7 +25,17 @@ func (d *Doc) writeGitHub(w io.Writer, noun string) error {
 		}
 		fmt.Fprintf(w, "::%s title=%s::%s\n", kind, ghProperty(d.Tool+" "+it.ID), ghData(msg))
 	}
-	_, err := fmt.Fprintf(w, "::notice title=%s::%s\n", ghProperty(d.Tool), ghData(d.Summary(noun)))
+	summary := d.Summary(noun)
+	var failed []string
+	for _, it := range d.Items {
+		if it.Status == Fail {
+			failed = append(failed, it.ID)
+		}
+	}
+	if len(failed) > 0 {
+		summary += "; failed: " + strings.Join(failed, ", ")
+	}
+	_, err := fmt.Fprintf(w, "::notice title=%s::%s\n", ghProperty(d.Tool), ghData(summary))
 	return err
 }
 
