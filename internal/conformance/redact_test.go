@@ -11,7 +11,7 @@ import (
 func TestRedactURL(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"http://app/cb?code=SECRET&state=SECRET&x=1", "http://app/cb?code=…&state=…&x=1"},
-		{"http://app/cb?code=SECRET;x", "http://app/cb?code=…;x"},                       // a pair Go's parser drops
+		{"http://app/cb?code=SECRET;x", "http://app/cb?code=…;x"},                          // a pair Go's parser drops
 		{"http://app/cb#access_token=SECRET&token_type=Bearer", "http://app/cb#%E2%80%A6"}, // an implicit-flow fragment
 		{"http://admin:SECRET@app/login", "http://%E2%80%A6@app/login"},
 		{"http://app/cb?%zz=SECRET", "http://app/cb?%zz=…"}, // a key that does not unescape
