@@ -27,10 +27,17 @@ func (r *run) sessionCookieTest(ctx context.Context) verdict {
 		names = append(names, c.Name)
 	}
 	r.note("after the sign-in the browser holds the app's cookies %s", strings.Join(names, ", "))
+	// Every cookie the app set, on any path (one scoped to /api/auth is
+	// not sent to the protected path, but is in the browser all the same).
 	var readable []string
-	for _, c := range cookies {
+	seen := map[string]bool{}
+	for _, c := range slices.Concat(cookies, r.appSetCookies(rec)) {
 		for _, t := range cookieTokens(c.Value, r.opts.IdPURL) {
-			readable = append(readable, fmt.Sprintf("%s holds the %s %s", c.Name, t.kind, t.how))
+			line := fmt.Sprintf("%s holds the %s %s", c.Name, t.kind, t.how)
+			if !seen[line] {
+				seen[line] = true
+				readable = append(readable, line)
+			}
 		}
 	}
 	if len(readable) > 0 {
@@ -69,6 +76,23 @@ func (r *run) sessionCookies(ctx context.Context, app *url.URL, cookies []*http.
 		r.note("without any one of %s the protected path signs the user out", strings.Join(session, ", "))
 	}
 	return session
+}
+
+// appSetCookies returns every cookie the app's answers set, with a
+// value, whatever its path.
+func (r *run) appSetCookies(rec *recorder) []*http.Cookie {
+	var out []*http.Cookie
+	for _, a := range rec.answers() {
+		if !r.onApp(a.url) {
+			continue
+		}
+		for _, line := range a.setCookies {
+			if c, err := http.ParseSetCookie(line); err == nil && c.Value != "" && c.MaxAge >= 0 {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 // httpOnlyCookies returns, for each cookie the app set, whether its last

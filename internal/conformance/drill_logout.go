@@ -11,7 +11,7 @@ import (
 
 // endSessionPaths are where the mock answers RP-initiated logout: the
 // path its discovery advertises, and the older one.
-var endSessionPaths = []string{"/oidc/logout", "/end_session"}
+func endSessionPaths() []string { return []string{"/oidc/logout", "/end_session"} }
 
 // logoutTest signs in, starts the app's logout from one of its pages,
 // follows the app to the mock's end-session endpoint, checks what the app
@@ -102,7 +102,7 @@ func (r *run) toEndSession(ctx context.Context, b *browser) (page, string) {
 			continue
 		case p.location == nil:
 			return p, fmt.Sprintf("the logout answered %d without sending the browser to the mock's /oidc/logout: the Scalekit session lives on, and the next sign-in signs the user straight back in", p.status)
-		case r.onMock(p.location) && slices.Contains(endSessionPaths, p.location.Path):
+		case r.onMock(p.location) && slices.Contains(endSessionPaths(), p.location.Path):
 			return p, ""
 		case r.onMock(p.location):
 			return p, "the logout sent the browser to the mock's " + p.location.Path + ", not to its /oidc/logout"

@@ -29,6 +29,7 @@ type drillApp struct {
 	skipState        bool // never compare the callback's state
 	sharedVerifier   bool // one PKCE verifier for every login
 	noHint           bool // log out without id_token_hint
+	signOutAtRefresh bool // end the session whenever the access token expires
 	// keys: "forever" fetches the key set once and knows only its kids;
 	// "each" fetches it on every request and signs out when that fails.
 	keys string
@@ -110,6 +111,11 @@ func (a *drillApp) handler() http.Handler {
 			return
 		}
 		if ok, err := a.kidKnown(s.Access); err != nil || !ok {
+			a.signOut(w, r)
+			return
+		}
+		if time.Now().Unix() >= s.Exp && a.signOutAtRefresh {
+			a.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {s.Refresh}})
 			a.signOut(w, r)
 			return
 		}
@@ -324,5 +330,31 @@ func TestDrillsFailAFlawedApp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestForgedRefreshNeedsAPlainOne: an app that signs the user out at
+// every refresh would pass the rows that expect a sign-out after a forged
+// refresh, for no merit: they are skipped for it, with the reason, and
+// the plain refresh row fails.
+func TestForgedRefreshNeedsAPlainOne(t *testing.T) {
+	t.Parallel()
+	ln, appURL := listen(t)
+	env := startMock(t, appURL)
+	app := &drillApp{signOutAtRefresh: true, self: appURL, idp: env.URL, hc: &http.Client{Timeout: 10 * time.Second}, sessions: map[string]*drillSession{}}
+	serveOn(t, ln, app.handler())
+	rn, err := conformance.NewRunner(t.Context(), conformance.Options{IdPURL: env.URL, AppURL: appURL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := rn.Run(t.Context(), catalogTests("oidcc-client-test-refresh-token", "oidcc-client-test-refresh-token-invalid-issuer", "oidcc-client-test-refresh-token-invalid-sub"))
+	for _, res := range rep.Results {
+		want, words := report.Skipped, "a plain refresh did not keep the session"
+		if res.ID == "oidcc-client-test-refresh-token" {
+			want, words = report.Fail, "the refresh ended the session"
+		}
+		if res.Status != want || !strings.Contains(res.Message, words) {
+			t.Errorf("%s: %s (%s), want %s saying %q", res.ID, res.Status, res.Message, want, words)
+		}
 	}
 }

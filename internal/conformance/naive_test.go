@@ -48,6 +48,11 @@ func naiveSkips() map[string]string {
 	return map[string]string{
 		"rp-userinfo-bad-sub-claim": "did not call userinfo",
 		"drill.return-to":           "the app takes no return_to parameter",
+		// 4 again: its second refresh sends the refresh token the first
+		// replaced, so the mock refuses it and the forged ID token is
+		// never seen.
+		"oidcc-client-test-refresh-token-invalid-issuer": "the mock answered the refresh 400",
+		"oidcc-client-test-refresh-token-invalid-sub":    "the mock answered the refresh 400",
 	}
 }
 

@@ -327,12 +327,22 @@ func (r *run) expect(want Outcome, j *journey) verdict {
 func (r *run) evidence(before, after map[string]int64) []string {
 	ev := slices.Clone(r.notes)
 	for i, b := range r.browsers {
-		for _, h := range b.hops {
-			prefix := ""
-			if len(r.browsers) > 1 {
-				prefix = fmt.Sprintf("browser %d: ", i+1)
+		prefix := ""
+		if len(r.browsers) > 1 {
+			prefix = fmt.Sprintf("browser %d: ", i+1)
+		}
+		// A poll asks one page again and again: one line, with a count.
+		for k := 0; k < len(b.hops); {
+			n := 1
+			for k+n < len(b.hops) && b.hops[k+n] == b.hops[k] {
+				n++
 			}
-			ev = append(ev, prefix+h.String())
+			line := prefix + b.hops[k].String()
+			if n > 1 {
+				line += fmt.Sprintf(" (×%d)", n)
+			}
+			ev = append(ev, line)
+			k += n
 		}
 	}
 	if d := counterDelta(before, after); d != "" {

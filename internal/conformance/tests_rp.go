@@ -84,31 +84,72 @@ func rpTests() []Test {
 			Source: "OpenID conformance suite oidcc-client-test-refresh-token; OpenID Connect Core §12",
 			Fix:    "When the access token expires, redeem the refresh token (grant_type=refresh_token) and keep the new tokens.",
 			run:    func(r *run, ctx context.Context) verdict { return r.refreshRow(ctx, SignedIn) }},
-		{ID: "oidcc-client-test-refresh-token-invalid-issuer", Group: GroupRP, Arms: []string{armShortAccessToken, "refresh.id_token_iss_changed"},
+		{ID: "oidcc-client-test-refresh-token-invalid-issuer", Group: GroupRP, Arms: []string{armShortAccessToken, "then refresh.id_token_iss_changed"},
 			Bad:    "the refreshed ID token names another issuer",
 			Proves: "the app ends the session when a refresh returns an ID token of another issuer",
 			Source: "OpenID conformance suite oidcc-client-test-refresh-token-invalid-issuer; OpenID Connect Core §12.2",
 			Fix:    "Check a refreshed ID token as at sign-in: its iss must be the environment URL.",
-			run:    func(r *run, ctx context.Context) verdict { return r.refreshRow(ctx, Refused) }},
-		{ID: "oidcc-client-test-refresh-token-invalid-sub", Group: GroupRP, Arms: []string{armShortAccessToken, "refresh.id_token_sub_changed"},
+			run:    (*run).forgedRefreshRow},
+		{ID: "oidcc-client-test-refresh-token-invalid-sub", Group: GroupRP, Arms: []string{armShortAccessToken, "then refresh.id_token_sub_changed"},
 			Bad:    "the refreshed ID token is for another user",
 			Proves: "the app ends the session when a refresh returns an ID token for another user",
 			Source: "OpenID conformance suite oidcc-client-test-refresh-token-invalid-sub; OpenID Connect Core §12.2",
 			Fix:    "Check that a refreshed ID token's sub is the session's sub.",
-			run:    func(r *run, ctx context.Context) verdict { return r.refreshRow(ctx, Refused) }},
+			run:    (*run).forgedRefreshRow},
 	}
 	return tests
+}
+
+// forgedRefreshRow proves that a refresh whose new ID token is forged
+// (Arms' second mode) ends the session. A sign-out proves that only after
+// a plain refresh kept the session, and only if the mock answered the
+// forged refresh: an app that signs out at every refresh, or whose
+// refresh the mock refused, is skipped here (the other refresh tests
+// report it).
+func (r *run) forgedRefreshRow(ctx context.Context) verdict {
+	if err := r.arm(ctx, armShortAccessToken); err != nil {
+		return failed("", "the mock would not arm the test's mode: %v", err)
+	}
+	b := r.newBrowser()
+	j := r.signIn(ctx, b, signInOptions{})
+	if j.authorize != nil && !slices.Contains(strings.Fields(j.authorize.Query().Get("scope")), "offline_access") {
+		return skipped("the app does not ask for offline_access, so it has no refresh token")
+	}
+	if j.outcome != SignedIn {
+		return skipped("a plain sign-in with short access tokens was %s (%s), so a sign-out here would prove nothing", j.outcome, j.why)
+	}
+	if n, p, err := r.awaitRefreshes(ctx, b, 1); err != nil || n < 1 || !r.signedIn(p) {
+		o, why := r.judge(p)
+		return skipped("a plain refresh did not keep the session (%d refreshes, then %s: %s), so a sign-out after a forged one would prove nothing (oidcc-client-test-refresh-token reports it)", n, o, why)
+	}
+	forged := strings.TrimPrefix(r.test.Arms[1], "then ")
+	if err := r.arm(ctx, forged); err != nil {
+		return failed("", "the mock would not arm the test's mode: %v", err)
+	}
+	n, p, err := r.awaitRefreshes(ctx, b, 1)
+	switch {
+	case err != nil:
+		return failed("", "%v", err)
+	case n < 1:
+		return failed(r.test.Fix, "the app did not refresh again within --timeout %s of a short-lived access token's expiry", r.opts.Timeout)
+	}
+	if st := r.refreshStatuses(ctx, 1); len(st) == 1 && st[0] != 200 && st[0] != 0 { // 0: the log not yet told
+		return skipped("the mock answered the refresh %d, so the app never saw the forged ID token", st[0])
+	}
+	o, why := r.judge(p)
+	switch o {
+	case Refused:
+		return passed("a plain refresh kept the session; the forged one ended it (%s)", why)
+	case Broken:
+		return failed(r.test.Fix, "after the forged refresh: broken: %s", why)
+	}
+	return failed(r.test.Fix, "still signed in after the refresh, though %s", r.test.bad())
 }
 
 // refreshRow signs in with short access tokens, waits for the app's
 // first refresh, and compares the session after it with want. An app
 // that never asks for a refresh token is skipped.
 func (r *run) refreshRow(ctx context.Context, want Outcome) verdict {
-	if want == Refused {
-		if b := r.baseline(ctx); b.outcome != SignedIn {
-			return skipped("a plain sign-in does not work (%s: %s), so a refusal here would prove nothing", b.outcome, b.why)
-		}
-	}
 	if err := r.arm(ctx, r.test.Arms...); err != nil {
 		return failed("", "the mock would not arm the test's mode: %v", err)
 	}
@@ -188,6 +229,11 @@ func (r *run) expectEither(ctx context.Context) verdict {
 // userinfoSubTest applies to apps that call userinfo at sign-in; one that
 // never does is skipped.
 func (r *run) userinfoSubTest(ctx context.Context) verdict {
+	// The plain sign-in first, so that its own userinfo call is not
+	// counted as the armed sign-in's.
+	if b := r.baseline(ctx); b.outcome != SignedIn {
+		return skipped("a plain sign-in does not work (%s: %s), so a refusal here would prove nothing", b.outcome, b.why)
+	}
 	before, err := r.mock.counters(ctx)
 	if err != nil {
 		return failed("", "%v", err)
