@@ -59,7 +59,8 @@ not given; --client-id defaults to the mock's first web app.
   %d  a test failed, or the run was interrupted
   %d  usage error: a bad flag, an unknown test, no such client on the mock
   %d  the app or the mock could not be reached`, ExitOK, ExitError, ExitUsage, ExitUnreachable),
-		Example: `  skctl mock-idp --addr 127.0.0.1:4400 --redirect-uri http://localhost:3000/api/auth/callback &
+		Example: `  skctl mock-idp --addr 127.0.0.1:4400 --redirect-uri http://localhost:3000/api/auth/callback \
+    --post-logout-redirect-uri http://localhost:3000/ &
   # start the app with SCALEKIT_ENVIRONMENT_URL=http://127.0.0.1:4400 and the printed credentials
   skctl conformance --idp-url http://127.0.0.1:4400 --app-url http://localhost:3000
 

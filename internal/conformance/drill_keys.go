@@ -21,7 +21,7 @@ func (r *run) keyRotationTest(ctx context.Context) verdict {
 	case j.outcome == SignedIn:
 		return passed("signed in again after the signing key changed")
 	case !fetched:
-		return failed(r.test.Fix, "the app did not fetch the key set after the signing key changed, so a new sign-in was %s: %s", j.outcome, j.why)
+		return failed(r.noFetchHint(), "the app did not fetch the key set after the signing key changed, so a new sign-in was %s: %s", j.outcome, j.why)
 	}
 	return failed(r.test.Fix, "the app fetched the key set after the signing key changed, yet a new sign-in was %s: %s", j.outcome, j.why)
 }

@@ -35,7 +35,7 @@ func (r *run) logoutTest(ctx context.Context) verdict {
 	}
 	plr := q.Get("post_logout_redirect_uri")
 	if plr != "" && !slices.Contains(r.runner.app.PostLogoutRedirectURIs, plr) {
-		return failed(r.test.Fix+" The mock registers "+strings.Join(r.runner.app.PostLogoutRedirectURIs, ", ")+".",
+		return failed(r.test.Fix+" The mock registers "+strings.Join(r.runner.app.PostLogoutRedirectURIs, ", ")+": register the app's with skctl mock-idp --post-logout-redirect-uri "+plr+" (or in the fixtures file), as with Scalekit's dashboard.",
 			"the logout sent post_logout_redirect_uri %s, which is not registered for %s: Scalekit would not send the browser back", plr, r.opts.ClientID)
 	}
 	// The mock's side, then the app's again.

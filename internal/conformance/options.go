@@ -88,7 +88,7 @@ func (o Options) withDefaults() (Options, error) {
 		}
 		u, err := url.Parse(*v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return o, usagef("%s %q: give an http or https URL, such as http://127.0.0.1:4400", name, *v)
+			return o, usagef("%s %q: give an http or https URL with a host, such as %s", name, *v, map[string]string{"--idp-url": "http://127.0.0.1:4400", "--app-url": "http://localhost:3000"}[name])
 		}
 		if u.User != nil {
 			return o, usagef("%s: put no user name or password in the URL: the report would show them", name)

@@ -44,9 +44,24 @@ func (r *run) signInBeforeRotation(ctx context.Context) (verdict, bool) {
 		return verdict{}, true
 	}
 	if j.outcome == Refused && r.runner.keysRotated && r.jwksFetches(ctx) == before {
-		return failed(r.test.Fix, "a sign-in was refused before this test's own rotation, without a fetch of the key set: an earlier test changed the signing key, and the app still holds the old key set (%s)", j.why), false
+		return failed(r.noFetchHint(), "a sign-in was refused before this test's own rotation, without a fetch of the key set: an earlier test changed the signing key, and the app still holds the old key set (%s)", j.why), false
 	}
 	return failed(r.test.Fix, "the sign-in before the rotation was %s: %s", j.outcome, j.why), false
+}
+
+// noFetchHint is the hint of a rotation test whose app never fetched the
+// key set: the test's own fix, and the one case in which the app is not
+// wrong, a key-set client that waits between fetches.
+func (r *run) noFetchHint() string {
+	return r.test.Fix + " If the app's key-set client waits between fetches (jose's createRemoteJWKSet waits 30 s after one), it is not wrong: run with --timeout 40s to give it the time."
+}
+
+// rotationHint is noFetchHint when the app did not fetch, else the fix.
+func (r *run) rotationHint(fetched bool) string {
+	if fetched {
+		return r.test.Fix
+	}
+	return r.noFetchHint()
 }
 
 // jwksFetches is the mock's count of key-set requests so far.

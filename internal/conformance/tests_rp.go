@@ -88,13 +88,13 @@ func rpTests() []Test {
 			Bad:    "the refreshed ID token names another issuer",
 			Proves: "the app ends the session when a refresh returns an ID token of another issuer",
 			Source: "OpenID conformance suite oidcc-client-test-refresh-token-invalid-issuer; OpenID Connect Core §12.2",
-			Fix:    "Check a refreshed ID token as at sign-in: its iss must be the environment URL.",
+			Fix:    "Check a refreshed ID token as at sign-in: its iss must be the environment URL. (Scalekit's Node SDK's refreshAccessToken returns no ID token: redeem the refresh token at /oauth/token yourself to check it.)",
 			run:    (*run).forgedRefreshRow},
 		{ID: "oidcc-client-test-refresh-token-invalid-sub", Group: GroupRP, Arms: []string{armShortAccessToken, "then refresh.id_token_sub_changed"},
 			Bad:    "the refreshed ID token is for another user",
 			Proves: "the app ends the session when a refresh returns an ID token for another user",
 			Source: "OpenID conformance suite oidcc-client-test-refresh-token-invalid-sub; OpenID Connect Core §12.2",
-			Fix:    "Check that a refreshed ID token's sub is the session's sub.",
+			Fix:    "Check that a refreshed ID token's sub is the session's sub. (Scalekit's Node SDK's refreshAccessToken returns no ID token: redeem the refresh token at /oauth/token yourself to check it.)",
 			run:    (*run).forgedRefreshRow},
 	}
 	return tests
@@ -259,7 +259,7 @@ func (r *run) rotationAfterFirstTokenTest(ctx context.Context) verdict {
 		return v
 	}
 	if j, fetched := r.signInAfterRotation(ctx, r.jwksFetches(ctx)); j.outcome != SignedIn {
-		return failed(r.test.Fix, "the second sign-in, with tokens of the new key, was %s (the app fetched the key set: %v): %s", j.outcome, fetched, j.why)
+		return failed(r.rotationHint(fetched), "the second sign-in, with tokens of the new key, was %s (the app fetched the key set: %v): %s", j.outcome, fetched, j.why)
 	}
 	return passed("both sign-ins worked, the second with the rotated key")
 }
@@ -272,7 +272,7 @@ func (r *run) rotateBeforeSignTest(ctx context.Context) verdict {
 		return failed("", "the mock would not arm the test's mode: %v", err)
 	}
 	if j, fetched := r.signInAfterRotation(ctx, before); j.outcome != SignedIn {
-		return failed(r.test.Fix, "%s, with tokens of a key the app had not seen (the app fetched the key set: %v): %s", j.outcome, fetched, j.why)
+		return failed(r.rotationHint(fetched), "%s, with tokens of a key the app had not seen (the app fetched the key set: %v): %s", j.outcome, fetched, j.why)
 	}
 	return passed("signed in with tokens of a new key")
 }
@@ -294,7 +294,7 @@ func (r *run) unparseableKeyTest(ctx context.Context) verdict {
 	case j.outcome == SignedIn:
 		return skipped("the app signed in without fetching the key set, so it never met the unparseable key")
 	case !fetched:
-		return failed("When a token's kid is not in the cached key set, fetch the key set again.", "%s without fetching the key set after the signing key changed: %s", j.outcome, j.why)
+		return failed(r.noFetchHint(), "%s without fetching the key set after the signing key changed: %s", j.outcome, j.why)
 	}
 	return failed(r.test.Fix, "%s: %s", j.outcome, j.why)
 }
