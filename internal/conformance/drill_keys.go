@@ -41,7 +41,7 @@ func (r *run) jwksOutageTest(ctx context.Context) verdict {
 	}
 	before := r.jwksFetches(ctx)
 	if err := r.armForAll(ctx, outage); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	var during answers
 	for range jwksOutageChecks {

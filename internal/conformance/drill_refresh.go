@@ -21,7 +21,7 @@ func asksOffline(j *journey) bool {
 // the second.
 func (r *run) refreshRotationTest(ctx context.Context) verdict {
 	if err := r.arm(ctx, r.test.Arms...); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	before := r.refreshes(ctx)
 	b := r.newBrowser()
@@ -160,7 +160,7 @@ func ordinal(n int) string {
 func (r *run) tokenOutageTest(ctx context.Context) verdict {
 	const outage = "refresh.status=503"
 	if err := r.arm(ctx, armShortAccessToken); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	start := r.refreshes(ctx)
 	b := r.newBrowser()
@@ -172,7 +172,7 @@ func (r *run) tokenOutageTest(ctx context.Context) verdict {
 		return failed(r.test.Fix, "the sign-in before the outage was %s: %s", j.outcome, j.why)
 	}
 	if err := r.arm(ctx, outage); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	before := r.refreshes(ctx)
 	var during answers

@@ -300,7 +300,7 @@ func (r *run) expectSignIn(ctx context.Context, modes []string, want Outcome) ve
 		}
 	}
 	if err := r.arm(ctx, modes...); err != nil {
-		return failed("Use a mock of the same skctl version as this runner.", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	j := r.signIn(ctx, r.newBrowser(), signInOptions{})
 	return r.expect(want, j)
@@ -363,4 +363,10 @@ func counterDelta(before, after map[string]int64) string {
 		parts = append(parts, fmt.Sprintf("%s %+d", c, after[k]-before[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// armFailed is the verdict of a test whose mode the mock would not arm:
+// most likely a mock of another skctl version, without that mode.
+func armFailed(err error) verdict {
+	return failed("Use a mock of the same skctl version as this runner.", "the mock would not arm the test's mode: %v", err)
 }

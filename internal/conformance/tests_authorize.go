@@ -133,7 +133,7 @@ func (r *run) observeOfflineAccess(ctx context.Context) verdict {
 		return passed("the scope %q does not ask for a refresh token", q.Get("scope"))
 	}
 	if err := r.arm(ctx, r.test.Arms...); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	b := r.newBrowser()
 	j := r.signIn(ctx, b, signInOptions{})

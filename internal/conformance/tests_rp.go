@@ -108,7 +108,7 @@ func rpTests() []Test {
 // report it).
 func (r *run) forgedRefreshRow(ctx context.Context) verdict {
 	if err := r.arm(ctx, armShortAccessToken); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	b := r.newBrowser()
 	j := r.signIn(ctx, b, signInOptions{})
@@ -124,7 +124,7 @@ func (r *run) forgedRefreshRow(ctx context.Context) verdict {
 	}
 	forged := strings.TrimPrefix(r.test.Arms[1], "then ")
 	if err := r.arm(ctx, forged); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	n, p, err := r.awaitRefreshes(ctx, b, 1)
 	switch {
@@ -151,7 +151,7 @@ func (r *run) forgedRefreshRow(ctx context.Context) verdict {
 // that never asks for a refresh token is skipped.
 func (r *run) refreshRow(ctx context.Context, want Outcome) verdict {
 	if err := r.arm(ctx, r.test.Arms...); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	before := r.refreshes(ctx)
 	b := r.newBrowser()
@@ -214,7 +214,7 @@ func (r *run) baselineTest(ctx context.Context) verdict {
 // one that broke.
 func (r *run) expectEither(ctx context.Context) verdict {
 	if err := r.arm(ctx, r.test.Arms...); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	j := r.signIn(ctx, r.newBrowser(), signInOptions{})
 	if j.outcome == Broken {
@@ -253,7 +253,7 @@ func (r *run) userinfoSubTest(ctx context.Context) verdict {
 // are signed with the new key.
 func (r *run) rotationAfterFirstTokenTest(ctx context.Context) verdict {
 	if err := r.arm(ctx, r.test.Arms...); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	if v, ok := r.signInBeforeRotation(ctx); !ok {
 		return v
@@ -269,7 +269,7 @@ func (r *run) rotationAfterFirstTokenTest(ctx context.Context) verdict {
 func (r *run) rotateBeforeSignTest(ctx context.Context) verdict {
 	before := r.jwksFetches(ctx)
 	if err := r.arm(ctx, r.test.Arms...); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	if j, fetched := r.signInAfterRotation(ctx, before); j.outcome != SignedIn {
 		return failed(r.rotationHint(fetched), "%s, with tokens of a key the app had not seen (the app fetched the key set: %v): %s", j.outcome, fetched, j.why)
@@ -281,7 +281,7 @@ func (r *run) rotateBeforeSignTest(ctx context.Context) verdict {
 // the key set, which then holds the unparseable key.
 func (r *run) unparseableKeyTest(ctx context.Context) verdict {
 	if err := r.armForAll(ctx, "jwks.unparseable_extra_key"); err != nil {
-		return failed("", "the mock would not arm the test's mode: %v", err)
+		return armFailed(err)
 	}
 	if err := r.mock.rotateKeys(ctx, "0"); err != nil {
 		return failed("", "the mock would not rotate its key: %v", err)
