@@ -20,8 +20,8 @@ func (r *run) visitCallback(ctx context.Context, b *browser, j *journey) *journe
 // and stops; browser B, with a login of its own pending as a victim's
 // would be, is sent A's callback. B must not be signed in.
 func (r *run) loginCSRFTest(ctx context.Context) verdict {
-	if b := r.baseline(ctx); b.outcome != SignedIn {
-		return skipped("a plain sign-in does not work (%s: %s), so a refusal here would prove nothing", b.outcome, b.why)
+	if v, ok := r.needBaseline(ctx); !ok {
+		return v
 	}
 	attacker := r.newBrowser()
 	ja := r.signIn(ctx, attacker, signInOptions{toCallback: true})

@@ -290,13 +290,22 @@ func (r *run) baseline(ctx context.Context) *journey {
 	return r.base
 }
 
+// needBaseline is the skip of a test that expects a refusal when a plain
+// sign-in does not work now (baseline); ok when it does.
+func (r *run) needBaseline(ctx context.Context) (verdict, bool) {
+	if b := r.baseline(ctx); b.outcome != SignedIn {
+		return skipped("a plain sign-in does not work (%s: %s), so a refusal here would prove nothing", b.outcome, b.why), false
+	}
+	return verdict{}, true
+}
+
 // expectSignIn arms the modes, signs in, and compares the outcome with
 // want. A refusal counts only when a plain sign-in works: otherwise the
 // app refuses everything, and the refusal proves nothing.
 func (r *run) expectSignIn(ctx context.Context, modes []string, want Outcome) verdict {
 	if want == Refused {
-		if b := r.baseline(ctx); b.outcome != SignedIn {
-			return skipped("a plain sign-in does not work (%s: %s), so a refusal here would prove nothing", b.outcome, b.why)
+		if v, ok := r.needBaseline(ctx); !ok {
+			return v
 		}
 	}
 	if err := r.arm(ctx, modes...); err != nil {
