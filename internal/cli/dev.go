@@ -10,6 +10,7 @@ import (
 	"github.com/skctl/skctl/internal/config"
 	"github.com/skctl/skctl/internal/mockidp"
 	"github.com/skctl/skctl/internal/mockidp/fixture"
+	"github.com/skctl/skctl/internal/servemetrics"
 	"github.com/spf13/cobra"
 )
 
@@ -88,7 +89,8 @@ func runDev(ctx context.Context, d *Deps, o *devOptions) error {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	app, err := newApp(runCtx, d, log, "dev", appLn, cfg, 10*time.Second)
+	// dev serves /metrics on the app's address, as serve does by default.
+	app, err := newApp(runCtx, d, log, "dev", appLn, cfg, 10*time.Second, servemetrics.New())
 	if err != nil {
 		idp.Close()
 		return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skctl/skctl/internal/config"
+	"github.com/skctl/skctl/internal/servemetrics"
 	"github.com/skctl/skctl/internal/webapp"
 	"github.com/spf13/cobra"
 )
@@ -27,7 +28,8 @@ func newServeCmd(d *Deps, g *globalOptions, runF func(context.Context, *serveOpt
 		Short: "Run the web app that signs users in with Scalekit",
 		Long: `serve runs Scalekit's "Scalekit & Astro" guide as a Go web app:
 /api/auth/login, /api/auth/callback, /api/auth/logout, a session middleware
-that validates and refreshes tokens, and a /dashboard for signed-in users.
+that validates and refreshes tokens, a /dashboard for signed-in users, and
+/metrics for Prometheus (on --metrics-addr instead, when it is set).
 
 Settings come from flags, then the environment, then the .env file
 (--env-file), then defaults:
@@ -123,13 +125,36 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 		return usageErrorf("serve: listen on %s: %w (pick another address with --addr or SKCTL_ADDR)", cfg.Addr, err)
 	}
 	defer ln.Close()
+	// The metrics' own listener, when they have one, is bound before
+	// anything runs, so that a taken port stops serve at once.
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = d.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return usageErrorf("serve: listen on %s for /metrics: %w (pick another address with --metrics-addr or SKCTL_METRICS_ADDR, or leave it unset to serve /metrics on --addr)", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	app, err := newApp(runCtx, d, log, "serve", ln, cfg, o.idpTimeout)
+	metrics := servemetrics.New()
+	app, err := newApp(runCtx, d, log, "serve", ln, cfg, o.idpTimeout, metrics)
 	if err != nil {
 		return err
 	}
-	return serveAll(ctx, d, log, app)
+	servers := []*server{app}
+	if metricsLn != nil {
+		servers = append(servers, metricsServer(metricsLn, metrics))
+	}
+	return serveAll(ctx, d, log, servers...)
+}
+
+// metricsServer serves /metrics alone on ln (SKCTL_METRICS_ADDR): an
+// address a deployment keeps off the public one.
+func metricsServer(ln net.Listener, m *servemetrics.Metrics) *server {
+	return &server{name: "metrics", ln: ln, hs: &http.Server{
+		Handler: m.ServeMux(), MaxHeaderBytes: 64 << 10,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+	}, readyAttrs: []any{"path", servemetrics.Path}}
 }
 
 // logStrays warns of each variable that is probably a misspelt setting,
@@ -146,15 +171,15 @@ func logStrays(log *slog.Logger, strays []config.Stray) {
 }
 
 // newApp returns the web app's server on ln, calling the IdP through
-// d.Transport. It fetches discovery in the background until ctx ends; the
+// d.Transport and counting into metrics. It fetches discovery in the background until ctx ends; the
 // server is ready (its log says so, /readyz answers 200) once discovery
 // is done. An issuer mismatch (C9) is its fatal error, a configuration
 // error, and then it is never ready.
-func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, cfg *config.Config, idpTimeout time.Duration) (*server, error) {
+func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.Listener, cfg *config.Config, idpTimeout time.Duration, metrics *servemetrics.Metrics) (*server, error) {
 	if idpTimeout <= 0 {
 		return nil, usageErrorf("%s: --idp-timeout must be positive", name)
 	}
-	app, err := webapp.New(webapp.Options{Config: cfg, HTTPClient: d.client(idpTimeout), Logger: log, Now: d.Now})
+	app, err := webapp.New(webapp.Options{Config: cfg, HTTPClient: d.client(idpTimeout), Logger: log, Now: d.Now, Metrics: metrics})
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("%s: %w", name, err)}
 	}

@@ -36,6 +36,7 @@ func build(get func(string) (string, bool), strays []Stray) (*Config, error) {
 		RedirectURI:           values[EnvRedirectURI],
 		PostLogoutRedirectURI: values[EnvPostLogoutURI],
 		Addr:                  values[EnvAddr],
+		MetricsAddr:           values[EnvMetricsAddr],
 		ClockSkew:             90 * time.Second,
 		TokenAuthBasic:        values[EnvTokenAuth] == "client_secret_basic",
 	}

@@ -23,6 +23,8 @@ type Config struct {
 	RedirectURI           string
 	PostLogoutRedirectURI string
 	Addr                  string
+	// MetricsAddr is where /metrics is served; "" serves it on Addr.
+	MetricsAddr string
 	// CookieKeys are the 32-byte cookie encryption keys; the first
 	// encrypts. Derived from the client secret when SKCTL_COOKIE_SECRET is
 	// unset.

@@ -97,20 +97,32 @@ func validateCookieSecret(raw string) *Fault {
 // take it, but only a numeric port: a bad port is then reported with every
 // other problem, not by the listen after them, and a service name
 // (localhost:http-alt) is refused rather than looked up.
-func validateAddr(addr string) *Fault {
-	_, port, err := net.SplitHostPort(addr)
+func validateAddr(addr string) *Fault { return checkAddr(addr, "4321") }
+
+// validateMetricsAddr checks the metrics' own address as validateAddr
+// does the app's; unset, they are served on the app's address.
+func validateMetricsAddr(addr string) *Fault {
+	if addr == "" {
+		return nil
+	}
+	return checkAddr(addr, "9464")
+}
+
+// checkAddr is validateAddr with port in the hints' examples.
+func checkAddr(addr, port string) *Fault {
+	_, got, err := net.SplitHostPort(addr)
 	switch {
 	case err != nil:
-		return fault("is not host:port", "e.g. localhost:4321, or :4321 for every interface")
-	case port == "":
-		return fault("has no port", "e.g. localhost:4321 (port 0 picks a free one)")
+		return fault("is not host:port", "e.g. localhost:"+port+", or :"+port+" for every interface")
+	case got == "":
+		return fault("has no port", "e.g. localhost:"+port+" (port 0 picks a free one)")
 	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		shown := strconv.Quote(port)
+	if _, err := strconv.ParseUint(got, 10, 16); err != nil {
+		shown := strconv.Quote(got)
 		if errors.Is(err, strconv.ErrRange) {
-			shown = port // a number, only too big
+			shown = got // a number, only too big
 		}
-		return fault("has the port "+shown+", not a number from 0 to 65535", "e.g. localhost:4321 (port 0 picks a free one)")
+		return fault("has the port "+shown+", not a number from 0 to 65535", "e.g. localhost:"+port+" (port 0 picks a free one)")
 	}
 	return nil
 }

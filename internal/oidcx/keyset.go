@@ -34,6 +34,8 @@ type KeySet struct {
 	// good says the last fetch that reached the IdP succeeded, so keys
 	// are what it publishes now (a rate-limited reload reaches nothing).
 	good bool
+	// observe, when set, is told how each fetch ended (for metrics).
+	observe func(err error)
 }
 
 // keyFetch is one JWKS request; keys and err are set before done closes.
@@ -148,9 +150,24 @@ func (s *KeySet) run(f *keyFetch) {
 		s.good = err == nil
 	}
 	s.inflight = nil // forgotten before anyone learns it ended
+	observe := s.observe
 	s.mu.Unlock()
+	// Told before the waiters are, so that whoever sees a verification
+	// that fetched also sees the fetch counted.
+	if observe != nil {
+		observe(err)
+	}
 	f.keys, f.err = keys, err
 	close(f.done)
+}
+
+// Observe has fn called with the outcome of every fetch from now on: nil
+// for a usable key set, ErrJWKSRateLimited for a reload the limit
+// refused (no request was sent), another error for a failure.
+func (s *KeySet) Observe(fn func(err error)) {
+	s.mu.Lock()
+	s.observe = fn
+	s.mu.Unlock()
 }
 
 // get requests the JWKS. Its error names the status, never the body, which

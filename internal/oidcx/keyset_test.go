@@ -280,3 +280,60 @@ func TestKeySetUnknownKidRateLimited(t *testing.T) {
 		t.Errorf("after a good fetch again: %v, want a refusal", err)
 	}
 }
+
+// TestKeySetObserve: the observer hears every fetch, by outcome, before
+// the verification that made it returns: a usable set, a failure, and a
+// reload the rate limit refused (which sent no request), each once.
+func TestKeySetObserve(t *testing.T) {
+	t.Parallel()
+	srv := startJWKS(t)
+	k, other := testRSAKey(t), testRSAKey(t)
+	now := time.Now()
+	client := &http.Client{Timeout: 30 * time.Second, Transport: RateLimitJWKS(RequireKeys(http.DefaultTransport), JWKSReloadInterval, func() time.Time { return now })}
+	ks := NewKeySet(client, srv.URL)
+	var mu sync.Mutex
+	var heard []string
+	ks.Observe(func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+			heard = append(heard, "ok")
+		case errors.Is(err, ErrJWKSRateLimited):
+			heard = append(heard, "rate limited")
+		default:
+			heard = append(heard, "error")
+		}
+	})
+	last := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(heard) == 0 {
+			return ""
+		}
+		return heard[len(heard)-1]
+	}
+	srv.publish(500, `down`)
+	ks.VerifySignature(t.Context(), signed(t, k, "kid-1", `{}`))
+	if got := last(); got != "error" {
+		t.Errorf("a 500: heard %q", got)
+	}
+	srv.publish(200, jwksOf(t, nil, map[string]*rsa.PrivateKey{"kid-1": k}))
+	if _, err := ks.VerifySignature(t.Context(), signed(t, k, "kid-1", `{}`)); err != nil || last() != "ok" {
+		t.Errorf("a usable set: %v, heard %q", err, last())
+	}
+	// The 500 gave its token back: the burst has four left for reloads.
+	for i := range jwksBurst - 1 {
+		ks.VerifySignature(t.Context(), signed(t, other, fmt.Sprint("kid-new-", i), `{}`))
+	}
+	before := srv.requests.Load()
+	ks.VerifySignature(t.Context(), signed(t, other, "kid-spent", `{}`))
+	if got := last(); got != "rate limited" || srv.requests.Load() != before {
+		t.Errorf("budget spent: heard %q after %d requests, want rate limited after none", got, srv.requests.Load()-before)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(heard) != 2+jwksBurst {
+		t.Errorf("heard %d fetches, want %d: %v", len(heard), 2+jwksBurst, heard)
+	}
+}

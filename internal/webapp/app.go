@@ -15,6 +15,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/skctl/skctl/internal/config"
 	"github.com/skctl/skctl/internal/oidcx"
+	"github.com/skctl/skctl/internal/servemetrics"
 	"github.com/skctl/skctl/internal/session"
 	"golang.org/x/oauth2"
 )
@@ -30,6 +31,10 @@ type Options struct {
 	// SessionMaxAge bounds how long session cookies live; 0 means 7 days,
 	// Scalekit's default absolute session timeout.
 	SessionMaxAge time.Duration
+	// Metrics counts requests, sign-ins, refreshes and IdP calls, and
+	// the handler serves them at /metrics unless Config.MetricsAddr gives
+	// them a listener of their own; nil counts nothing.
+	Metrics *servemetrics.Metrics
 }
 
 // App is the web app. Its handlers answer 503 until the IdP's discovery
@@ -53,6 +58,7 @@ type App struct {
 	sessions sessionCache
 	refresh  refresher
 	consumed consumedTx // transactions whose callback has run (B3)
+	metrics  *servemetrics.Metrics
 	handler  http.Handler
 }
 
@@ -70,10 +76,11 @@ func New(opts Options) (*App, error) {
 	if c == nil {
 		return nil, errors.New("webapp: no configuration")
 	}
-	a := &App{cfg: c, client: opts.HTTPClient, log: opts.Logger, now: opts.Now, maxAge: opts.SessionMaxAge, fatal: make(chan error, 1)}
+	a := &App{cfg: c, client: opts.HTTPClient, log: opts.Logger, now: opts.Now, maxAge: opts.SessionMaxAge, fatal: make(chan error, 1), metrics: opts.Metrics}
 	if a.client == nil {
 		a.client = oidcx.NewHTTPClient(nil, 10*time.Second)
 	}
+	a.client = a.instrumentIdP(a.client)
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -96,7 +103,7 @@ func New(opts Options) (*App, error) {
 	a.host, a.port = u.Hostname(), portOf(u.Port(), u.Scheme)
 	a.verified.init()
 	a.sessions.init()
-	a.refresh.init()
+	a.refresh.init(a.metrics)
 	a.consumed.init()
 	a.handler = a.routes()
 	return a, nil
@@ -155,6 +162,7 @@ func (a *App) discover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	p.KeySet.Observe(a.jwksFetched)
 	// go-oidc has no leeway on exp: verifying against a clock set back by
 	// the skew gives one (C7). Scalekit signs with RS256 only (C1).
 	skewed := func() time.Time { return a.now().Add(-a.cfg.ClockSkew) }

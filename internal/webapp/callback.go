@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/skctl/skctl/internal/servemetrics"
 	"golang.org/x/oauth2"
 )
 
@@ -103,6 +104,7 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	// the key meanwhile.
 	a.verified.put(res.tokens.Access, res.user, res.due, a.now())
 	a.log.Info("signed in", "request_id", requestID(r.Context()))
+	a.metrics.SignIn(servemetrics.SignInSuccess)
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, tx.ReturnTo, http.StatusFound) // B8
 }

@@ -31,6 +31,7 @@ var (
 func (a *App) fail(w http.ResponseWriter, r *http.Request, f failure, reason string) {
 	id := requestID(r.Context())
 	a.log.Warn("request failed", "request_id", id, "path", r.URL.Path, "status", f.status, "reason", reason)
+	a.countFailure(r, f)
 	render(w, f.status, "error", pageData{Title: f.title, Message: f.message, Action: f.action, RequestID: id, SignedIn: a.hasSession(r)})
 }
 

@@ -34,7 +34,11 @@ func (a *App) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &httpx.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		a.log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.Status, "duration", time.Since(start).Round(time.Microsecond))
+		took := time.Since(start)
+		// r.Pattern is the route the mux matched (it sets it on this
+		// request): the metrics' label, never the path.
+		a.metrics.Request(r.Pattern, rec.Status, took)
+		a.log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.Status, "duration", took.Round(time.Microsecond))
 	})
 }
 

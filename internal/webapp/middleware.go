@@ -78,7 +78,7 @@ func (a *App) authenticate(w http.ResponseWriter, r *http.Request, p *idp, t *to
 		return nil, errInvalid
 	}
 	redeemed, err := a.refresh.do(r.Context(), t.Refresh, a.now, func() (*tokens, error) {
-		return a.redeem(r.Context(), p, t)
+		return a.countRefresh(a.redeem(r.Context(), p, t))
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skctl/skctl/internal/servemetrics"
 	"golang.org/x/oauth2"
 )
 
@@ -26,8 +27,9 @@ var errRefreshRefused = errors.New("refresh refused")
 // result (E5). Scalekit's refresh tokens are single-use: a second call
 // would fail and, worse, could log the user out.
 type refresher struct {
-	mu    sync.Mutex
-	calls map[[32]byte]*refreshCall
+	mu      sync.Mutex
+	calls   map[[32]byte]*refreshCall
+	metrics *servemetrics.Metrics // counts the requests that adopt a result
 }
 
 type refreshCall struct {
@@ -37,7 +39,9 @@ type refreshCall struct {
 	expires time.Time // zero while in flight
 }
 
-func (rf *refresher) init() { rf.calls = map[[32]byte]*refreshCall{} }
+func (rf *refresher) init(m *servemetrics.Metrics) {
+	rf.calls, rf.metrics = map[[32]byte]*refreshCall{}, m
+}
 
 // do runs redeem once per refresh token. A transient failure, or a result
 // that kept the refresh token (the IdP did not rotate it), is not kept,
@@ -52,6 +56,7 @@ func (rf *refresher) do(ctx context.Context, refreshToken string, now func() tim
 		rf.mu.Unlock()
 		select {
 		case <-c.done:
+			rf.metrics.RefreshAdopted(servemetrics.AdoptedFromRequest)
 			return c.result, c.err
 		case <-ctx.Done():
 			return nil, fmt.Errorf("waiting for a refresh: %w: %w", errUnverifiable, ctx.Err())

@@ -111,7 +111,7 @@ func TestRefreshRefused(t *testing.T) {
 func TestRefresherPanics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var rf refresher
-		rf.init()
+		rf.init(nil)
 		release := make(chan struct{})
 		type outcome struct {
 			res *tokens
@@ -158,7 +158,7 @@ func TestRefresherPanics(t *testing.T) {
 func TestRefresherWaiterGivesUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var rf refresher
-		rf.init()
+		rf.init(nil)
 		block := make(chan struct{})
 		done := make(chan error, 1)
 		go func() {

@@ -19,7 +19,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", a.handleReadyz)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/", a.handleNotFound)
-	return a.logRequests(securityHeaders(a.cfg.EnvironmentURL, recoverPanics(a, a.sameServer(mux))))
+	return a.serveMetrics(a.logRequests(securityHeaders(a.cfg.EnvironmentURL, recoverPanics(a, a.sameServer(mux)))))
 }
 
 // handleHome handles GET /: "Sign in", or the signed-in user. It is also
