@@ -64,4 +64,11 @@ func TestTriggerCommandErrors(t *testing.T) {
 	if code := Run(context.Background(), []string{"mock-idp", "trigger", "--list"}, d); code != ExitOK || strings.Count(out.String(), "\n") != len(events.Types()) {
 		t.Errorf("--list: exit %d, %d lines for %d types", code, strings.Count(out.String(), "\n"), len(events.Types()))
 	}
+	// The role and permission triggers have no change behind them, and
+	// --list says so rather than let a user think a role was made.
+	for _, line := range strings.Split(out.String(), "\n") {
+		if (strings.HasPrefix(line, "role.") || strings.HasPrefix(line, "permission.")) && !strings.Contains(line, "changes nothing and only sends the event") {
+			t.Errorf("--list: %q does not say the trigger changes nothing", line)
+		}
+	}
 }

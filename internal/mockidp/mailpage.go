@@ -79,9 +79,12 @@ type mailItem struct {
 	// ToURL filters the page by the message's address.
 	ToURL string
 	// When is the time sent, Ago how long ago on the environment's clock;
-	// Expiry says when the code and link stop (or stopped) working.
+	// Expiry says when the code and link stop working, or why and when
+	// they stopped: used, spent, replaced or expired.
 	When, Ago, Expiry string
-	Expired           bool
+	// State is "" while the code and link may still work, else the
+	// mailbox.Status or "expired": the message's class on the page.
+	State string
 }
 
 // mailPage renders the mailbox for a developer: each message's code large
@@ -106,16 +109,31 @@ func (s *Server) mailPage(w http.ResponseWriter, to string, msgs []mailbox.Messa
 	for _, m := range msgs {
 		it := mailItem{To: m.To, Subject: m.Subject, Code: m.Code, Link: m.Link, Kind: m.Kind,
 			ToURL: s.mailboxURL(m.To), When: m.Created.UTC().Format("15:04:05 UTC, 2 Jan"), Ago: ago(now.Sub(m.Created))}
-		if !m.Expires.IsZero() {
-			if left := m.Expires.Sub(now); left > 0 {
-				it.Expiry = "expires in " + roughly(left)
-			} else {
-				it.Expiry, it.Expired = "expired "+ago(-left), true
-			}
-		}
+		it.Expiry, it.State = expiry(m, now)
 		data.Messages = append(data.Messages, it)
 	}
 	renderPage(w, http.StatusOK, mailPage, data)
+}
+
+// expiry says whether a message's code and link still work, and when
+// they stop, or why and since when they do not: a code verified is not
+// "expires in 4 min", which would send a developer to use it again.
+func expiry(m mailbox.Message, now time.Time) (text, state string) {
+	switch m.Status {
+	case mailbox.Used:
+		return "used " + ago(now.Sub(m.Settled)) + ": it works once", string(m.Status)
+	case mailbox.Spent:
+		return "no longer works: too many wrong codes", string(m.Status)
+	case mailbox.Replaced:
+		return "no longer works: a newer email replaced it", string(m.Status)
+	}
+	if m.Expires.IsZero() {
+		return "", ""
+	}
+	if left := m.Expires.Sub(now); left > 0 {
+		return "expires in " + roughly(left), ""
+	}
+	return "expired " + ago(now.Sub(m.Expires)), "expired"
 }
 
 // ago writes a past duration for a page: "just now", "3 min ago".

@@ -112,7 +112,7 @@ func TestMailboxPage(t *testing.T) {
 
 	mgAdvance(t, env, "6m")
 	_, _, later := mailGet(t, env, "/__mock/mail?to=page.user@initech.test", "Accept", chromeAccept)
-	if !strings.Contains(later, `class="msg expired"`) || !strings.Contains(later, "expired 1 min ago") {
+	if !strings.Contains(later, `class="msg expired settled"`) || !strings.Contains(later, "expired 1 min ago") {
 		t.Errorf("a code past its five minutes is not marked expired: %.900s", later)
 	}
 }

@@ -19,18 +19,19 @@ import (
 func (s *Server) newManagementAPI() *mgmt.API {
 	tokens := &apiTokens{keys: s.keys, issuer: s.issuer}
 	d := mgmt.Deps{
-		Tenant:         s.tenant,
-		Sessions:       apiSessions{s},
-		Authorize:      func(token string) (string, error) { return s.authorizeAPI(tokens, token) },
-		Issuer:         s.issuer,
-		EnvironmentID:  ids.Stable("env_", s.issuer),
-		Mail:           &s.mail,
-		Events:         s.events,
-		Passwordless:   s.mailLimit,
-		InvitationLink: s.invitationLink,
-		Now:            s.now,
-		NewID:          s.ids.New,
-		Log:            s.log,
+		Tenant:           s.tenant,
+		Sessions:         apiSessions{s},
+		Authorize:        func(token string) (string, error) { return s.authorizeAPI(tokens, token) },
+		Issuer:           s.issuer,
+		EnvironmentID:    ids.Stable("env_", s.issuer),
+		Mail:             &s.mail,
+		Events:           s.events,
+		Passwordless:     s.mailLimit,
+		PasswordlessType: s.opts.Fixtures.PasswordlessType(),
+		InvitationLink:   s.invitationLink,
+		Now:              s.now,
+		NewID:            s.ids.New,
+		Log:              s.log,
 	}
 	if s.opts.StateDir != "" {
 		d.Persist = s.persistTenant

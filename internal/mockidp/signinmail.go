@@ -15,10 +15,12 @@ import (
 )
 
 // The sign-in page's email path, as Scalekit's hosted page does
-// passwordless: an email typed in gets a six-digit code and a magic link,
-// delivered to the environment's mailbox; the "check your email" page
-// takes the code, and the link lands on /oauth/magic. Either completes
-// the sign-in (the user of that email, or a new one signed up). Codes and
+// passwordless: an email typed in gets a six-digit code, a magic link, or
+// both, as the environment's passwordless type says (both unless the
+// fixtures say otherwise), delivered to the environment's mailbox; the
+// "check your email" page takes the code, and the link lands on
+// /oauth/magic. Either completes the sign-in (the user of that email, or
+// a new one signed up). Codes and
 // links follow the passwordless rules (package passwordless): five
 // minutes, once, five wrong codes, two emails a minute an address
 // counted with the management API's.
@@ -40,11 +42,46 @@ const (
 type checkEmailData struct {
 	Issuer, Title, AppName, Action, Handle, Email, Problem, Notice string
 	MailboxURL, Life                                               string
-	// CanVerify: the code sent can still be entered; false once it is
-	// spent or expired, when the page offers a new one alone.
+	// Code and Link say what the emails carry, so that the page asks for
+	// a code only when there is one; Noun is what "Send a new …" sends.
+	Code, Link bool
+	Noun       string
+	// CanVerify: the code or link sent can still be used; false once it
+	// is spent or expired, when the page offers a new one alone.
 	CanVerify bool
 	TestUser  bool
 	TestCode  string
+}
+
+// signInType is what the sign-in page's emails carry: the environment's
+// passwordless type, or a code and a link when the fixtures leave it to
+// the mock (what the page sent before the setting existed).
+func (s *Server) signInType() passwordless.Type {
+	if t := s.opts.Fixtures.PasswordlessType(); t != "" {
+		return t
+	}
+	return passwordless.LinkOTP
+}
+
+// newNoun is what the page offers to send again: a link when the emails
+// carry no code, else a code.
+func newNoun(t passwordless.Type) string {
+	if !t.SendsCode() {
+		return "link"
+	}
+	return "code"
+}
+
+// credentials names what an email of a type carries, for the page's
+// sentences: "code and link", "code", "link".
+func credentials(t passwordless.Type) string {
+	switch t {
+	case passwordless.OTP:
+		return "code"
+	case passwordless.Link:
+		return "link"
+	}
+	return "code and link"
 }
 
 // sendSignInEmail emails a code and link for the sign-in p waits for and
@@ -52,7 +89,7 @@ type checkEmailData struct {
 // reason the email was not sent.
 func (s *Server) sendSignInEmail(w http.ResponseWriter, p *store.PendingLogin, app *fixture.App, email string, now time.Time) {
 	handle := ids.Token()
-	sent, err := s.signinMail.Send(passwordless.Params{Email: email, State: handle, LinkBase: s.issuer + magicLinkPath},
+	sent, err := s.signinMail.Send(passwordless.Params{Email: email, State: handle, Type: s.signInType(), LinkBase: s.issuer + magicLinkPath},
 		s.ids.New("pwl_"), now)
 	if err != nil {
 		ref := refusalOf(err)
@@ -70,14 +107,20 @@ func (s *Server) sendSignInEmail(w http.ResponseWriter, p *store.PendingLogin, a
 func (s *Server) emailSent(handle string, p *store.PendingLogin, sent passwordless.Request, app *fixture.App, now time.Time) {
 	p.Passwordless, p.Expires = sent.ID, now.Add(emailSignInWait)
 	s.store.AddPending(handle, p)
+	subject := "Your code to sign in to " + appName(app) + " is " + sent.Code
+	if sent.Code == "" {
+		subject = "Your link to sign in to " + appName(app)
+	}
 	s.mail.Deliver(mailbox.Message{To: sent.Email, Kind: mailbox.Passwordless, Code: sent.Code, Link: sent.Link,
-		Created: now, Expires: sent.Expires, Subject: "Your code to sign in to " + appName(app) + " is " + sent.Code})
+		Created: now, Expires: sent.Expires, Subject: subject, Request: sent.ID})
 	s.log.Info("sign-in email sent", "to", sent.Email, "request", sent.ID)
 }
 
 // showCheckEmail renders the "check your email" page of a waiting sign-in.
 func (s *Server) showCheckEmail(w http.ResponseWriter, status int, handle string, p *store.PendingLogin, app *fixture.App, problem, notice string, canVerify bool) {
+	typ := s.signInType()
 	renderPage(w, status, checkEmailPage, checkEmailData{
+		Code: typ.SendsCode(), Link: typ.SendsLink(), Noun: newNoun(typ),
 		Issuer: s.issuer, Title: "Check your email", AppName: appName(app), Action: s.issuer + passwordlessPath,
 		Handle: handle, Email: p.Email, Problem: problem, Notice: notice,
 		MailboxURL: s.mailboxURL(p.Email), Life: lifeText(passwordless.DefaultLife),
@@ -116,6 +159,14 @@ func (s *Server) handlePasswordless(w http.ResponseWriter, r *http.Request) {
 // in; a wrong one costs an attempt; a spent or expired one asks for a new
 // email. The code itself is never logged.
 func (s *Server) verifySignInCode(w http.ResponseWriter, r *http.Request, handle string, p *store.PendingLogin, app *fixture.App, code string, now time.Time) {
+	if !s.signInType().SendsCode() {
+		// The page has no code box then; a posted code is refused
+		// before the store is asked, as the store would refuse it.
+		s.log.Info("email sign-in refused", "reason", string(passwordless.NoCode), "via", "code", "request", p.Passwordless)
+		s.store.AddPending(handle, p)
+		s.showCheckEmail(w, http.StatusBadRequest, handle, p, app, "This email has no code: open the sign-in link in it.", "", true)
+		return
+	}
 	if !isSixDigits(code) {
 		s.store.AddPending(handle, p)
 		s.showCheckEmail(w, http.StatusBadRequest, handle, p, app, "Enter the 6-digit code from the email.", "", true)
@@ -137,13 +188,15 @@ func (s *Server) verifySignInCode(w http.ResponseWriter, r *http.Request, handle
 		case passwordless.WrongCode:
 			s.showCheckEmail(w, http.StatusBadRequest, handle, p, app, fmt.Sprintf("That is not the code we sent. %s left.", plural(ref.Left, "attempt")), "", true)
 		case passwordless.Spent:
+			s.mail.Settle(p.Passwordless, mailbox.Spent, now)
 			s.showCheckEmail(w, http.StatusBadRequest, handle, p, app, "Too many wrong codes: this code no longer works. Send a new code.", "", false)
 		default: // expired, or forgotten since
-			s.showCheckEmail(w, http.StatusBadRequest, handle, p, app, "This code has expired: codes and links last "+lifeText(passwordless.DefaultLife)+". Send a new code.", "", false)
+			s.showCheckEmail(w, http.StatusBadRequest, handle, p, app, "This code has expired: "+lastFor(s.signInType())+". Send a new code.", "", false)
 		}
 		return
 	}
 	s.log.Info("email sign-in verified", "via", "code", "request", p.Passwordless)
+	s.mail.Settle(p.Passwordless, mailbox.Used, now)
 	s.completeEmailSignIn(w, r, p, now)
 }
 
@@ -155,7 +208,7 @@ func (s *Server) resendSignInEmail(w http.ResponseWriter, handle string, p *stor
 	var ref *passwordless.Refusal
 	if errors.As(err, &ref) && ref.Reason != passwordless.RateLimited {
 		// Spent, expired or forgotten: a new request for the same sign-in.
-		sent, err = s.signinMail.Send(passwordless.Params{Email: p.Email, State: handle, LinkBase: s.issuer + magicLinkPath},
+		sent, err = s.signinMail.Send(passwordless.Params{Email: p.Email, State: handle, Type: s.signInType(), LinkBase: s.issuer + magicLinkPath},
 			s.ids.New("pwl_"), now)
 	}
 	if err != nil {
@@ -166,7 +219,11 @@ func (s *Server) resendSignInEmail(w http.ResponseWriter, handle string, p *stor
 		return
 	}
 	s.emailSent(handle, p, sent, app, now)
-	s.showCheckEmail(w, http.StatusOK, handle, p, app, "", "We sent a new email. The code and link before it no longer work.", true)
+	before := "The " + credentials(s.signInType()) + " before it no longer work"
+	if s.signInType() != passwordless.LinkOTP {
+		before += "s"
+	}
+	s.showCheckEmail(w, http.StatusOK, handle, p, app, "", "We sent a new email. "+before+".", true)
 }
 
 // handleMagicLink handles GET /oauth/magic?link_token=…: a magic link of
@@ -190,7 +247,7 @@ func (s *Server) handleMagicLink(w http.ResponseWriter, r *http.Request) {
 			if p := s.store.TakePending(handle, now); p != nil {
 				s.store.AddPending(handle, p)
 				if p.Passwordless == ref.Request.ID {
-					why := "This link has expired: links and codes last " + lifeText(passwordless.DefaultLife) + ". Send a new code."
+					why := "This link has expired: " + lastFor(s.signInType()) + ". Send a new " + newNoun(s.signInType()) + "."
 					if ref.Reason == passwordless.Spent {
 						why = "Too many wrong codes were entered for this email, so its link no longer works either. Send a new code."
 					}
@@ -206,6 +263,7 @@ func (s *Server) handleMagicLink(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	s.mail.Settle(sent.ID, mailbox.Used, now) // the store spent it, whether a sign-in still waits or not
 	p := s.store.TakePending(sent.State, now)
 	if p == nil || p.Passwordless != sent.ID {
 		s.log.Info("email sign-in refused", "reason", "no sign-in waits for this link", "via", "link", "request", sent.ID)
@@ -255,6 +313,19 @@ func isSixDigits(code string) bool {
 		}
 	}
 	return true
+}
+
+// lastFor says how long the emails' credentials last: "codes and links
+// last 5 minutes".
+func lastFor(t passwordless.Type) string {
+	what := "codes and links"
+	switch t {
+	case passwordless.OTP:
+		what = "codes"
+	case passwordless.Link:
+		what = "links"
+	}
+	return what + " last " + lifeText(passwordless.DefaultLife)
 }
 
 // lifeText writes a life for a page: "5 minutes".

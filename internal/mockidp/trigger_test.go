@@ -165,3 +165,36 @@ func TestTriggerRefusals(t *testing.T) {
 		t.Error("a refused trigger logged events")
 	}
 }
+
+// TestTriggerRoleEventsChangeNothing: the role.* and permission.*
+// triggers only send their event: the environment's roles are the same
+// after them, the event names a role that is not one of them, and no
+// other event is logged with it. trigger --list says so.
+func TestTriggerRoleEventsChangeNothing(t *testing.T) {
+	t.Parallel()
+	env := startEnv(t, mockidp.Options{})
+	before := env.Tenant().Roles()
+	for _, typ := range []events.Type{events.RoleCreated, events.RoleUpdated, events.RoleDeleted,
+		events.PermissionCreated, events.PermissionUpdated, events.PermissionDeleted} {
+		status, r, body := trigger(t, func() (int, []byte) {
+			return mgControl(t, env, "POST", "/__mock/trigger", map[string]string{"type": string(typ)})
+		})
+		if status != 200 || r.Event == nil || len(r.Events) != 1 || r.Events[0].ID != r.Event.ID {
+			t.Errorf("trigger %s: %d %s, want its one event alone", typ, status, body)
+			continue
+		}
+		var d struct{ Name string }
+		json.Unmarshal(r.Event.Data, &d)
+		if _, ok := env.Tenant().Role(d.Name); d.Name == "" || ok {
+			t.Errorf("trigger %s: the event's role %q is one of the environment's (or none): want a made-up one", typ, d.Name)
+		}
+		if info, _ := events.Lookup(typ); !strings.Contains(info.When, "this trigger changes nothing and only sends the event") {
+			t.Errorf("trigger --list's line for %s does not say the trigger changes nothing: %q", typ, info.When)
+		}
+	}
+	if after := env.Tenant().Roles(); !slices.EqualFunc(before, after, func(a, b tenant.Role) bool {
+		return a.Name == b.Name && slices.Equal(a.Permissions, b.Permissions)
+	}) {
+		t.Errorf("the role triggers changed the environment's roles: %+v, then %+v", before, after)
+	}
+}

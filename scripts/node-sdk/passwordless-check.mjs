@@ -10,9 +10,15 @@
 // reason on the first failure. internal/mockidp/nodesdk_passwordless_test.go
 // runs it.
 //
+// With PASSWORDLESS_TYPE=LINK it checks an environment whose fixtures
+// say passwordless.type LINK instead: a send without magiclinkAuthUri is
+// refused, an email carries a link and no code, and a code is refused.
+//
 //   SCALEKIT_ENVIRONMENT_URL  the environment URL, no trailing slash
 //   SCALEKIT_CLIENT_ID        a client with client_credentials (the
 //   SCALEKIT_CLIENT_SECRET    management client)
+//   PASSWORDLESS_TYPE         LINK for a link-only environment; unset
+//                             for one that leaves the type to the mock
 //
 // It needs the mock's test endpoints: GET /__mock/mail (the mailbox) and
 // POST /__mock/clock (to move the clock).
@@ -66,6 +72,11 @@ async function main() {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance }),
     });
     check(res.status === 200, `POST /__mock/clock ${advance}: status ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  }
+
+  if (process.env.PASSWORDLESS_TYPE === 'LINK') {
+    await linkOnly(sk, lastMail, sfx, landing);
+    return;
   }
 
   const linkEmail = `link-${sfx}@initech.test`;
@@ -126,6 +137,37 @@ async function main() {
     check(/expired/.test(err.message), `message ${show(err.message)}, want "expired"`);
     const token = new URL(mail.link).searchParams.get('link_token');
     await rejectsWith(sk.passwordless.verifyPasswordlessEmail({ linkToken: token }), ScalekitBadRequestException, 9, 'the link five minutes on');
+  });
+}
+
+// linkOnly checks a LINK environment: what Scalekit does when its
+// dashboard sends magic links alone.
+async function linkOnly(sk, lastMail, sfx, landing) {
+  await step('passwordless.link-only (no magiclinkAuthUri)', async () => {
+    const err = await rejectsWith(sk.passwordless.sendPasswordlessEmail(`nolanding-${sfx}@initech.test`), ScalekitBadRequestException, 3, 'a send without magiclinkAuthUri');
+    check(/magiclink_auth_uri/.test(err.message), `message ${show(err.message)}, want it to name magiclink_auth_uri`);
+  });
+
+  const email = `linkonly-${sfx}@initech.test`;
+  const state = random();
+  const sent = await step('passwordless.link-only', async () => {
+    const r = await sk.passwordless.sendPasswordlessEmail(email, { state, magiclinkAuthUri: landing });
+    eq(r.passwordlessType, PasswordlessType.LINK, 'passwordlessType of a LINK environment');
+    const mail = await lastMail(email);
+    check(mail.code === undefined, `the email of a LINK environment has a code ${show(mail.code)}`);
+    const token = new URL(mail.link ?? 'x:').searchParams.get('link_token');
+    check(token, `the magic link ${show(mail.link)} has no link_token`);
+    return { token, authRequestId: r.authRequestId };
+  });
+
+  await step('passwordless.link-only (a code)', async () => {
+    const err = await rejectsWith(sk.passwordless.verifyPasswordlessEmail({ code: '123456' }, sent.authRequestId), ScalekitBadRequestException, 3, 'a code for a LINK request');
+    check(/link_token/.test(err.message), `message ${show(err.message)}, want it to say to verify with the link_token`);
+    // The refused code cost nothing: the link still verifies.
+    const v = await sk.passwordless.verifyPasswordlessEmail({ linkToken: sent.token }, sent.authRequestId);
+    eq(v.email, email, 'email');
+    eq(v.state, state, 'state');
+    eq(v.passwordlessType, PasswordlessType.LINK, 'passwordlessType of the verification');
   });
 }
 

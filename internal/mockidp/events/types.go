@@ -68,6 +68,14 @@ const (
 	PermissionDeleted Type = "permission.deleted"
 )
 
+// The role and permission events have no change of the mock behind them:
+// its roles are the fixtures', and nothing changes them, so a trigger of
+// one only sends the event. --list says so, as the docs do.
+const (
+	rolesOnlySent       = "; trigger only: the mock keeps the fixtures' roles and nothing changes them, so this trigger changes nothing and only sends the event, about a made-up role"
+	permissionsOnlySent = "; trigger only: the mock keeps the fixtures' permissions and nothing changes them, so this trigger changes nothing and only sends the event, about a made-up permission"
+)
+
 // Info describes an event type: the object it is about, the display name
 // Scalekit gives it, and when it happens, for `trigger --list` and the
 // docs.
@@ -106,12 +114,12 @@ var catalog = [...]Info{
 	{MembershipCreated, ObjectMembership, "User Organization Membership Created", "a user becomes a member of an organization"},
 	{MembershipUpdated, ObjectMembership, "User Organization Membership Updated", "a membership's roles, metadata or status change"},
 	{MembershipDeleted, ObjectMembership, "User Organization Membership Deleted", "a user leaves an organization, or is deleted"},
-	{RoleCreated, ObjectRole, "Role Created", "a role is created (trigger)"},
-	{RoleUpdated, ObjectRole, "Role Updated", "a role changes (trigger)"},
-	{RoleDeleted, ObjectRole, "Role Deleted", "a role is deleted (trigger)"},
-	{PermissionCreated, ObjectPermission, "Permission Created", "a permission is created (trigger)"},
-	{PermissionUpdated, ObjectPermission, "Permission Updated", "a permission changes (trigger)"},
-	{PermissionDeleted, ObjectPermission, "Permission Deleted", "a permission is deleted (trigger)"},
+	{RoleCreated, ObjectRole, "Role Created", "a role is created" + rolesOnlySent},
+	{RoleUpdated, ObjectRole, "Role Updated", "a role changes" + rolesOnlySent},
+	{RoleDeleted, ObjectRole, "Role Deleted", "a role is deleted" + rolesOnlySent},
+	{PermissionCreated, ObjectPermission, "Permission Created", "a permission is created" + permissionsOnlySent},
+	{PermissionUpdated, ObjectPermission, "Permission Updated", "a permission changes" + permissionsOnlySent},
+	{PermissionDeleted, ObjectPermission, "Permission Deleted", "a permission is deleted" + permissionsOnlySent},
 }
 
 // Types lists every event type the mock emits.

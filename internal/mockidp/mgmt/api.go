@@ -61,7 +61,11 @@ type Deps struct {
 	// environment shares it with its sign-in page, since an address's
 	// limit covers every email it is sent. nil: the API's own.
 	Passwordless *passwordless.Limiter
-	Now          func() time.Time
+	// PasswordlessType is what the environment's passwordless emails
+	// carry (the fixtures' passwordless.type); "" leaves it to the call:
+	// LINK_OTP with a magiclink_auth_uri, OTP without.
+	PasswordlessType passwordless.Type
+	Now              func() time.Time
 	// NewID makes Scalekit-shaped IDs (prefix + 17 digits).
 	NewID func(prefix string) string
 	Log   *slog.Logger

@@ -53,8 +53,12 @@ type Params struct {
 	// Template is the sender's template (Scalekit's SIGNIN or SIGNUP
 	// enum value), handed back on verification.
 	Template int32
+	// Type is what the email carries. "" is the sender's choice by
+	// LinkBase: LINK_OTP with one, OTP without.
+	Type Type
 	// LinkBase is the page a magic link lands on; the link is LinkBase
-	// with link_token added. "" sends a code alone.
+	// with link_token added. A type with a link needs one: without it the
+	// email carries no link (the sender checks first).
 	LinkBase string
 	// Life is how long the code and link live; 0 means DefaultLife.
 	Life time.Duration
@@ -64,7 +68,8 @@ type Params struct {
 type Request struct {
 	ID, Email, State string
 	Template         int32
-	Code             string
+	Type             Type
+	Code             string // "" for a link alone
 	Link             string // "" for a code alone
 	Life             time.Duration
 	Expires          time.Time
@@ -78,6 +83,7 @@ type Reason string
 
 const (
 	Unknown     Reason = "unknown request"      // no such auth_request_id
+	NoCode      Reason = "no code sent"         // a code for a request of a link alone
 	LinkUnknown Reason = "unknown link"         // not a link sent, or one a resend replaced
 	WrongCode   Reason = "wrong code"           // attempts are left
 	Spent       Reason = "too many wrong codes" // the request is spent
@@ -157,7 +163,14 @@ func (s *Store) Send(p Params, id string, now time.Time) (Request, error) {
 	if retry, ok := s.limit.take(email, now); !ok {
 		return Request{}, &Refusal{Reason: RateLimited, Email: email, RetryAfter: retry}
 	}
-	e := &entry{Request: Request{ID: id, Email: email, State: p.State, Template: p.Template, Life: life}, linkBase: p.LinkBase}
+	typ := p.Type
+	if !typ.Valid() {
+		typ = OTP
+		if p.LinkBase != "" {
+			typ = LinkOTP
+		}
+	}
+	e := &entry{Request: Request{ID: id, Email: email, State: p.State, Template: p.Template, Type: typ, Life: life}, linkBase: p.LinkBase}
 	if old := s.byID[id]; old != nil {
 		delete(s.byLink, old.linkKey)
 	}
@@ -186,13 +199,18 @@ func (s *Store) Resend(id string, now time.Time) (Request, error) {
 }
 
 // VerifyCode checks a code of a request. A wrong one counts against the
-// request's attempts; the right one works once.
+// request's attempts; the right one works once. A request whose email
+// carried no code (LINK) takes none: that is refused without costing an
+// attempt, since no code could be right.
 func (s *Store) VerifyCode(id, code string, now time.Time) (Request, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.byID[id]
 	if err := e.usable(now); err != nil {
 		return Request{}, err
+	}
+	if e.Code == "" {
+		return Request{}, &Refusal{Reason: NoCode, Email: e.Email, Request: e.Request}
 	}
 	if subtle.ConstantTimeCompare([]byte(code), []byte(e.Code)) != 1 {
 		e.wrong++
@@ -230,12 +248,16 @@ func (s *Store) Len() int {
 	return len(s.byID)
 }
 
-// issue gives a request a new code, link and expiry. The caller holds mu.
+// issue gives a request a new code, link and expiry, as its type says.
+// The caller holds mu.
 func (s *Store) issue(e *entry, now time.Time) {
-	e.Code = codeFor(e.Email)
+	e.Code = ""
+	if e.Type.SendsCode() {
+		e.Code = codeFor(e.Email)
+	}
 	e.Expires = now.Add(e.Life)
 	e.Link, e.linkKey = "", ""
-	if e.linkBase == "" {
+	if !e.Type.SendsLink() || e.linkBase == "" {
 		return
 	}
 	u, err := url.Parse(e.linkBase)

@@ -206,3 +206,43 @@ func TestLimiterIsBounded(t *testing.T) {
 		t.Errorf("a minute later: allowed %v, %d addresses kept; want the new one alone", ok, len(l.sent))
 	}
 }
+
+// The type decides what an email carries: OTP a code alone even when
+// the sender has a landing page; LINK a link alone, whose request takes
+// no code (refused without costing an attempt, so the link still works);
+// a resend of a LINK request is a new link, still without a code.
+func TestTypeDecidesCodeAndLink(t *testing.T) {
+	s := NewStore(nil)
+	otp, err := s.Send(Params{Email: "o@acme.test", Type: OTP, LinkBase: "http://app.test/land"}, "pwl_o", t0)
+	if err != nil || otp.Type != OTP || !sixDigits.MatchString(otp.Code) || otp.Link != "" {
+		t.Fatalf("Send OTP with a landing = %+v, %v; want a code and no link", otp, err)
+	}
+
+	link, err := s.Send(Params{Email: "l@acme.test", Type: Link, LinkBase: "http://app.test/land"}, "pwl_l", t0)
+	if err != nil || link.Type != Link || link.Code != "" || link.Link == "" {
+		t.Fatalf("Send LINK = %+v, %v; want a link and no code", link, err)
+	}
+	for i := 0; i < MaxWrongCodes+1; i++ {
+		_, err = s.VerifyCode("pwl_l", "000000", t0)
+		wantRefusal(t, "a code for a LINK request", err, NoCode)
+	}
+	_, err = s.VerifyCode("pwl_l", "", t0)
+	wantRefusal(t, "an empty code for a LINK request", err, NoCode)
+	again, err := s.Resend("pwl_l", t0.Add(time.Second))
+	if err != nil || again.Code != "" || again.Link == "" || again.Link == link.Link {
+		t.Fatalf("Resend LINK = %+v, %v; want a new link and no code", again, err)
+	}
+	if v, err := s.VerifyLink(mustToken(t, again.Link), "pwl_l", t0.Add(time.Second)); err != nil || v.Type != Link {
+		t.Fatalf("the LINK request's link after codes were tried: %+v, %v; want it verified (codes cost no attempt)", v, err)
+	}
+
+	both, err := s.Send(Params{Email: "b@acme.test", Type: LinkOTP, LinkBase: "http://app.test/land"}, "pwl_b", t0)
+	if err != nil || both.Type != LinkOTP || both.Code == "" || both.Link == "" {
+		t.Fatalf("Send LINK_OTP = %+v, %v; want a code and a link", both, err)
+	}
+	for p, want := range map[Params]Type{{Email: "d1@acme.test"}: OTP, {Email: "d2@acme.test", LinkBase: "http://app.test/land"}: LinkOTP} {
+		if r, err := s.Send(p, "pwl_"+p.Email, t0); err != nil || r.Type != want {
+			t.Errorf("Send with no type, landing %q: type %q, %v; want %s", p.LinkBase, r.Type, err, want)
+		}
+	}
+}

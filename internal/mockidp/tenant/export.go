@@ -8,8 +8,8 @@ import (
 	"github.com/skctl/skctl/internal/mockidp/fixture"
 )
 
-// Export returns the whole tenant as fixtures, with the apps and scenarios
-// of the seed, so that a state built by hand (GET /__mock/export) can be
+// Export returns the whole tenant as fixtures, with the apps, scenarios
+// and passwordless settings of the seed, so that a state built by hand (GET /__mock/export) can be
 // handed to CI as a --fixtures file: fixture.Parse of the marshalled
 // export gives back the same tenant, but for the times, which a file does
 // not hold. An app that was a client of an organization since deleted
@@ -19,7 +19,8 @@ func (t *Tenant) Export() *fixture.Fixtures {
 	defer t.mu.RUnlock()
 	now := t.now()
 	seed := cloneFixtures(t.seed)
-	fx := &fixture.Fixtures{Organizations: []fixture.Organization{}, Users: []fixture.User{}, Apps: seed.Apps, Scenarios: seed.Scenarios}
+	fx := &fixture.Fixtures{Organizations: []fixture.Organization{}, Users: []fixture.User{}, Apps: seed.Apps, Scenarios: seed.Scenarios,
+		Passwordless: seed.Passwordless}
 	for _, name := range t.roleOrder {
 		r := t.roles[name]
 		fx.Roles = append(fx.Roles, fixture.Role{Name: r.Name, DisplayName: r.DisplayName, Description: r.Description, Permissions: slices.Clone(r.Permissions)})

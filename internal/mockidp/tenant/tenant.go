@@ -24,10 +24,10 @@ import (
 type Tenant struct {
 	clock func() time.Time
 	newID func(prefix string) string
-	// seed is the apps and scenarios of the fixtures the tenant was made
-	// from, for Export; not their users and organizations, which would be
-	// a second copy of every user (45 MB at 100k). The fixtures'
-	// fingerprint goes into the state file.
+	// seed is the apps, scenarios and passwordless settings of the
+	// fixtures the tenant was made from, for Export; not their users and
+	// organizations, which would be a second copy of every user (45 MB at
+	// 100k). The fixtures' fingerprint goes into the state file.
 	seed     *fixture.Fixtures
 	seedHash string
 	// onRemove is told whose sessions a deletion ends (Removal).
@@ -93,7 +93,7 @@ type Removal struct{ UserID, OrgID string }
 // environment's clock, making new IDs with newID(prefix). The fixtures
 // must have passed fixture.Parse: their IDs and defaults are filled in.
 func New(fx *fixture.Fixtures, clock func() time.Time, newID func(prefix string) string) *Tenant {
-	t := &Tenant{clock: clock, newID: newID, seed: cloneFixtures(&fixture.Fixtures{Apps: fx.Apps, Scenarios: fx.Scenarios}), seedHash: fingerprint(fx), data: newData()}
+	t := &Tenant{clock: clock, newID: newID, seed: cloneFixtures(&fixture.Fixtures{Apps: fx.Apps, Scenarios: fx.Scenarios, Passwordless: fx.Passwordless}), seedHash: fingerprint(fx), data: newData()}
 	t.seedFrom(fx, t.now())
 	return t
 }
