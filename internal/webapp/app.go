@@ -51,6 +51,7 @@ type App struct {
 	fatal    chan error          // a discovery failure retrying cannot fix
 	verified verifyCache
 	sessions sessionCache
+	pages    pageCache // signed-in pages, rendered once each
 	refresh  refresher
 	consumed consumedTx // transactions whose callback has run (B3)
 	handler  http.Handler
