@@ -56,6 +56,7 @@ type App struct {
 	fatal    chan error          // a discovery failure retrying cannot fix
 	verified verifyCache
 	sessions sessionCache
+	pages    pageCache // signed-in pages, rendered once each
 	refresh  refresher
 	consumed consumedTx // transactions whose callback has run (B3)
 	metrics  *servemetrics.Metrics

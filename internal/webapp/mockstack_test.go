@@ -77,6 +77,13 @@ func newMockStack(tb testing.TB, opts mockidp.Options) *mockStack {
 // settings (such as its own SKCTL_COOKIE_SECRET), and runs its discovery.
 func (st *mockStack) newApp(tb testing.TB, extra map[string]string) *webapp.App {
 	tb.Helper()
+	return st.newAppWith(tb, extra, webapp.Options{})
+}
+
+// newAppWith is newApp with options besides the configuration (such as a
+// Logger); opts.Config is replaced.
+func (st *mockStack) newAppWith(tb testing.TB, extra map[string]string, opts webapp.Options) *webapp.App {
+	tb.Helper()
 	env := map[string]string{
 		config.EnvEnvironmentURL: st.IdPURL,
 		config.EnvClientID:       app1ID,
@@ -90,7 +97,8 @@ func (st *mockStack) newApp(tb testing.TB, extra map[string]string) *webapp.App 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	app, err := webapp.New(webapp.Options{Config: cfg})
+	opts.Config = cfg
+	app, err := webapp.New(opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

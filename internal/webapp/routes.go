@@ -34,12 +34,12 @@ func (a *App) handleHome(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		notice = a.signedOutNotice(w, r)
 	}
-	render(w, http.StatusOK, "home", pageData{Title: "Home", User: u, Notice: notice})
+	a.pages.render(w, http.StatusOK, "home", pageData{Title: "Home", User: u, Notice: notice})
 }
 
 // handleDashboard handles GET /dashboard, for signed-in users only.
 func (a *App) handleDashboard(w http.ResponseWriter, r *http.Request) {
-	render(w, http.StatusOK, "dashboard", pageData{Title: "Dashboard", User: UserFrom(r.Context())})
+	a.pages.render(w, http.StatusOK, "dashboard", pageData{Title: "Dashboard", User: UserFrom(r.Context())})
 }
 
 func (a *App) handleNotFound(w http.ResponseWriter, r *http.Request) {
