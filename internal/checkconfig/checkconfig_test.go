@@ -103,6 +103,7 @@ func TestSettingsUseServeValidators(t *testing.T) {
 		config.EnvAddr:           "4321",
 		config.EnvUserinfo:       "maybe",
 		config.EnvTokenAuth:      "private_key_jwt",
+		config.EnvRedisURL:       "http://:hunter2@cache:6379",
 	}
 	ids := map[string]CheckID{}
 	for _, c := range checks() {

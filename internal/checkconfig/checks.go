@@ -21,6 +21,7 @@ const (
 	SettingsAddr           CheckID = "settings.addr"
 	SettingsUserinfo       CheckID = "settings.userinfo"
 	SettingsTokenAuth      CheckID = "settings.token_auth_method"
+	SettingsRedisURL       CheckID = "settings.redis_url"
 	SettingsUnknown        CheckID = "settings.unknown_variables"
 
 	DiscoveryFetch      CheckID = "discovery.fetch"
@@ -80,6 +81,7 @@ func checks() []check {
 		settingCheck(SettingsAddr, config.EnvAddr, false, nil, nil),
 		settingCheck(SettingsUserinfo, config.EnvUserinfo, false, nil, nil),
 		settingCheck(SettingsTokenAuth, config.EnvTokenAuth, false, nil, nil),
+		settingCheck(SettingsRedisURL, config.EnvRedisURL, false, nil, nil),
 		{id: SettingsUnknown, strays: true, run: (*state).checkStrays},
 
 		{id: DiscoveryFetch, network: true, run: (*state).discover, blocks: noDiscovery},

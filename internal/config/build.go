@@ -38,6 +38,7 @@ func build(get func(string) (string, bool), strays []Stray) (*Config, error) {
 		Addr:                  values[EnvAddr],
 		ClockSkew:             90 * time.Second,
 		TokenAuthBasic:        values[EnvTokenAuth] == "client_secret_basic",
+		RedisURL:              Secret(values[EnvRedisURL]),
 	}
 	c.Userinfo, _ = ParseBool(values[EnvUserinfo])
 	redirect, _ := ParseAppURL(c.RedirectURI, true)

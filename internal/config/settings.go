@@ -16,6 +16,7 @@ const (
 	EnvAddr           = "SKCTL_ADDR"
 	EnvUserinfo       = "SKCTL_USERINFO"
 	EnvTokenAuth      = "SKCTL_TOKEN_AUTH_METHOD"
+	EnvRedisURL       = "SKCTL_REDIS_URL"
 )
 
 // Defaults of the guide.
@@ -66,6 +67,8 @@ func Settings() []Setting {
 			Meaning: "call the userinfo endpoint at sign-in and require its sub to be the ID token's (OpenID certification needs it, Scalekit's flow does not); true/false, yes/no, on/off or 1/0"},
 		{Env: EnvTokenAuth, Flag: "token-auth-method", Default: DefaultTokenAuth, Validate: validateTokenAuth,
 			Meaning: "how the app authenticates to the token endpoint: client_secret_post (every Scalekit client) or client_secret_basic"},
+		{Env: EnvRedisURL, Flag: "redis-url", Validate: ValidateRedisURL,
+			Meaning: "Redis or Valkey shared by serve's replicas, redis://[:PASSWORD@]HOST:PORT[/DB] or rediss:// for TLS (prefer the environment to the flag for a password); unset: one process, nothing shared"},
 	}
 }
 
