@@ -73,6 +73,7 @@ const reloadPage = 1000
 // with its own timeout.
 func (s *Store) resync(ctx context.Context) error {
 	pending := s.pending.take()
+	sent := len(pending)
 	for key, until := range pending {
 		if err := s.revoke(ctx, key, until, s.try); err != nil {
 			for key, until := range pending {
@@ -83,6 +84,7 @@ func (s *Store) resync(ctx context.Context) error {
 		delete(pending, key)
 	}
 	min := strconv.FormatInt(s.now().UnixMilli(), 10)
+	n := 0
 	for offset := int64(0); ; offset += reloadPage {
 		var page []redis.Z
 		err := s.try(ctx, "reload revocations", func(ctx context.Context) error {
@@ -96,10 +98,12 @@ func (s *Store) resync(ctx context.Context) error {
 		for _, z := range page {
 			if key, ok := z.Member.(string); ok {
 				s.revoked(key, time.UnixMilli(int64(z.Score)))
+				n++
 			}
 		}
 		if len(page) < reloadPage {
 			s.stats.reloads.Add(1)
+			s.log.Debug("revoked set reloaded", "revocations", n, "sent_from_outage", sent)
 			return nil
 		}
 	}

@@ -68,6 +68,7 @@ func TestRevocationReloadOnReconnect(t *testing.T) {
 	if err := raw.ClientKillByFilter(ctx, "TYPE", "pubsub").Err(); err != nil {
 		t.Fatal(err)
 	}
+	a.log.waitCount(t, "DEBUG revoked set reloaded", 2)
 	a.rev.wait(t, "missed", hang)
 	a.rev.mu.Lock()
 	_, expired := a.rev.m["expired"]
