@@ -30,6 +30,9 @@ type Options struct {
 	// SessionMaxAge bounds how long session cookies live; 0 means 7 days,
 	// Scalekit's default absolute session timeout.
 	SessionMaxAge time.Duration
+	// Shared is the state shared with the other replicas; nil keeps
+	// everything in this process.
+	Shared Shared
 }
 
 // App is the web app. Its handlers answer 503 until the IdP's discovery
@@ -52,6 +55,8 @@ type App struct {
 	verified verifyCache
 	sessions sessionCache
 	refresh  refresher
+	shared   Shared     // nil: one process
+	revoked  revokedSet // sessions signed out (G3)
 	consumed consumedTx // transactions whose callback has run (B3)
 	handler  http.Handler
 }
@@ -70,7 +75,7 @@ func New(opts Options) (*App, error) {
 	if c == nil {
 		return nil, errors.New("webapp: no configuration")
 	}
-	a := &App{cfg: c, client: opts.HTTPClient, log: opts.Logger, now: opts.Now, maxAge: opts.SessionMaxAge, fatal: make(chan error, 1)}
+	a := &App{cfg: c, client: opts.HTTPClient, log: opts.Logger, now: opts.Now, maxAge: opts.SessionMaxAge, shared: opts.Shared, fatal: make(chan error, 1)}
 	if a.client == nil {
 		a.client = oidcx.NewHTTPClient(nil, 10*time.Second)
 	}
@@ -97,6 +102,10 @@ func New(opts Options) (*App, error) {
 	a.verified.init()
 	a.sessions.init()
 	a.refresh.init()
+	a.revoked.init()
+	if a.shared != nil {
+		a.shared.OnRevoke(a.revokedElsewhere)
+	}
 	a.consumed.init()
 	a.handler = a.routes()
 	return a, nil

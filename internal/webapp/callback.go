@@ -176,7 +176,7 @@ func (a *App) finishCallback(r *http.Request, q url.Values, tx *transaction) *ca
 		// single sign-on would send the browser round for ever.
 		return failed(errTokenTooShort, "access token expires within the refresh margin, and no refresh token")
 	}
-	return &callbackResult{signedIn: true, tokens: &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: rawID},
+	return &callbackResult{signedIn: true, tokens: &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: rawID, Session: randomString()},
 		user: newUser(atc, idc), due: due}
 }
 
