@@ -287,3 +287,43 @@ func cookieHeaderOf(h http.Header) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// TestReplicasCallbackOnce: a callback sent to two replicas (a browser
+// that sends the redirect twice, with no sticky sessions) redeems the
+// code once: the second replica refuses it, or, when the browser already
+// got its session, sends it on, and neither redeems.
+func TestReplicasCallbackOnce(t *testing.T) {
+	t.Parallel()
+	rs := startReplicas(t, 3)
+	b := newBrowser(t)
+	login := b.get(rs.URL + "/api/auth/login?return_to=/dashboard")
+	authorize := b.follow(login)
+	if authorize.status == http.StatusOK {
+		authorize = b.post(rs.idp.URL+"/oauth/login", map[string][]string{"handle": {b.handle(authorize)}, "user": {adaID}, "org": {acmeOrgID}})
+	}
+	callback := b.loc(authorize)
+	if callback.Path != "/api/auth/callback" {
+		t.Fatalf("the IdP sent the browser to %v", callback)
+	}
+	withTx := b.cookieHeader(rs.URL)
+	at := func(i int) string { return rs.replicas[i].URL + callback.RequestURI() }
+
+	first := getWith(t, at(0), withTx)
+	if first.status != http.StatusFound || first.location.Path != "/dashboard" || rs.sessionOf(t, first.header) == nil {
+		t.Fatalf("the first callback: %d %v", first.status, first.location)
+	}
+	second := getWith(t, at(1), withTx)
+	if second.status != http.StatusBadRequest || !strings.Contains(second.body, "Sign-in expired") {
+		t.Errorf("the callback again, on another replica: %d %.200s", second.status, second.body)
+	}
+	if e := rs.replicas[1].requestLog(t, second, "request failed"); e["reason"] != "transaction already used on another replica" {
+		t.Errorf("the second replica refused it for %q", e["reason"])
+	}
+	third := getWith(t, at(2), withTx+"; "+cookieHeaderOf(first.header))
+	if third.status != http.StatusFound || third.location.Path != "/dashboard" {
+		t.Errorf("the callback again, signed in, on a third replica: %d %v, want on to /dashboard", third.status, third.location)
+	}
+	if n := rs.idp.count("POST /oauth/token authorization_code"); n != 1 {
+		t.Errorf("the code was redeemed %d times, want once", n)
+	}
+}

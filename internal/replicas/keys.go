@@ -28,3 +28,6 @@ func (k keys) refreshLock(key string) string { return k.prefix + "refresh:lock:"
 // refreshResult is the sealed outcome of one refresh token's redemption,
 // kept for seconds.
 func (k keys) refreshResult(key string) string { return k.prefix + "refresh:result:" + key }
+
+// claim marks one single-use value (a sign-in transaction) as used.
+func (k keys) claim(key string) string { return k.prefix + "claim:" + key }

@@ -27,6 +27,10 @@ type Shared interface {
 	// other replicas, and the whole set again whenever the store
 	// reconnects. The App sets it in New.
 	OnRevoke(func(key string, until time.Time))
+	// Claim marks key as used for ttl, once across the replicas: true
+	// for the first claim. When the store is unavailable it returns
+	// true, and the caller's own single-use set holds alone.
+	Claim(ctx context.Context, key string, ttl time.Duration) bool
 	// Health says whether the store is reachable, for /readyz.
 	Health() SharedHealth
 }
