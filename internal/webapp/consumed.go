@@ -26,7 +26,8 @@ const maxConsumedTx = 10000
 // carries the cookie both times: without this set each would redeem the
 // code, and Scalekit-style code-reuse revocation then revokes the tokens
 // the first redemption got. The set is per process, like the refresh
-// single-flight (E5).
+// single-flight (E5); with replicas, claimTransaction extends it to all
+// of them.
 type consumedTx struct {
 	mu        sync.Mutex
 	m         map[[32]byte]*consumedEntry
