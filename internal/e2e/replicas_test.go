@@ -265,6 +265,25 @@ func TestReplicasValkeyDown(t *testing.T) {
 		received[i] = a.countLog(msgIs("revocation received"))
 	}
 	rs.signOutRefused(t, b2, b2.cookieHeader(rs.URL), received)
+	// A refresh is coordinated again, and nothing after the recovery
+	// looked like a second outage (a stale pooled connection would).
+	before := rs.idp.count(refreshKey)
+	b3 := newBrowser(t)
+	b3.signIn(rs.app(), rs.idp, adaID, acmeOrgID)
+	rs.clock.Advance(6 * time.Minute)
+	for i, p := range rs.storm(t, 12, b3.cookieHeader(rs.URL)) {
+		if p.status != http.StatusOK {
+			t.Errorf("storm request %d after recovery: %d", i, p.status)
+		}
+	}
+	if n := rs.idp.count(refreshKey) - before; n != 1 {
+		t.Errorf("%d refreshes after recovery, want 1", n)
+	}
+	for i, a := range rs.replicas {
+		if n := a.countLog(msgIs("shared state unavailable: refresh and sign-out are per replica until it is back")); n != 1 {
+			t.Errorf("replica %d warned %d times, want once for the one outage", i, n)
+		}
+	}
 }
 
 // setCookies turns a Cookie header into Set-Cookie lines, for sessionOf.
