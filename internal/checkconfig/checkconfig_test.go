@@ -104,6 +104,7 @@ func TestSettingsUseServeValidators(t *testing.T) {
 		config.EnvUserinfo:       "maybe",
 		config.EnvTokenAuth:      "private_key_jwt",
 		config.EnvMetricsAddr:    "9464",
+		config.EnvRedisURL:       "http://:hunter2@cache:6379",
 	}
 	ids := map[string]CheckID{}
 	for _, c := range checks() {

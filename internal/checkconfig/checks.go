@@ -22,6 +22,7 @@ const (
 	SettingsUserinfo       CheckID = "settings.userinfo"
 	SettingsTokenAuth      CheckID = "settings.token_auth_method"
 	SettingsMetricsAddr    CheckID = "settings.metrics_addr"
+	SettingsRedisURL       CheckID = "settings.redis_url"
 	SettingsUnknown        CheckID = "settings.unknown_variables"
 
 	DiscoveryFetch      CheckID = "discovery.fetch"
@@ -82,6 +83,7 @@ func checks() []check {
 		settingCheck(SettingsUserinfo, config.EnvUserinfo, false, nil, nil),
 		settingCheck(SettingsTokenAuth, config.EnvTokenAuth, false, nil, nil),
 		settingCheck(SettingsMetricsAddr, config.EnvMetricsAddr, false, nil, nil),
+		settingCheck(SettingsRedisURL, config.EnvRedisURL, false, nil, nil),
 		{id: SettingsUnknown, strays: true, run: (*state).checkStrays},
 
 		{id: DiscoveryFetch, network: true, run: (*state).discover, blocks: noDiscovery},

@@ -98,6 +98,8 @@ func describeSetting(s config.Setting, v string) string {
 		return s.Env + " holds " + strconv.Itoa(len(keys)) + " valid 32-byte key(s)"
 	case s.Secret:
 		return s.Env + " is set (" + strconv.Itoa(len(v)) + " characters)"
+	case s.Env == config.EnvRedisURL: // its password, if any, is never shown
+		return s.Env + " is " + config.RedactURL(v)
 	}
 	return s.Env + " is " + v
 }

@@ -179,9 +179,22 @@ func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.
 	if idpTimeout <= 0 {
 		return nil, usageErrorf("%s: --idp-timeout must be positive", name)
 	}
-	app, err := webapp.New(webapp.Options{Config: cfg, HTTPClient: d.client(idpTimeout), Logger: log, Now: d.Now, Metrics: metrics})
+	shared, err := newShared(d, log, cfg, idpTimeout)
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("%s: %w", name, err)}
+	}
+	opts := webapp.Options{Config: cfg, HTTPClient: d.client(idpTimeout), Logger: log, Now: d.Now, Metrics: metrics}
+	if shared != nil {
+		opts.Shared = shared
+	}
+	app, err := webapp.New(opts)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("%s: %w", name, err)}
+	}
+	if shared != nil {
+		// After New, which registered the app's revoked set: the first
+		// subscription's reload must reach it.
+		go shared.Run(ctx)
 	}
 	discovered := make(chan struct{})
 	go func() {

@@ -39,6 +39,7 @@ func build(get func(string) (string, bool), strays []Stray) (*Config, error) {
 		MetricsAddr:           values[EnvMetricsAddr],
 		ClockSkew:             90 * time.Second,
 		TokenAuthBasic:        values[EnvTokenAuth] == "client_secret_basic",
+		RedisURL:              Secret(values[EnvRedisURL]),
 	}
 	c.Userinfo, _ = ParseBool(values[EnvUserinfo])
 	redirect, _ := ParseAppURL(c.RedirectURI, true)

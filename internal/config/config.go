@@ -40,6 +40,9 @@ type Config struct {
 	// TokenAuthBasic sends client_secret_basic instead of
 	// client_secret_post.
 	TokenAuthBasic bool
+	// RedisURL is the Redis or Valkey the replicas share, "" for none.
+	// It may hold a password, so it is a Secret: RedactURL shows it.
+	RedisURL Secret
 }
 
 // Sources are where Load reads settings from.

@@ -17,6 +17,7 @@ const (
 	EnvUserinfo       = "SKCTL_USERINFO"
 	EnvTokenAuth      = "SKCTL_TOKEN_AUTH_METHOD"
 	EnvMetricsAddr    = "SKCTL_METRICS_ADDR"
+	EnvRedisURL       = "SKCTL_REDIS_URL"
 )
 
 // Defaults of the guide.
@@ -69,6 +70,8 @@ func Settings() []Setting {
 			Meaning: "how the app authenticates to the token endpoint: client_secret_post (every Scalekit client) or client_secret_basic"},
 		{Env: EnvMetricsAddr, Flag: "metrics-addr", Derived: "none: /metrics is served on the app's address", Validate: validateMetricsAddr,
 			Meaning: "serve /metrics (Prometheus) on this host:port instead of on the app's address, e.g. an address the public cannot reach"},
+		{Env: EnvRedisURL, Flag: "redis-url", Validate: ValidateRedisURL,
+			Meaning: "Redis or Valkey shared by serve's replicas, redis://[:PASSWORD@]HOST:PORT[/DB] or rediss:// for TLS (prefer the environment to the flag for a password); unset: one process, nothing shared"},
 	}
 }
 

@@ -35,6 +35,9 @@ type Options struct {
 	// the handler serves them at /metrics unless Config.MetricsAddr gives
 	// them a listener of their own; nil counts nothing.
 	Metrics *servemetrics.Metrics
+	// Shared is the state shared with the other replicas; nil keeps
+	// everything in this process.
+	Shared Shared
 }
 
 // App is the web app. Its handlers answer 503 until the IdP's discovery
@@ -58,6 +61,8 @@ type App struct {
 	sessions sessionCache
 	pages    pageCache // signed-in pages, rendered once each
 	refresh  refresher
+	shared   Shared     // nil: one process
+	revoked  revokedSet // sessions signed out (G3)
 	consumed consumedTx // transactions whose callback has run (B3)
 	metrics  *servemetrics.Metrics
 	handler  http.Handler
@@ -77,7 +82,7 @@ func New(opts Options) (*App, error) {
 	if c == nil {
 		return nil, errors.New("webapp: no configuration")
 	}
-	a := &App{cfg: c, client: opts.HTTPClient, log: opts.Logger, now: opts.Now, maxAge: opts.SessionMaxAge, fatal: make(chan error, 1), metrics: opts.Metrics}
+	a := &App{cfg: c, client: opts.HTTPClient, log: opts.Logger, now: opts.Now, maxAge: opts.SessionMaxAge, fatal: make(chan error, 1), metrics: opts.Metrics, shared: opts.Shared}
 	if a.client == nil {
 		a.client = oidcx.NewHTTPClient(nil, 10*time.Second)
 	}
@@ -105,6 +110,10 @@ func New(opts Options) (*App, error) {
 	a.verified.init()
 	a.sessions.init()
 	a.refresh.init(a.metrics)
+	a.revoked.init()
+	if a.shared != nil {
+		a.shared.OnRevoke(a.revokedElsewhere)
+	}
 	a.consumed.init()
 	a.handler = a.routes()
 	return a, nil

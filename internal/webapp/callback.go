@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,6 +79,9 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	// consumed set lets one callback per transaction go on; the others
 	// wait for its outcome.
 	res, replay := a.consumed.once(r.Context(), state, a.now, a.txOptions().MaxAge, func() *callbackResult {
+		if !a.claimTransaction(r.Context(), state) {
+			return &callbackResult{fail: errSignInExpiry, reason: "transaction already used on another replica", elsewhere: true}
+		}
 		res := a.finishCallback(r, q, &tx)
 		if res != nil {
 			res.code = sha256.Sum256([]byte(q.Get("code")))
@@ -89,6 +93,13 @@ func (a *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	case replay:
 		a.replayedCallback(w, r, res, &tx, q.Get("code"))
+		return
+	case res.elsewhere && a.hasSession(r):
+		// The first callback's answer, on the other replica, reached the
+		// browser: it is signed in, so it goes where it was going.
+		a.log.Info("callback replayed", "request_id", requestID(r.Context()), "outcome", "already signed in, on another replica")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		http.Redirect(w, r, tx.ReturnTo, http.StatusFound)
 		return
 	case !res.signedIn:
 		a.fail(w, r, res.fail, res.reason)
@@ -178,8 +189,20 @@ func (a *App) finishCallback(r *http.Request, q url.Values, tx *transaction) *ca
 		// single sign-on would send the browser round for ever.
 		return failed(errTokenTooShort, "access token expires within the refresh margin, and no refresh token")
 	}
-	return &callbackResult{signedIn: true, tokens: &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: rawID},
+	return &callbackResult{signedIn: true, tokens: &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: rawID, Session: randomString()},
 		user: newUser(atc, idc), due: due}
+}
+
+// claimTransaction claims the transaction of state across the replicas
+// before its code is redeemed: false when another replica claimed it
+// first. Without a shared store (or while it is down) it is true, and
+// the consumed set alone keeps the transaction single-use (B3).
+func (a *App) claimTransaction(ctx context.Context, state string) bool {
+	if a.shared == nil {
+		return true
+	}
+	sum := sha256.Sum256([]byte("transaction " + state))
+	return a.shared.Claim(ctx, hex.EncodeToString(sum[:]), a.txOptions().MaxAge)
 }
 
 // startSession writes the session cookie of a sign-in; on failure it

@@ -26,7 +26,8 @@ const maxConsumedTx = 10000
 // carries the cookie both times: without this set each would redeem the
 // code, and Scalekit-style code-reuse revocation then revokes the tokens
 // the first redemption got. The set is per process, like the refresh
-// single-flight (E5).
+// single-flight (E5); with replicas, claimTransaction extends it to all
+// of them.
 type consumedTx struct {
 	mu        sync.Mutex
 	m         map[[32]byte]*consumedEntry
@@ -55,6 +56,9 @@ type callbackResult struct {
 	// code is the SHA-256 of the code the first callback redeemed: a
 	// replay shares the session only when it carries the same code.
 	code [32]byte
+	// elsewhere is a callback whose transaction another replica claimed
+	// first: this one redeemed nothing.
+	elsewhere bool
 }
 
 // shared returns the result a replay may use at now: the tokens only
@@ -75,7 +79,10 @@ func (c *consumedTx) init() { c.m = map[[32]byte]*consumedEntry{} }
 // lock, before any code is redeemed. It returns the outcome and whether
 // it was another request's (a replay). A replay waits for the first
 // callback to finish, or gives up when its own request ends (nil). ttl is
-// how long a replay could still carry the transaction cookie.
+// how long a replay could still carry the transaction cookie. With
+// replicas, finish first claims the transaction in the shared store
+// (claimTransaction), so that a replay sent to another replica does not
+// redeem the code either.
 func (c *consumedTx) once(ctx context.Context, state string, now func() time.Time, ttl time.Duration, finish func() *callbackResult) (res *callbackResult, replay bool) {
 	key := sha256.Sum256([]byte(state))
 	c.mu.Lock()

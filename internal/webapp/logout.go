@@ -35,6 +35,11 @@ func (a *App) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	session.Clear(w, r, logoutCookie, a.txOptions())
 	t, _ := a.readSession(r)
+	if t != nil {
+		// Clearing the cookie ends this browser's session; revoking it
+		// ends every copy of the cookie, on every replica (G3).
+		a.revokeSession(r.Context(), t)
+	}
 	a.clearSession(w, r) // F4
 	// Logins started and never finished go too: signed out means no
 	// auth cookie at all (F4).

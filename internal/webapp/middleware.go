@@ -22,7 +22,11 @@ const refreshEarly = 10 * time.Second
 func (a *App) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, err := a.readSession(r)
-		if err != nil {
+		switch {
+		case errors.Is(err, errSessionRevoked):
+			a.log.Info("session ended", "request_id", requestID(r.Context()), "reason", err.Error())
+			a.clearSession(w, r)
+		case err != nil:
 			a.log.Info("session cookie unreadable: cleared", "request_id", requestID(r.Context()), "reason", safeReason(err))
 			a.clearSession(w, r) // F5
 		}
@@ -78,6 +82,9 @@ func (a *App) authenticate(w http.ResponseWriter, r *http.Request, p *idp, t *to
 		return nil, errInvalid
 	}
 	redeemed, err := a.refresh.do(r.Context(), t.Refresh, a.now, func() (*tokens, error) {
+		if a.shared != nil {
+			return a.countRefresh(a.redeemShared(r.Context(), p, t))
+		}
 		return a.countRefresh(a.redeem(r.Context(), p, t))
 	})
 	if err != nil {

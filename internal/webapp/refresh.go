@@ -137,7 +137,7 @@ func (a *App) redeem(ctx context.Context, p *idp, old *tokens) (*tokens, error) 
 // token was already spent, so the tokens must be stored even when the
 // keys are unreachable, and the caller then answers 503 (errUnverifiable).
 func (a *App) verifyRefreshed(ctx context.Context, p *idp, old, next *tokens) (*tokens, error) {
-	out := &tokens{Access: next.Access, Refresh: next.Refresh, ID: old.ID}
+	out := &tokens{Access: next.Access, Refresh: next.Refresh, ID: old.ID, Session: old.Session}
 	var pending error
 	if next.newID != "" {
 		_, c, err := a.verifyIDToken(ctx, p, next.newID, "", next.Access)

@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"net/http"
+	"time"
 )
 
 // routes registers every route in one place. Which routes need a session
@@ -53,12 +54,33 @@ func handleHealthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReadyz handles GET /readyz: ready once discovery has been fetched.
+// With a shared store it says, on a second line, whether the store is
+// reachable; an unreachable store leaves the app ready (200), since it
+// works without it, each replica on its own.
 func (a *App) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if !a.Ready() {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("not ready: the IdP's discovery document has not been fetched\n"))
+		if a.shared != nil {
+			w.Write([]byte(sharedReadiness(a.shared.Health())))
+		}
 		return
 	}
 	w.Write([]byte("ready\n"))
+	if a.shared != nil {
+		w.Write([]byte(sharedReadiness(a.shared.Health())))
+	}
+}
+
+// sharedReadiness is /readyz's line about the shared store.
+func sharedReadiness(h SharedHealth) string {
+	switch {
+	case h.Up:
+		return "shared state: connected to " + h.Server + "\n"
+	case h.Since.IsZero():
+		return "shared state: connecting to " + h.Server + "; until then refresh and sign-out work per replica (still ready: the app works without it)\n"
+	}
+	return "shared state: " + h.Server + " unavailable since " + h.Since.UTC().Format(time.RFC3339) + " (" + h.Reason +
+		"); refresh and sign-out work per replica until it is back (still ready: the app works without it)\n"
 }

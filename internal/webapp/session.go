@@ -24,9 +24,17 @@ type tokens struct {
 	Access  string `json:"a"`
 	Refresh string `json:"r,omitempty"`
 	ID      string `json:"i"`
+	// Session is a random ID given at sign-in and kept across refreshes:
+	// what a sign-out revokes (G3). Cookies made before it existed lack
+	// it; sessionKey then falls back to the tokens' sid.
+	Session string `json:"s,omitempty"`
 	// newID is a refresh's new ID token before it is verified; never
 	// stored.
 	newID string
+	// key is sessionKey's, worked out once per cookie (the session cache
+	// keeps it), so that the revocation check costs one map lookup.
+	key       [32]byte
+	revocable bool
 }
 
 // readSession returns the request's tokens, or nil when there is no
@@ -34,7 +42,9 @@ type tokens struct {
 // clears it.
 //
 // A successful read is memoized per Cookie header (sessionCache), so a
-// session's cookie is decrypted once, not on every request.
+// session's cookie is decrypted once, not on every request. A session
+// signed out (here or on another replica) is errSessionRevoked, looked up
+// in memory on every read.
 func (a *App) readSession(r *http.Request) (*tokens, error) {
 	lines := r.Header["Cookie"]
 	memo := len(lines) == 1
@@ -42,7 +52,7 @@ func (a *App) readSession(r *http.Request) (*tokens, error) {
 		if e, ok := a.sessions.get(lines[0]); ok {
 			if a.codec.Fresh(e.iat) {
 				t := e.tokens
-				return &t, nil
+				return a.unlessRevoked(&t)
 			}
 			a.sessions.remove(lines[0])
 		}
@@ -58,10 +68,20 @@ func (a *App) readSession(r *http.Request) (*tokens, error) {
 	if err := json.Unmarshal(b, &t); err != nil || t.Access == "" || t.ID == "" {
 		return nil, errors.New("session cookie holds no tokens")
 	}
+	t.key, t.revocable = sessionKey(&t)
 	if memo {
 		a.sessions.put(lines[0], t, iat)
 	}
-	return &t, nil
+	return a.unlessRevoked(&t)
+}
+
+// unlessRevoked returns t, or errSessionRevoked when its session was
+// signed out.
+func (a *App) unlessRevoked(t *tokens) (*tokens, error) {
+	if t.revocable && a.revoked.has(t.key, a.now) {
+		return nil, errSessionRevoked
+	}
+	return t, nil
 }
 
 // hasSession reports whether the request carries a session cookie that
