@@ -102,11 +102,17 @@ func describeSetting(s config.Setting, v string) string {
 	return s.Env + " is " + v
 }
 
-// adviseEnvironmentURL warns on a path, which serve accepts (other OIDC
-// providers and the mock's scenario environments have one) but Scalekit's
-// environment URLs never have.
+// adviseEnvironmentURL warns on a trailing slash on a Scalekit host, in
+// serve's words (config.EnvironmentURLAdvice), and on a path, which serve
+// accepts (other OIDC providers and the mock's scenario environments have
+// one) but Scalekit's environment URLs never have. A bare trailing slash
+// elsewhere is no path: it is part of some providers' issuers.
 func adviseEnvironmentURL(v string) *result {
-	if u, err := url.Parse(v); err == nil && u.Path != "" {
+	if f := config.EnvironmentURLAdvice(v); f != nil {
+		r := warn(config.EnvEnvironmentURL+" "+f.Message, f.Hint)
+		return &r
+	}
+	if u, err := url.Parse(v); err == nil && u.Path != "" && u.Path != "/" {
 		r := warn(config.EnvEnvironmentURL+" has the path "+u.Path,
 			"Scalekit environment URLs are a scheme and host only; check the value in the "+config.DashCredentials).
 			onMock("on skctl mock-idp a path is a scenario environment, with the failure modes it names switched on: use the mock's root URL for a plain sign-in")

@@ -175,7 +175,9 @@ func TestCheckConfigMisconfigurations(t *testing.T) {
 		{"wrong client ID", base("client-id", "skc_99999999999999999"), 1, "redirect.registered", "does not know the client ID", nil},
 		{"unregistered redirect URI", base("redirect-uri", "http://localhost:9999/api/auth/callback"), 1, "redirect.registered", "under Redirects", nil},
 		{"unregistered post-logout URI", base("post-logout-redirect-uri", "http://localhost:9999/"), 1, "redirect.post_logout", "Post logout URLs", nil},
-		{"trailing slash", base("environment-url", idp.URL+"/"), 1, "settings.environment_url", "//oauth/authorize", nil},
+		// The mock's issuer, like Scalekit's, has no slash: discovery says
+		// the exact value to set.
+		{"trailing slash", base("environment-url", idp.URL+"/"), 1, "discovery.issuer", "fix: set SCALEKIT_ENVIRONMENT_URL to exactly " + idp.URL + ": tokens", nil},
 		{"http environment URL", base("environment-url", "http://acme.scalekit.example"), 1, "settings.environment_url", "is not https", nil},
 		{"unreachable host", base("environment-url", closedURL), 3, "discovery.fetch", "could not fetch", []string{"--timeout", faultTimeout}},
 		{"slow host", base("environment-url", slow.URL), 3, "discovery.fetch", "timed out", []string{"--timeout", faultTimeout}},

@@ -188,8 +188,7 @@ func authStyle(c *config.Config) oauth2.AuthStyle {
 type IssuerMismatchError struct{ Configured, Discovered string }
 
 func (e *IssuerMismatchError) Error() string {
-	return "the discovery document of " + e.Configured + " names the issuer " + e.Discovered +
-		": set SCALEKIT_ENVIRONMENT_URL to exactly the issuer, with no trailing slash"
+	return "the discovery document of " + e.Configured + " names the issuer " + e.Discovered + ": " + config.IssuerHint(e.Discovered)
 }
 
 // oauthContext carries the IdP client for x/oauth2 calls (I1b).
