@@ -2,6 +2,7 @@ package checkconfig
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,35 @@ import (
 
 	"github.com/skctl/skctl/internal/config"
 )
+
+// TestPlaceholderSecretWarns: a secret that looks like documentation's
+// placeholder is a warning that says why, never a failure (a real secret
+// can look like one), and the value is never shown.
+func TestPlaceholderSecretWarns(t *testing.T) {
+	t.Parallel()
+	for secret, why := range map[string]string{
+		"secret":          "one of the words documentation and templates write in place of a secret",
+		"<app-secret>":    "it starts with <",
+		"your-app-secret": `it starts with "your"`,
+		"xxxxxxxx":        "only x, * and . characters",
+	} {
+		r := Run(context.Background(), Options{Offline: true, Settings: Settings{
+			config.EnvEnvironmentURL: "https://acme.scalekit.dev", config.EnvClientID: "skc_1", config.EnvClientSecret: secret}})
+		c, _ := r.Find(SettingsClientSecret)
+		if c.Status != Warn || !strings.HasPrefix(c.Message, "SCALEKIT_CLIENT_SECRET looks like a placeholder: ") || !strings.Contains(c.Message, why) {
+			t.Errorf("%q: %s %q, want a warning saying %q", secret, c.Status, c.Message, why)
+		}
+		if secret != "secret" && strings.Contains(c.Message+c.Hint, secret) {
+			t.Errorf("%q: the report shows the secret: %s / %s", secret, c.Message, c.Hint)
+		}
+		if !strings.Contains(c.Hint, string(Credentials)) {
+			t.Errorf("%q: the hint does not point at the check that knows: %s", secret, c.Hint)
+		}
+		if r.Result(false) != Passed {
+			t.Errorf("%q: a placeholder-looking secret failed the run", secret)
+		}
+	}
+}
 
 // TestEnvironmentURLSlashOffline: a trailing slash is Scalekit's rule
 // only: a warning with the reason and the value to use on a Scalekit
@@ -107,5 +137,71 @@ func TestIssuerAsDiscoveryNamesIt(t *testing.T) {
 	c, _ := r.Find(DiscoveryIssuer)
 	if want := "set SCALEKIT_ENVIRONMENT_URL to exactly " + p.URL + "/: tokens are checked against it byte for byte"; c.Status != Fail || c.Hint != want {
 		t.Errorf("without the slash: %+v, want fail with the hint %q", c, want)
+	}
+}
+
+// TestCredentialsByMadeUpCode: the credentials are proven by an
+// authorization_code grant for a code that cannot exist, never by
+// client_credentials, sent the configured way: invalid_grant passes,
+// invalid_client fails, unauthorized_client fails (sign-in needs the
+// grant).
+func TestCredentialsByMadeUpCode(t *testing.T) {
+	t.Parallel()
+	const id, secret = "web", "s3cret-value"
+	byRFC := func(form url.Values, authz string) (int, string) {
+		gotID, gotSecret := form.Get("client_id"), form.Get("client_secret")
+		if b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(authz, "Basic ")); err == nil && authz != "" {
+			i, s, _ := strings.Cut(string(b), ":")
+			gotID, _ = url.QueryUnescape(i)
+			gotSecret, _ = url.QueryUnescape(s)
+		}
+		switch {
+		case gotID != id || gotSecret != secret:
+			return 401, "invalid_client"
+		case form.Get("grant_type") != "authorization_code":
+			return 400, "unauthorized_client"
+		}
+		return 400, "invalid_grant"
+	}
+	cases := []struct {
+		name, method, secret string
+		answer               func(url.Values, string) (int, string)
+		want                 Status
+		message              string
+	}{
+		{"right secret, post", "", secret, byRFC, Pass, "the client ID and secret are valid: the token endpoint authenticated the client (client_secret_post) and refused only a made-up authorization code (invalid_grant)"},
+		{"right secret, basic", "client_secret_basic", secret, byRFC, Pass, "authenticated the client (client_secret_basic)"},
+		{"wrong secret", "", "wrong-secret-value", byRFC, Fail, "the client secret does not match this client ID in this environment (the token endpoint answered invalid_client to client_secret_post)"},
+		{"code grant not allowed", "", secret, func(url.Values, string) (int, string) { return 400, "unauthorized_client" }, Fail, "this client may not use the authorization_code grant"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := startProvider(t, func(self string) string { return self }, tc.answer)
+			s := Settings{config.EnvEnvironmentURL: p.URL, config.EnvClientID: id, config.EnvClientSecret: tc.secret}
+			if tc.method != "" {
+				s[config.EnvTokenAuth] = tc.method
+			}
+			r := runAgainst(p, s)
+			citesNoRows(t, r)
+			c, _ := r.Find(Credentials)
+			if c.Status != tc.want || !strings.Contains(c.Message, tc.message) {
+				t.Errorf("%s %q, want %s %q", c.Status, c.Message, tc.want, tc.message)
+			}
+			if strings.Contains(c.Message+c.Hint, tc.secret) {
+				t.Errorf("the report shows the secret")
+			}
+			forms, authz := p.tokenRequests()
+			if len(forms) != 1 {
+				t.Fatalf("%d token requests, want 1", len(forms))
+			}
+			f := forms[0]
+			if f.Get("grant_type") != "authorization_code" || len(f.Get("code")) < 43 || f.Get("redirect_uri") != config.DefaultRedirectURI || len(f.Get("code_verifier")) < 43 {
+				t.Errorf("token request %v, want a code grant with a made-up code, the redirect URI and a verifier", f)
+			}
+			if basic := tc.method == "client_secret_basic"; basic != strings.HasPrefix(authz[0], "Basic ") || basic == f.Has("client_secret") {
+				t.Errorf("method %q: Authorization sent %v, client_secret in the body %v", tc.method, authz[0] != "", f.Has("client_secret"))
+			}
+		})
 	}
 }
