@@ -62,6 +62,9 @@ type idp struct {
 	oauth      oauth2.Config
 	idVerifier *oidc.IDTokenVerifier
 	atVerifier *oidc.IDTokenVerifier
+	// scalekit: the IdP is held to Scalekit's rules (scalekitLike), such
+	// as JWT access tokens.
+	scalekit bool
 }
 
 // New builds the app. It does no I/O: Run fetches discovery.
@@ -170,6 +173,7 @@ func (a *App) discover(ctx context.Context) error {
 		},
 		idVerifier: oidc.NewVerifier(p.Meta.Issuer, p.KeySet, &oidc.Config{ClientID: a.cfg.ClientID, Now: skewed, SupportedSigningAlgs: algs}),
 		atVerifier: oidc.NewVerifier(p.Meta.Issuer, p.KeySet, &oidc.Config{ClientID: a.cfg.ClientID, Now: skewed, SupportedSigningAlgs: algs}),
+		scalekit:   scalekitLike(p.Meta.Issuer, &p.Meta),
 	})
 	return nil
 }

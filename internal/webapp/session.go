@@ -24,9 +24,13 @@ type tokens struct {
 	Access  string `json:"a"`
 	Refresh string `json:"r,omitempty"`
 	ID      string `json:"i"`
-	// newID is a refresh's new ID token before it is verified; never
-	// stored.
-	newID string
+	// Expires is when an opaque access token expires, in Unix seconds;
+	// 0 for a JWT, which says so itself (opaque.go).
+	Expires int64 `json:"e,omitempty"`
+	// newID is a refresh's new ID token before it is verified, and
+	// expiresIn its answer's expires_in (0 when absent); never stored.
+	newID     string
+	expiresIn float64
 }
 
 // readSession returns the request's tokens, or nil when there is no
