@@ -117,20 +117,27 @@ func (a *App) userFromTokens(ctx context.Context, p *idp, t *tokens, early time.
 	if len(parts) != 3 || decodeSegment(parts[1], &id) != nil || id.Subject == "" || (c != nil && id.Subject != c.Subject) {
 		return nil, errInvalid
 	}
-	u := newUser(c, &id)
+	u := newUser(c, &id, t)
 	a.verified.put(t.Access, u, exp.Add(-early), a.now())
 	return u, nil
 }
 
-// newUser is the user of a verified access token (nil when it is opaque)
-// and its ID token.
-func newUser(at *atClaims, id *idClaims) *User {
+// newUser is the user of a verified access token (nil when it is opaque),
+// its ID token, and the profile the session keeps from userinfo where the
+// ID token lacks one.
+func newUser(at *atClaims, id *idClaims, t *tokens) *User {
 	u := &User{Subject: id.Subject, Email: id.Email, Name: id.Name, OrganizationID: id.OrgID, SessionID: id.SID}
 	if at != nil {
 		u.Subject, u.SessionID = at.Subject, at.SID
 		if at.OrgID != "" {
 			u.OrganizationID = at.OrgID
 		}
+	}
+	if u.Name == "" {
+		u.Name = t.Name
+	}
+	if u.Email == "" {
+		u.Email = t.Email
 	}
 	return u
 }

@@ -221,3 +221,74 @@ func TestJWTShapedIsNeverOpaque(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileFromUserinfo: an ID token that names nobody gets its name
+// and email from userinfo, asked once at sign-in with the access token
+// and kept in the cookie: no request asks again, on any replica.
+// Userinfo for another sub refuses the sign-in; an ID token with an email
+// asks no userinfo (Scalekit's flow is unchanged). The access tokens are
+// JWTs: the zitadel end-to-end test has userinfo with opaque ones.
+func TestProfileFromUserinfo(t *testing.T) {
+	t.Parallel()
+	noProfile := func(id map[string]any) { delete(id, "name"); delete(id, "email") }
+	jwt := func(f *fakeIdP) string {
+		_, at := f.goodClaims("", time.Now())
+		return f.sign(at, jose.RS256, f.kid)
+	}
+
+	t.Run("filled", func(t *testing.T) {
+		t.Parallel()
+		f := startFakeIdP(t)
+		seen := otherProvider(f, func(string) map[string]any {
+			return map[string]any{"sub": "usr_1", "name": "Ada Lovelace", "email": "ada@acme.test"}
+		})
+		a, access := newTestApp(t, f, time.Now), jwt(f)
+		j, cb := signInWithAnswer(t, f, a, func(nonce string) map[string]any {
+			return tokenAnswer(f, nonce, time.Now(), access, 300, noProfile)
+		})
+		if cb.status != http.StatusFound {
+			t.Fatalf("sign-in: %d %.300s", cb.status, cb.body)
+		}
+		b := newTestApp(t, f, time.Now) // another replica: no cache
+		for _, app := range []*App{a, a, b} {
+			rec := j.get(app, "/dashboard")
+			if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, "Welcome, Ada Lovelace") || !strings.Contains(body, "ada@acme.test") {
+				t.Fatalf("dashboard: %d %.400s", rec.Code, body)
+			}
+		}
+		if got := seen(); len(got) != 1 || got[0] != "Bearer "+access {
+			t.Errorf("userinfo was asked %d times (%q), want once with the access token", len(got), got)
+		}
+	})
+	t.Run("another sub", func(t *testing.T) {
+		t.Parallel()
+		f := startFakeIdP(t)
+		otherProvider(f, func(string) map[string]any { return map[string]any{"sub": "usr_2", "name": "Eve"} })
+		var logs logBuffer
+		a := newTestAppWith(t, f, "http://127.0.0.1:9/api/auth/callback", Options{Logger: logs.logger()})
+		j, cb := signInWithAnswer(t, f, a, func(nonce string) map[string]any {
+			return tokenAnswer(f, nonce, time.Now(), jwt(f), 300, noProfile)
+		})
+		if cb.status != http.StatusBadRequest || j.cookies["skctl_session"] != nil || strings.Contains(cb.body, "Eve") {
+			t.Fatalf("userinfo for another sub: %d, session %v, want refused", cb.status, j.cookies["skctl_session"] != nil)
+		}
+		if logs.find("msg", "request failed", "reason", "userinfo sub differs from the ID token sub") == nil {
+			t.Errorf("the log does not say why:\n%s", logs.b.String())
+		}
+	})
+	t.Run("ID token with an email", func(t *testing.T) {
+		t.Parallel()
+		f := startFakeIdP(t)
+		seen := otherProvider(f, func(string) map[string]any { return map[string]any{"sub": "usr_1", "name": "Ada Lovelace"} })
+		a := newTestApp(t, f, time.Now)
+		j, cb := signInWithAnswer(t, f, a, func(nonce string) map[string]any {
+			return tokenAnswer(f, nonce, time.Now(), jwt(f), 300, func(id map[string]any) { delete(id, "name") })
+		})
+		if rec := j.get(a, "/dashboard"); cb.status != http.StatusFound || rec.Code != 200 || !strings.Contains(rec.Body.String(), "Welcome, ada@acme.test") {
+			t.Fatalf("sign-in %d, dashboard %d %.300s", cb.status, rec.Code, rec.Body.String())
+		}
+		if n := len(seen()); n != 0 {
+			t.Errorf("userinfo asked %d times for an ID token with an email", n)
+		}
+	})
+}

@@ -27,6 +27,10 @@ type tokens struct {
 	// Expires is when an opaque access token expires, in Unix seconds;
 	// 0 for a JWT, which says so itself (opaque.go).
 	Expires int64 `json:"e,omitempty"`
+	// Name and Email fill the profile where the ID token lacks them,
+	// from userinfo at sign-in, so that no request calls userinfo.
+	Name  string `json:"n,omitempty"`
+	Email string `json:"m,omitempty"`
 	// newID is a refresh's new ID token before it is verified, and
 	// expiresIn its answer's expires_in (0 when absent); never stored.
 	newID     string
