@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,39 +141,59 @@ func TestIssuerAsDiscoveryNamesIt(t *testing.T) {
 	}
 }
 
-// TestCredentialsByMadeUpCode: the credentials are proven by an
-// authorization_code grant for a code that cannot exist, never by
-// client_credentials, sent the configured way: invalid_grant passes,
-// invalid_client fails, unauthorized_client fails (sign-in needs the
-// grant).
+// TestCredentialsByMadeUpCode: the credentials are proven by grants that
+// cannot succeed, never by client_credentials, sent the configured way.
+// invalid_client fails; invalid_grant passes only once the same request
+// with a wrong secret got invalid_client (the server checks the client
+// first). A server that looks at the code first (zitadel/oidc's op does)
+// is asked a made-up refresh token instead; one that looks at both first
+// leaves the secret unverified, a warning, never a pass.
 func TestCredentialsByMadeUpCode(t *testing.T) {
 	t.Parallel()
 	const id, secret = "web", "s3cret-value"
-	byRFC := func(form url.Values, authz string) (int, string) {
+	credsOf := func(form url.Values, authz string) (string, string) {
 		gotID, gotSecret := form.Get("client_id"), form.Get("client_secret")
 		if b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(authz, "Basic ")); err == nil && authz != "" {
 			i, s, _ := strings.Cut(string(b), ":")
 			gotID, _ = url.QueryUnescape(i)
 			gotSecret, _ = url.QueryUnescape(s)
 		}
-		switch {
-		case gotID != id || gotSecret != secret:
-			return 401, "invalid_client"
-		case form.Get("grant_type") != "authorization_code":
-			return 400, "unauthorized_client"
+		return gotID, gotSecret
+	}
+	// clientFirst answers as RFC 6749 intends; grantFirst refuses the
+	// grants it names before it looks at the client.
+	server := func(grantFirst ...string) func(url.Values, string) (int, string) {
+		return func(form url.Values, authz string) (int, string) {
+			if slices.Contains(grantFirst, form.Get("grant_type")) {
+				return 400, "invalid_grant"
+			}
+			if i, s := credsOf(form, authz); i != id || s != secret {
+				return 401, "invalid_client"
+			}
+			return 400, "invalid_grant"
 		}
-		return 400, "invalid_grant"
 	}
 	cases := []struct {
 		name, method, secret string
 		answer               func(url.Values, string) (int, string)
 		want                 Status
 		message              string
+		grants               []string // the grant of each token request, in order
 	}{
-		{"right secret, post", "", secret, byRFC, Pass, "the client ID and secret are valid: the token endpoint authenticated the client (client_secret_post) and refused only a made-up authorization code (invalid_grant)"},
-		{"right secret, basic", "client_secret_basic", secret, byRFC, Pass, "authenticated the client (client_secret_basic)"},
-		{"wrong secret", "", "wrong-secret-value", byRFC, Fail, "the client secret does not match this client ID in this environment (the token endpoint answered invalid_client to client_secret_post)"},
-		{"code grant not allowed", "", secret, func(url.Values, string) (int, string) { return 400, "unauthorized_client" }, Fail, "this client may not use the authorization_code grant"},
+		{"right secret, post", "", secret, server(), Pass, "the client ID and secret are valid (client_secret_post): the token endpoint answered a made-up authorization code with invalid_grant, and the same request with a wrong secret with invalid_client",
+			[]string{"authorization_code", "authorization_code"}},
+		{"right secret, basic", "client_secret_basic", secret, server(), Pass, "are valid (client_secret_basic)", []string{"authorization_code", "authorization_code"}},
+		{"wrong secret", "", "wrong-secret-value", server(), Fail, "the client secret does not match this client ID in this environment (the token endpoint answered invalid_client to client_secret_post)",
+			[]string{"authorization_code"}},
+		{"code grant not allowed", "", secret, func(url.Values, string) (int, string) { return 400, "unauthorized_client" }, Fail, "this client may not use the authorization_code grant",
+			[]string{"authorization_code"}},
+		{"code first, right secret", "", secret, server("authorization_code"), Pass, "answered a made-up refresh token with invalid_grant",
+			[]string{"authorization_code", "authorization_code", "refresh_token", "refresh_token"}},
+		{"code first, wrong secret", "", "wrong-secret-value", server("authorization_code"), Fail, "the client secret does not match",
+			[]string{"authorization_code", "authorization_code", "refresh_token"}},
+		{"both first, wrong secret", "", "wrong-secret-value", server("authorization_code", "refresh_token"), Warn,
+			"the secret could not be verified: a made-up authorization code got invalid_grant even with a wrong secret; a made-up refresh token got invalid_grant even with a wrong secret",
+			[]string{"authorization_code", "authorization_code", "refresh_token", "refresh_token"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -192,15 +213,29 @@ func TestCredentialsByMadeUpCode(t *testing.T) {
 				t.Errorf("the report shows the secret")
 			}
 			forms, authz := p.tokenRequests()
-			if len(forms) != 1 {
-				t.Fatalf("%d token requests, want 1", len(forms))
+			var grants []string
+			for i, f := range forms {
+				grants = append(grants, f.Get("grant_type"))
+				switch f.Get("grant_type") {
+				case "authorization_code":
+					if len(f.Get("code")) < 43 || f.Get("redirect_uri") != config.DefaultRedirectURI || len(f.Get("code_verifier")) < 43 {
+						t.Errorf("token request %v, want a made-up code, the redirect URI and a verifier", f)
+					}
+				case "refresh_token":
+					if len(f.Get("refresh_token")) < 43 {
+						t.Errorf("token request %v, want a made-up refresh token", f)
+					}
+				}
+				if basic := tc.method == "client_secret_basic"; basic != strings.HasPrefix(authz[i], "Basic ") || basic == f.Has("client_secret") {
+					t.Errorf("method %q: Authorization sent %v, client_secret in the body %v", tc.method, authz[i] != "", f.Has("client_secret"))
+				}
+				// Every other request is the control, with a wrong secret.
+				if _, got := credsOf(f, authz[i]); (i%2 == 1) == (got == tc.secret) {
+					t.Errorf("request %d (%s) sent the configured secret: %v", i, grants[i], got == tc.secret)
+				}
 			}
-			f := forms[0]
-			if f.Get("grant_type") != "authorization_code" || len(f.Get("code")) < 43 || f.Get("redirect_uri") != config.DefaultRedirectURI || len(f.Get("code_verifier")) < 43 {
-				t.Errorf("token request %v, want a code grant with a made-up code, the redirect URI and a verifier", f)
-			}
-			if basic := tc.method == "client_secret_basic"; basic != strings.HasPrefix(authz[0], "Basic ") || basic == f.Has("client_secret") {
-				t.Errorf("method %q: Authorization sent %v, client_secret in the body %v", tc.method, authz[0] != "", f.Has("client_secret"))
+			if !slices.Equal(grants, tc.grants) {
+				t.Errorf("token requests %v, want %v", grants, tc.grants)
 			}
 		})
 	}

@@ -278,7 +278,7 @@ func TestCheckConfigAgainstMockoidc(t *testing.T) {
 	}
 	// mockoidc has no client_credentials grant, and answers a made-up
 	// code invalid_grant once the client has authenticated.
-	if s := statusOf(out, "credentials.client_credentials"); s != "PASS" || !strings.Contains(out, "refused only a made-up authorization code (invalid_grant)") {
+	if s := statusOf(out, "credentials.client_credentials"); s != "PASS" || !strings.Contains(out, "answered a made-up authorization code with invalid_grant") {
 		t.Errorf("credentials.client_credentials = %s, want PASS by a made-up code:\n%s", s, out)
 	}
 	if code == 3 || code == 2 {
