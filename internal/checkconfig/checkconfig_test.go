@@ -145,7 +145,7 @@ func TestOfflineSettings(t *testing.T) {
 	}
 	r := Run(context.Background(), Options{Offline: true, Settings: settings})
 	want := map[CheckID]Status{
-		SettingsEnvironmentURL: Pass, SettingsClientID: Pass, SettingsClientSecret: Fail,
+		SettingsEnvironmentURL: Pass, SettingsClientID: Pass, SettingsClientSecret: Warn,
 		SettingsRedirectURI: Fail, SettingsCookieSecret: Fail,
 	}
 	for _, c := range r.Checks {

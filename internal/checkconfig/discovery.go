@@ -40,7 +40,7 @@ func (st *state) discover(ctx context.Context) result {
 func (st *state) checkIssuer(context.Context) result {
 	if env := st.o.Settings[config.EnvEnvironmentURL]; st.doc.Issuer != env {
 		return fail(fmt.Sprintf("the issuer is %q but %s is %q", st.doc.Issuer, config.EnvEnvironmentURL, env),
-			"set "+config.EnvEnvironmentURL+" to exactly "+st.doc.Issuer+": tokens are checked against it byte for byte")
+			config.IssuerHint(st.doc.Issuer))
 	}
 	return pass("the issuer matches " + config.EnvEnvironmentURL)
 }

@@ -20,6 +20,11 @@ import (
 // do sends one request to the environment; the body is capped by the
 // client's transport. form, when set, is sent url-encoded.
 func (st *state) do(ctx context.Context, method, u string, form url.Values) (*http.Response, []byte, error) {
+	return st.doWith(ctx, method, u, form, nil)
+}
+
+// doWith is do with extra request headers.
+func (st *state) doWith(ctx context.Context, method, u string, form url.Values, header http.Header) (*http.Response, []byte, error) {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -30,6 +35,9 @@ func (st *state) do(ctx context.Context, method, u string, form url.Values) (*ht
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("User-Agent", "skctl-check-config")
 	resp, err := st.o.Client.Do(req)

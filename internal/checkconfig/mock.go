@@ -32,7 +32,7 @@ func (st *state) isMockIDP(ctx context.Context) bool {
 // Scalekit support.
 const (
 	mockCredentialsHint = "use the SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET that skctl mock-idp prints when it starts, or give the mock this app's: skctl mock-idp --client-id … --client-secret …, or its fixtures file's apps[].client_id and apps[].client_secret"
-	mockGrantHint       = "add client_credentials to this app's apps[].grants in the mock's fixtures file"
+	mockGrantHint       = "use a web app of the mock (the SCALEKIT_CLIENT_ID skctl mock-idp prints), or add authorization_code to this app's apps[].grants in the mock's fixtures file"
 	// mockFaultHint: a mock that answers wrongly has a failure mode on.
 	mockFaultHint = "a failure mode of the mock is probably on: a scenario environment's URL names it, --scenario switches it on at the root, and GET /__mock/faults lists (DELETE clears) the ones switched on at runtime"
 )

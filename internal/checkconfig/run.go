@@ -34,9 +34,9 @@ type Options struct {
 // earlier checks learnt.
 type state struct {
 	o Options
-	// env is the environment URL as the IdP sees it (a trailing slash,
-	// already failed by settings.environment_url, removed), or "" when
-	// it is unusable.
+	// env is the environment URL without a trailing slash, the base the
+	// well-known paths are joined to (as go-oidc joins them), or "" when
+	// it is unusable. The issuer is compared with the setting as set.
 	env string
 	doc oidcx.Metadata // the same fields serve reads
 	// date is the IdP's Date header on the discovery response.
@@ -117,14 +117,14 @@ func blocksOf(id CheckID) string {
 	return string(id) + " failed"
 }
 
-// usableEnvironment returns the environment URL the network checks use,
-// or "" when they cannot run. A trailing slash is already failed by
-// settings.environment_url; the rest is checked as the IdP sees the URL,
-// without it.
+// usableEnvironment returns the base URL the network checks join paths
+// to, or "" when they cannot run: the environment URL without its
+// trailing slash, so that an issuer that ends in one (allowed: it is the
+// provider's to name) still finds {issuer}/.well-known/openid-configuration
+// as OpenID Connect Discovery §4 builds it.
 func usableEnvironment(raw string) string {
-	env := strings.TrimRight(raw, "/")
-	if config.ValidateEnvironmentURL(env) != nil {
+	if config.ValidateEnvironmentURL(raw) != nil {
 		return ""
 	}
-	return env
+	return strings.TrimSuffix(raw, "/")
 }

@@ -3,14 +3,15 @@ package checkconfig
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/skctl/skctl/internal/config"
 )
 
-// advice is check-config's own rule for a value serve accepts: it may
-// warn (the value is not Scalekit-shaped) or fail (a placeholder). It
+// advice is check-config's own rule for a value serve accepts: it warns
+// (the value is not Scalekit-shaped, or looks like a placeholder). It
 // returns nil when it has nothing to say.
 type advice func(value string) *result
 
@@ -104,11 +105,17 @@ func describeSetting(s config.Setting, v string) string {
 	return s.Env + " is " + v
 }
 
-// adviseEnvironmentURL warns on a path, which serve accepts (other OIDC
-// providers and the mock's scenario environments have one) but Scalekit's
-// environment URLs never have.
+// adviseEnvironmentURL warns on a trailing slash on a Scalekit host, in
+// serve's words (config.EnvironmentURLAdvice), and on a path, which serve
+// accepts (other OIDC providers and the mock's scenario environments have
+// one) but Scalekit's environment URLs never have. A bare trailing slash
+// elsewhere is no path: it is part of some providers' issuers.
 func adviseEnvironmentURL(v string) *result {
-	if u, err := url.Parse(v); err == nil && u.Path != "" {
+	if f := config.EnvironmentURLAdvice(v); f != nil {
+		r := warn(config.EnvEnvironmentURL+" "+f.Message, f.Hint)
+		return &r
+	}
+	if u, err := url.Parse(v); err == nil && u.Path != "" && u.Path != "/" {
 		r := warn(config.EnvEnvironmentURL+" has the path "+u.Path,
 			"Scalekit environment URLs are a scheme and host only; check the value in the "+config.DashCredentials).
 			onMock("on skctl mock-idp a path is a scenario environment, with the failure modes it names switched on: use the mock's root URL for a plain sign-in")
@@ -131,23 +138,41 @@ func adviseClientID(id string) *result {
 	return &r
 }
 
-// adviseClientSecret fails a value copied from documentation: serve would
-// start with it, and every sign-in would then fail at the token endpoint.
+// adviseClientSecret warns on a value that looks copied from
+// documentation: serve would start with it, and every sign-in would then
+// fail at the token endpoint. Only a warning: a real secret can look like
+// one (an example provider's "secret"), and the credentials check, which
+// asks the token endpoint, is the one that knows.
 func adviseClientSecret(secret string) *result {
-	if !isPlaceholder(secret) {
+	why := placeholderReason(secret)
+	if why == "" {
 		return nil
 	}
-	r := fail(config.EnvClientSecret+" is a placeholder, not a secret", "replace it with the client secret from the "+config.DashCredentials).
-		onMock(mockClientSecretHint(secret))
+	r := warn(config.EnvClientSecret+" looks like a placeholder: "+why,
+		"if it is the real secret, "+string(Credentials)+" says whether the token endpoint accepts it; otherwise replace it with the client secret from the "+config.DashCredentials).
+		onMock("if it is not the mock's secret, " + mockClientSecretHint(secret))
 	return &r
 }
 
-func isPlaceholder(s string) bool {
-	l := strings.ToLower(s)
-	for _, p := range []string{"your-client-secret", "your_client_secret", "<client_secret>", "changeme", "change-me", "secret", "xxx", "todo", "replace-me", "client_secret"} {
-		if l == p {
-			return true
-		}
+// placeholderWords are the values documentation and templates put where
+// a client secret goes.
+var placeholderWords = []string{"your-client-secret", "your_client_secret", "<client_secret>", "changeme", "change-me", "secret", "xxx", "todo", "replace-me", "client_secret"}
+
+// placeholderReason says what makes secret look like a placeholder, or
+// "" when nothing does. It names the rule, never the value, since the
+// value may be the real secret.
+func placeholderReason(secret string) string {
+	l := strings.ToLower(secret)
+	switch {
+	case slices.Contains(placeholderWords, l):
+		// Not listed: the list would show the value.
+		return "it is one of the words documentation and templates write in place of a secret"
+	case strings.HasPrefix(l, "<"):
+		return "it starts with <, as a template's <client_secret> does"
+	case strings.HasPrefix(l, "your"):
+		return `it starts with "your", as a template's your-client-secret does`
+	case strings.Trim(l, "x*.") == "":
+		return "it is only x, * and . characters, as a masked or elided value is"
 	}
-	return strings.HasPrefix(l, "<") || strings.HasPrefix(l, "your") || strings.Trim(l, "x*.") == ""
+	return ""
 }

@@ -30,7 +30,10 @@ func newCheckConfigCmd(d *Deps, g *globalOptions, runF func(context.Context, *ch
 		Long: `check-config reads the same configuration as serve (flags, environment,
 .env) and checks, with no browser: the settings; the environment's discovery
 document, issuer and endpoints; its signing keys; the client ID and secret
-(with a client_credentials request); that the redirect URI and post-logout
+(with requests for a made-up code or refresh token: the token endpoint
+answers invalid_client to wrong credentials, invalid_grant once they have
+passed, which a second request with a wrong secret confirms); that the
+redirect URI and post-logout
 URI are registered; and the clock. A SCALEKIT_* or SKCTL_* variable that is
 not a setting is named with the setting it was probably meant to be. It runs
 every check it can and says, for each problem, exactly what to change and

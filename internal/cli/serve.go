@@ -120,6 +120,11 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
+	if f := config.EnvironmentURLAdvice(cfg.EnvironmentURL); f != nil {
+		// A warning, not a refusal: discovery decides (its issuer check
+		// fails, with the value to set, if Scalekit's issuer has no slash).
+		log.Warn(config.EnvEnvironmentURL+" "+f.Message, "hint", f.Hint)
+	}
 	ln, err := d.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return usageErrorf("serve: listen on %s: %w (pick another address with --addr or SKCTL_ADDR)", cfg.Addr, err)

@@ -109,7 +109,7 @@ func TestServeIssuerMismatchNeverReady(t *testing.T) {
 	if code != ExitUsage {
 		t.Errorf("exit %d, want %d:\n%s", code, ExitUsage, log)
 	}
-	if want := "the discovery document of " + idp.URL + " names the issuer http://other.example.test: set SCALEKIT_ENVIRONMENT_URL to exactly the issuer"; !strings.Contains(log, want) {
+	if want := "the discovery document of " + idp.URL + " names the issuer http://other.example.test: set SCALEKIT_ENVIRONMENT_URL to exactly http://other.example.test: tokens are checked against it byte for byte"; !strings.Contains(log, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, log)
 	}
 	if !strings.Contains(log, `msg="serve listening"`) {

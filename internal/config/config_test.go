@@ -63,9 +63,7 @@ func TestLoadProblems(t *testing.T) {
 		want string
 	}{
 		{with(EnvEnvironmentURL, "<unset>"), "SCALEKIT_ENVIRONMENT_URL (--environment-url): is not set"},
-		{with(EnvEnvironmentURL, "https://acme.scalekit.dev/"), "ends with a slash: remove it"},
 		{with(EnvEnvironmentURL, "http://acme.scalekit.dev"), "is not https"},
-		{with(EnvEnvironmentURL, "https://acme.scalekit.dev/oidc/"), "ends with a slash"},
 		{with(EnvEnvironmentURL, "https://acme.scalekit.dev?x=1"), "has a query"},
 		{with(EnvEnvironmentURL, "acme.scalekit.dev"), "is not an absolute URL"},
 		{with(EnvClientID, "<unset>"), "SCALEKIT_CLIENT_ID (--client-id): is not set"},

@@ -51,7 +51,7 @@ type Setting struct {
 func Settings() []Setting {
 	return []Setting{
 		{Env: EnvEnvironmentURL, Flag: "environment-url", Validate: ValidateEnvironmentURL,
-			Meaning: "the Scalekit environment URL, e.g. https://acme.scalekit.dev (no trailing slash)"},
+			Meaning: "the Scalekit environment URL, e.g. https://acme.scalekit.dev (no trailing slash), or another OpenID provider's issuer exactly as its discovery names it"},
 		{Env: EnvClientID, Flag: "client-id", Validate: validateClientID,
 			Meaning: "the app's client ID (skc_…)"},
 		{Env: EnvClientSecret, Flag: "client-secret", Secret: true, Validate: validateClientSecret,

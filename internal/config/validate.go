@@ -18,8 +18,11 @@ const (
 	DashRedirects   = Dashboard + " > Developers > Redirects"
 )
 
-// ValidateEnvironmentURL applies Scalekit's issuer rule (contract §1):
-// absolute, https unless loopback, no trailing slash.
+// ValidateEnvironmentURL checks the environment URL as an OpenID issuer:
+// absolute, https unless loopback, no query, fragment or user. A trailing
+// slash is allowed: an issuer is whatever its discovery document names
+// (discovery then checks it byte for byte), and some providers' end in
+// "/". Scalekit's never do: EnvironmentURLAdvice warns of that.
 func ValidateEnvironmentURL(raw string) *Fault {
 	if raw == "" {
 		return fault("is not set", "copy the environment URL from the "+DashCredentials+", e.g. https://acme.scalekit.dev")
@@ -30,8 +33,6 @@ func ValidateEnvironmentURL(raw string) *Fault {
 		return fault("is not an absolute URL", "use the form https://acme.scalekit.dev")
 	case u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname())):
 		return fault("is not https", "Scalekit environments are https; plain http is only for a local mock on loopback")
-	case strings.HasSuffix(u.Path, "/"):
-		return fault("ends with a slash", "remove it: the SDKs would build "+strings.TrimSuffix(raw, "/")+"//oauth/authorize, and the issuer in tokens has no slash")
 	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
 		return fault("has a query, fragment or user", "the environment URL is the scheme and host, e.g. https://acme.scalekit.dev")
 	}

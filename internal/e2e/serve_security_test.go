@@ -210,8 +210,8 @@ func forgedSession(issuer string) []byte {
 // another issuer stops it before any sign-in (C9).
 func TestServeConfiguration(t *testing.T) {
 	t.Parallel()
-	code, _, stderr := run(t, "serve", "--env-file", "", "--environment-url", "https://acme.scalekit.dev/", "--addr", "127.0.0.1:0")
-	for _, want := range []string{"SCALEKIT_ENVIRONMENT_URL (--environment-url): ends with a slash", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET"} {
+	code, _, stderr := run(t, "serve", "--env-file", "", "--environment-url", "http://acme.scalekit.dev", "--addr", "127.0.0.1:0")
+	for _, want := range []string{"SCALEKIT_ENVIRONMENT_URL (--environment-url): is not https", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET"} {
 		if code != 2 || !strings.Contains(stderr, want) {
 			t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
 		}

@@ -104,6 +104,8 @@ func TestCodeGrantErrors(t *testing.T) {
 		{"no verifier", func(v url.Values) { v.Del("code_verifier") }, 400, "invalid_grant"},
 		{"short verifier", func(v url.Values) { v.Set("code_verifier", "abc") }, 400, "invalid_grant"},
 		{"unknown code", func(v url.Values) { v.Set("code", "made-up") }, 400, "invalid_grant"},
+		// The client before the grant: check-config proves credentials so.
+		{"unknown code, wrong secret", func(v url.Values) { v.Set("code", "made-up"); v.Set("client_secret", "nope") }, 401, "invalid_client"},
 		{"no code", func(v url.Values) { v.Del("code") }, 400, "invalid_request"},
 		{"no grant_type", func(v url.Values) { v.Del("grant_type") }, 400, "invalid_request"},
 		{"unknown grant_type", func(v url.Values) { v.Set("grant_type", "password") }, 400, "unsupported_grant_type"},

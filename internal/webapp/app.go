@@ -74,6 +74,9 @@ type idp struct {
 	oauth      oauth2.Config
 	idVerifier *oidc.IDTokenVerifier
 	atVerifier *oidc.IDTokenVerifier
+	// scalekit: the IdP is held to Scalekit's rules (scalekitLike), such
+	// as JWT access tokens.
+	scalekit bool
 }
 
 // New builds the app. It does no I/O: Run fetches discovery.
@@ -188,6 +191,7 @@ func (a *App) discover(ctx context.Context) error {
 		},
 		idVerifier: oidc.NewVerifier(p.Meta.Issuer, p.KeySet, &oidc.Config{ClientID: a.cfg.ClientID, Now: skewed, SupportedSigningAlgs: algs}),
 		atVerifier: oidc.NewVerifier(p.Meta.Issuer, p.KeySet, &oidc.Config{ClientID: a.cfg.ClientID, Now: skewed, SupportedSigningAlgs: algs}),
+		scalekit:   scalekitLike(p.Meta.Issuer, &p.Meta),
 	})
 	return nil
 }
@@ -206,8 +210,7 @@ func authStyle(c *config.Config) oauth2.AuthStyle {
 type IssuerMismatchError struct{ Configured, Discovered string }
 
 func (e *IssuerMismatchError) Error() string {
-	return "the discovery document of " + e.Configured + " names the issuer " + e.Discovered +
-		": set SCALEKIT_ENVIRONMENT_URL to exactly the issuer, with no trailing slash"
+	return "the discovery document of " + e.Configured + " names the issuer " + e.Discovered + ": " + config.IssuerHint(e.Discovered)
 }
 
 // oauthContext carries the IdP client for x/oauth2 calls (I1b).

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/skctl/skctl/internal/servemetrics"
@@ -168,17 +169,33 @@ func (a *App) finishCallback(r *http.Request, q url.Values, tx *transaction) *ca
 	if err != nil {
 		return failed(tokenFailure(err), safeReason(err))
 	}
-	atc, exp, err := a.verifyAccessToken(ctx, p, tok.AccessToken)
+	t := &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: rawID, Session: randomString()}
+	var opaque time.Time
+	if !jwtShaped(tok.AccessToken) {
+		opaque = opaqueExpiry(a.now(), expiresIn, hasExpiry, idt.Expiry)
+		t.Expires = opaque.Unix()
+	}
+	atc, exp, err := a.verifyAccess(ctx, p, tok.AccessToken, opaque)
 	if err != nil {
 		return failed(tokenFailure(err), safeReason(err))
 	}
-	if atc.Subject != idc.Subject {
+	if atc != nil && atc.Subject != idc.Subject {
 		err := fmt.Errorf("the access token is for another subject: %w", errInvalid)
 		return failed(tokenFailure(err), safeReason(err))
 	}
-	if a.cfg.Userinfo {
-		if err := a.checkUserinfo(ctx, p, idt, tok); err != nil {
+	// userinfo is asked when configured (C10), and when the ID token
+	// names nobody (neither name nor email, as some providers keep the
+	// profile in userinfo only): its answer fills the cookie's profile.
+	if a.cfg.Userinfo || (idc.Name == "" && idc.Email == "" && p.provider.Meta.UserinfoEndpoint != "") {
+		info, err := a.checkUserinfo(ctx, p, idt, tok)
+		if err != nil {
 			return failed(tokenFailure(err), safeReason(err))
+		}
+		if idc.Name == "" {
+			t.Name = info.Name
+		}
+		if idc.Email == "" {
+			t.Email = info.Email
 		}
 	}
 	due := exp.Add(-refreshEarly)
@@ -189,8 +206,7 @@ func (a *App) finishCallback(r *http.Request, q url.Values, tx *transaction) *ca
 		// single sign-on would send the browser round for ever.
 		return failed(errTokenTooShort, "access token expires within the refresh margin, and no refresh token")
 	}
-	return &callbackResult{signedIn: true, tokens: &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: rawID, Session: randomString()},
-		user: newUser(atc, idc), due: due}
+	return &callbackResult{signedIn: true, tokens: t, user: newUser(atc, idc, t), due: due}
 }
 
 // claimTransaction claims the transaction of state across the replicas
@@ -249,23 +265,33 @@ func callbackError(code string) failure {
 	return failure{http.StatusBadRequest, "Sign-in failed", "The sign-in service refused the sign-in. Please try again.", signInAgain}
 }
 
+// profile is what serve shows of userinfo's answer.
+type profile struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
 // checkUserinfo calls the userinfo endpoint with the access token in the
 // Authorization header (never the query) and requires its sub to be the ID
-// token's (C10): go-oidc's UserInfo does not compare them.
-func (a *App) checkUserinfo(ctx context.Context, p *idp, idt *oidc.IDToken, tok *oauth2.Token) error {
+// token's (C10): go-oidc's UserInfo does not compare them. It returns the
+// profile the answer holds.
+func (a *App) checkUserinfo(ctx context.Context, p *idp, idt *oidc.IDToken, tok *oauth2.Token) (*profile, error) {
 	if p.provider.Meta.UserinfoEndpoint == "" {
-		return fmt.Errorf("userinfo: the IdP has no userinfo endpoint: %w", errInvalid)
+		return nil, fmt.Errorf("userinfo: the IdP has no userinfo endpoint: %w", errInvalid)
 	}
 	info, err := p.provider.UserInfo(oidc.ClientContext(ctx, a.client), oauth2.StaticTokenSource(tok))
+	var pr profile
 	switch {
 	case err != nil && (isTimeout(err) || isNetwork(err)):
-		return fmt.Errorf("userinfo: %w", errUnverifiable)
+		return nil, fmt.Errorf("userinfo: %w", errUnverifiable)
 	case err != nil:
-		return fmt.Errorf("userinfo: %w", errInvalid)
+		return nil, fmt.Errorf("userinfo: %w", errInvalid)
 	case info.Subject != idt.Subject:
-		return fmt.Errorf("userinfo sub differs from the ID token sub: %w", errInvalid)
+		return nil, fmt.Errorf("userinfo sub differs from the ID token sub: %w", errInvalid)
+	case info.Claims(&pr) != nil:
+		return nil, fmt.Errorf("userinfo claims: %w", errInvalid)
 	}
-	return nil
+	return &pr, nil
 }
 
 // tokenFailure is the page of a token that did not verify: 503 when the

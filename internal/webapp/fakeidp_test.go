@@ -34,6 +34,10 @@ type fakeIdP struct {
 	// keysDown makes /keys answer 500; published replaces the key set.
 	keysDown  bool
 	published []jose.JSONWebKey
+	// mux takes more routes; discovery, when set, replaces the discovery
+	// document (of the fake's URL).
+	mux       *http.ServeMux
+	discovery func(self string) map[string]any
 }
 
 var testKey = func() *rsa.PrivateKey {
@@ -49,6 +53,13 @@ func startFakeIdP(t *testing.T) *fakeIdP {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		u := f.srv.URL
+		f.mu.Lock()
+		doc := f.discovery
+		f.mu.Unlock()
+		if doc != nil {
+			json.NewEncoder(w).Encode(doc(u))
+			return
+		}
 		json.NewEncoder(w).Encode(map[string]any{
 			"issuer": u, "authorization_endpoint": u + "/oauth/authorize", "token_endpoint": u + "/oauth/token",
 			"jwks_uri": u + "/keys", "end_session_endpoint": u + "/oidc/logout",
@@ -80,6 +91,7 @@ func startFakeIdP(t *testing.T) *fakeIdP {
 		w.WriteHeader(status)
 		json.NewEncoder(w).Encode(body)
 	})
+	f.mux = mux
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f

@@ -106,12 +106,13 @@ func (a *App) authenticate(w http.ResponseWriter, r *http.Request, p *idp, t *to
 	return a.userFromTokens(r.Context(), p, next, 0)
 }
 
-// userFromTokens verifies the access token and builds the user from it and
-// the ID token. The ID token came out of our own encrypted cookie and was
-// verified when stored, so its claims are read, not verified again; its
-// sub must still match the access token's.
+// userFromTokens verifies the access token (or, for an opaque one, its
+// stored expiry) and builds the user from it and the ID token. The ID
+// token came out of our own encrypted cookie and was verified when
+// stored, so its claims are read, not verified again; its sub must still
+// match a JWT access token's.
 func (a *App) userFromTokens(ctx context.Context, p *idp, t *tokens, early time.Duration) (*User, error) {
-	c, exp, err := a.verifyAccessToken(ctx, p, t.Access)
+	c, exp, err := a.verifyAccess(ctx, p, t.Access, t.expiry())
 	if err != nil {
 		return nil, err
 	}
@@ -120,19 +121,30 @@ func (a *App) userFromTokens(ctx context.Context, p *idp, t *tokens, early time.
 	}
 	var id idClaims
 	parts := strings.Split(t.ID, ".")
-	if len(parts) != 3 || decodeSegment(parts[1], &id) != nil || id.Subject != c.Subject {
+	if len(parts) != 3 || decodeSegment(parts[1], &id) != nil || id.Subject == "" || (c != nil && id.Subject != c.Subject) {
 		return nil, errInvalid
 	}
-	u := newUser(c, &id)
+	u := newUser(c, &id, t)
 	a.verified.put(t.Access, u, exp.Add(-early), a.now())
 	return u, nil
 }
 
-// newUser is the user of a verified access token and its ID token.
-func newUser(at *atClaims, id *idClaims) *User {
-	u := &User{Subject: at.Subject, Email: id.Email, Name: id.Name, OrganizationID: at.OrgID, SessionID: at.SID}
-	if u.OrganizationID == "" {
-		u.OrganizationID = id.OrgID
+// newUser is the user of a verified access token (nil when it is opaque),
+// its ID token, and the profile the session keeps from userinfo where the
+// ID token lacks one.
+func newUser(at *atClaims, id *idClaims, t *tokens) *User {
+	u := &User{Subject: id.Subject, Email: id.Email, Name: id.Name, OrganizationID: id.OrgID, SessionID: id.SID}
+	if at != nil {
+		u.Subject, u.SessionID = at.Subject, at.SID
+		if at.OrgID != "" {
+			u.OrganizationID = at.OrgID
+		}
+	}
+	if u.Name == "" {
+		u.Name = t.Name
+	}
+	if u.Email == "" {
+		u.Email = t.Email
 	}
 	return u
 }

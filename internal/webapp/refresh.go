@@ -124,23 +124,26 @@ func (a *App) redeem(ctx context.Context, p *idp, old *tokens) (*tokens, error) 
 		return nil, fmt.Errorf("refresh: token_type %q: %w", tok.TokenType, errInvalid)
 	}
 	// x/oauth2 keeps the old refresh token when the answer has none (E3).
-	next := &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: old.ID}
+	next := &tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: old.ID, Name: old.Name, Email: old.Email}
 	next.newID, _ = tok.Extra("id_token").(string)
+	next.expiresIn, _ = tok.Extra("expires_in").(float64)
 	return next, nil
 }
 
 // verifyRefreshed checks redeemed tokens as at sign-in: a new ID token
 // fully but for nonce, with the old one's sub and aud (E2), then the
-// access token (D1, D2). It returns the tokens to store. A new ID token
+// access token (D1, D2), or an opaque one's expiry (opaque.go). It
+// returns the tokens to store, with the profile kept from sign-in. A new ID token
 // that cannot be verified now is dropped and the old, verified one kept
 // (an ID token is optional on refresh, OIDC Core §12.2): the refresh
 // token was already spent, so the tokens must be stored even when the
 // keys are unreachable, and the caller then answers 503 (errUnverifiable).
 func (a *App) verifyRefreshed(ctx context.Context, p *idp, old, next *tokens) (*tokens, error) {
-	out := &tokens{Access: next.Access, Refresh: next.Refresh, ID: old.ID, Session: old.Session}
+	out := &tokens{Access: next.Access, Refresh: next.Refresh, ID: old.ID, Name: next.Name, Email: next.Email, Session: old.Session}
 	var pending error
+	var newIDExpiry time.Time // of a new ID token that verified
 	if next.newID != "" {
-		_, c, err := a.verifyIDToken(ctx, p, next.newID, "", next.Access)
+		idt, c, err := a.verifyIDToken(ctx, p, next.newID, "", next.Access)
 		switch {
 		case errors.Is(err, errUnverifiable):
 			pending = err
@@ -153,10 +156,16 @@ func (a *App) verifyRefreshed(ctx context.Context, p *idp, old, next *tokens) (*
 				strings.Join(prev.Audience, " ") != strings.Join(c.Audience, " ") {
 				return nil, fmt.Errorf("refresh: the new ID token is for another subject or audience: %w", errInvalid)
 			}
-			out.ID = next.newID
+			out.ID, newIDExpiry = next.newID, idt.Expiry
 		}
 	}
-	if _, _, err := a.verifyAccessToken(ctx, p, out.Access); err != nil {
+	if !jwtShaped(out.Access) {
+		// Unknown (zero) when neither came: verifyAccess then refuses it.
+		if e := opaqueExpiry(a.now(), next.expiresIn, next.expiresIn != 0, newIDExpiry); !e.IsZero() {
+			out.Expires = e.Unix()
+		}
+	}
+	if _, _, err := a.verifyAccess(ctx, p, out.Access, out.expiry()); err != nil {
 		if !errors.Is(err, errUnverifiable) {
 			return nil, fmt.Errorf("refresh: new %w", err)
 		}

@@ -28,9 +28,17 @@ type tokens struct {
 	// what a sign-out revokes (G3). Cookies made before it existed lack
 	// it; sessionKey then falls back to the tokens' sid.
 	Session string `json:"s,omitempty"`
-	// newID is a refresh's new ID token before it is verified; never
-	// stored.
-	newID string
+	// Expires is when an opaque access token expires, in Unix seconds;
+	// 0 for a JWT, which says so itself (opaque.go).
+	Expires int64 `json:"e,omitempty"`
+	// Name and Email fill the profile where the ID token lacks them,
+	// from userinfo at sign-in, so that no request calls userinfo.
+	Name  string `json:"n,omitempty"`
+	Email string `json:"m,omitempty"`
+	// newID is a refresh's new ID token before it is verified, and
+	// expiresIn its answer's expires_in (0 when absent); never stored.
+	newID     string
+	expiresIn float64
 	// key is sessionKey's, worked out once per cookie (the session cache
 	// keeps it), so that the revocation check costs one map lookup.
 	key       [32]byte
