@@ -37,7 +37,10 @@ type sharedOutcome struct {
 	Access  string       `json:"a,omitempty"`
 	Refresh string       `json:"r,omitempty"`
 	NewID   string       `json:"i,omitempty"`
-	Reason  string       `json:"why,omitempty"`
+	// ExpiresIn is the answer's expires_in: an opaque access token's
+	// only expiry (opaque.go).
+	ExpiresIn float64 `json:"e,omitempty"`
+	Reason    string  `json:"why,omitempty"`
 }
 
 // outcomeOf is the outcome of one redemption of old's refresh token, and
@@ -52,7 +55,7 @@ func outcomeOf(next *tokens, err error, oldRefresh string) (sharedOutcome, time.
 		if next.Refresh == oldRefresh {
 			keep = 0
 		}
-		return sharedOutcome{Class: outcomeTokens, Access: next.Access, Refresh: next.Refresh, NewID: next.newID}, keep
+		return sharedOutcome{Class: outcomeTokens, Access: next.Access, Refresh: next.Refresh, NewID: next.newID, ExpiresIn: next.expiresIn}, keep
 	case errors.Is(err, errInvalid):
 		return sharedOutcome{Class: outcomeInvalid, Reason: safeReason(err)}, sharedResultTTL
 	case errors.Is(err, errRefreshRefused):
@@ -69,7 +72,9 @@ func (o sharedOutcome) adopt(old *tokens) (*tokens, error) {
 		if o.Access == "" {
 			break
 		}
-		return &tokens{Access: o.Access, Refresh: o.Refresh, ID: old.ID, Session: old.Session, newID: o.NewID}, nil
+		// The profile from userinfo is the session's own, as redeem keeps it.
+		return &tokens{Access: o.Access, Refresh: o.Refresh, ID: old.ID, Session: old.Session, Name: old.Name, Email: old.Email,
+			newID: o.NewID, expiresIn: o.ExpiresIn}, nil
 	case outcomeInvalid:
 		return nil, fmt.Errorf("%s (on another replica): %w", o.Reason, errInvalid)
 	case outcomeRefused:
