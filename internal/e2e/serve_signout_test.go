@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skctl/skctl/internal/servemetrics/metricstest"
 	"github.com/skctl/skctl/internal/session"
 )
 
@@ -30,6 +31,9 @@ func TestServeSignOutRevokes(t *testing.T) {
 		t.Fatalf("sign-out: %d", out.status)
 	}
 	app.requestLogAny(t, "session revoked")
+	if v := metricstest.Scrape(t, nil, app.URL+"/metrics").Value("skctl_serve_session_revocations_total"); v != 1 {
+		t.Errorf("skctl_serve_session_revocations_total = %v after one sign-out, want 1", v)
+	}
 	p := getWith(t, app.URL+"/dashboard", copied)
 	if !toLogin(p, "/dashboard") || !sessionCleared(p) {
 		t.Fatalf("the copied cookie after sign-out: %d %v cleared=%v, want refused", p.status, p.location, sessionCleared(p))

@@ -98,6 +98,7 @@ func (a *App) revokeSession(ctx context.Context, t *tokens) {
 	now := a.now()
 	until := now.Add(a.maxAge + revokeMargin)
 	a.revoked.add(t.key, until, now)
+	a.metrics.Revoked()
 	if a.shared != nil {
 		a.shared.Revoke(ctx, hex.EncodeToString(t.key[:]), until)
 	}
