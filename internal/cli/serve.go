@@ -184,7 +184,7 @@ func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.
 	if idpTimeout <= 0 {
 		return nil, usageErrorf("%s: --idp-timeout must be positive", name)
 	}
-	shared, err := newShared(d, log, cfg, idpTimeout)
+	shared, err := newShared(d, log, cfg, idpTimeout, metrics)
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("%s: %w", name, err)}
 	}

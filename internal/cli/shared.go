@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/skctl/skctl/internal/config"
 	"github.com/skctl/skctl/internal/replicas"
+	"github.com/skctl/skctl/internal/servemetrics"
 	"github.com/skctl/skctl/internal/webapp"
 )
 
@@ -28,7 +29,7 @@ const lockMargin = 2 * time.Second
 // without SKCTL_REDIS_URL. It does no I/O: the caller runs it. The
 // namespace is the client ID, so deployments of several apps can share
 // one server.
-func newShared(d *Deps, log *slog.Logger, cfg *config.Config, idpTimeout time.Duration) (*sharedState, error) {
+func newShared(d *Deps, log *slog.Logger, cfg *config.Config, idpTimeout time.Duration, metrics *servemetrics.Metrics) (*sharedState, error) {
 	if cfg.RedisURL == "" {
 		return nil, nil
 	}
@@ -40,11 +41,29 @@ func newShared(d *Deps, log *slog.Logger, cfg *config.Config, idpTimeout time.Du
 	s, err := replicas.New(replicas.Options{
 		URL: cfg.RedisURL.Reveal(), Namespace: cfg.ClientID, LockTTL: idpTimeout + lockMargin,
 		Logger: log.With("component", "shared-state"), Now: d.Now,
+		OnFailure: func(k replicas.Kind) { metrics.RedisError(redisOp(k)) },
+		OnHealth:  metrics.RedisUp,
 	})
 	if err != nil {
 		return nil, err
 	}
+	// Down until the first connection: a replica that never reaches
+	// Valkey must read as down, not as absent.
+	metrics.RedisUp(false)
 	return &sharedState{s}, nil
+}
+
+// redisOp is the metrics' label for what a failed operation was for.
+func redisOp(k replicas.Kind) servemetrics.RedisOp {
+	switch k {
+	case replicas.KindRefresh:
+		return servemetrics.RedisRefresh
+	case replicas.KindRevoke:
+		return servemetrics.RedisRevoke
+	case replicas.KindClaim:
+		return servemetrics.RedisCallback
+	}
+	return servemetrics.RedisRevokedSync
 }
 
 // quietRedisLog drops go-redis's own log lines.

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/skctl/skctl/internal/servemetrics/metricstest"
 )
 
 const refreshKey = "POST /oauth/token refresh_token"
@@ -73,6 +75,20 @@ func TestReplicasRefreshStorm(t *testing.T) {
 	}
 	if adopted != 2 {
 		t.Errorf("%d replicas adopted another's refresh, want the 2 that did not redeem", adopted)
+	}
+	// The metrics say the same: one redemption among the replicas, two
+	// adoptions of its result through Valkey, and Valkey up on all.
+	var redeemed, fromReplica float64
+	for i, a := range rs.replicas {
+		e := metricstest.Scrape(t, nil, a.URL+"/metrics")
+		redeemed += e.Value("skctl_serve_refreshes_total", "outcome", "redeemed")
+		fromReplica += e.Value("skctl_serve_refresh_adoptions_total", "source", "replica")
+		if up := e.Value("skctl_serve_redis_up"); up != 1 {
+			t.Errorf("replica %d skctl_serve_redis_up %v, want 1 while Valkey answers", i, up)
+		}
+	}
+	if redeemed != 1 || fromReplica != 2 {
+		t.Errorf("metrics: %v successful refreshes and %v adopted from a replica, want 1 and 2", redeemed, fromReplica)
 	}
 	// The new session works on every replica without another refresh.
 	newCookie := cookieHeaderOf(pages[0].header)
@@ -189,6 +205,14 @@ func TestReplicasValkeyDown(t *testing.T) {
 			t.Fatalf("replica %d did not notice the outage; stderr:\n%s", i, a.run.stderr)
 		}
 	}
+	// The metrics say so too: Valkey down, and the subscription's
+	// failure counted.
+	for i, a := range rs.replicas {
+		e := metricstest.Scrape(t, nil, a.URL+"/metrics")
+		if up, errs := e.Value("skctl_serve_redis_up"), e.Value("skctl_serve_redis_errors_total", "op", "revoked_sync"); up != 0 || errs < 1 {
+			t.Errorf("replica %d during the outage: redis_up %v, redis_errors_total{op=revoked_sync} %v; want 0 and at least 1", i, up, errs)
+		}
+	}
 	// No hang: each answer within the operation timeout and a margin.
 	timed := func(what string, f func() page) page {
 		t.Helper()
@@ -237,6 +261,9 @@ func TestReplicasValkeyDown(t *testing.T) {
 		}
 		if p := getWith(t, a.URL+"/readyz", ""); p.status != http.StatusOK || !strings.Contains(p.body, "shared state: connected to redis://127.0.0.1:") {
 			t.Errorf("replica %d /readyz after recovery: %d %q", i, p.status, p.body)
+		}
+		if up := metricstest.Scrape(t, nil, a.URL+"/metrics").Value("skctl_serve_redis_up"); up != 1 {
+			t.Errorf("replica %d skctl_serve_redis_up %v after recovery, want 1", i, up)
 		}
 	}
 	// The sign-out kept during the outage was sent on recovery: the

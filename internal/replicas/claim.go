@@ -13,7 +13,7 @@ import (
 // single-use set still holds within this process.
 func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) bool {
 	var first bool
-	err := s.op(ctx, "claim", func(ctx context.Context) error {
+	err := s.op(ctx, opClaim, func(ctx context.Context) error {
 		var err error
 		first, err = s.rdb.SetNX(ctx, s.keys.claim(key), "1", ttl).Result()
 		return err

@@ -28,6 +28,8 @@ type health struct {
 	server   string
 	cooldown time.Duration
 	now      func() time.Time
+	// changed, when set, is told of each change, under mu.
+	changed func(up bool)
 
 	mu sync.Mutex
 	// ever is true once the subscription has been up.
@@ -38,8 +40,15 @@ type health struct {
 	outages    atomic.Uint64
 }
 
-func (h *health) init(log *slog.Logger, server string, cooldown time.Duration, now func() time.Time) {
-	h.log, h.server, h.cooldown, h.now = log, server, cooldown, now
+func (h *health) init(log *slog.Logger, server string, cooldown time.Duration, now func() time.Time, changed func(up bool)) {
+	h.log, h.server, h.cooldown, h.now, h.changed = log, server, cooldown, now, changed
+}
+
+// notify tells changed of the state now; mu is held.
+func (h *health) notify() {
+	if h.changed != nil {
+		h.changed(h.ever && !h.down)
+	}
 }
 
 // allow reports whether an operation may try the server now: always while
@@ -72,6 +81,7 @@ func (h *health) failed(op string, err error) {
 	now := h.now()
 	if !was {
 		h.down, h.since, h.reason = true, now, reason
+		h.notify()
 	}
 	h.probeAt = now.Add(h.cooldown)
 	h.mu.Unlock()
@@ -90,6 +100,7 @@ func (h *health) up() {
 	now := h.now()
 	if was || !ever {
 		h.down, h.ever, h.since, h.reason = false, true, now, ""
+		h.notify()
 	}
 	h.mu.Unlock()
 	switch {

@@ -15,7 +15,7 @@ var errCircuitOpen = errors.New("replicas: the shared state is unavailable (not 
 // context keeps the caller's values but not its cancellation: a request
 // that ends mid-operation is not an outage. redis.Nil (no such key) is
 // not a failure; anything else opens the circuit.
-func (s *Store) op(ctx context.Context, name string, f func(ctx context.Context) error) error {
+func (s *Store) op(ctx context.Context, name opName, f func(ctx context.Context) error) error {
 	if !s.health.allow() {
 		return errCircuitOpen
 	}
@@ -24,7 +24,7 @@ func (s *Store) op(ctx context.Context, name string, f func(ctx context.Context)
 
 // try is op without the circuit: the subscriber's own operations, which
 // are what closes it again.
-func (s *Store) try(ctx context.Context, name string, f func(ctx context.Context) error) error {
+func (s *Store) try(ctx context.Context, name opName, f func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opTimeout)
 	defer cancel()
 	err := f(ctx)
@@ -35,15 +35,18 @@ func (s *Store) try(ctx context.Context, name string, f func(ctx context.Context
 }
 
 // fail counts a failed operation and opens the circuit.
-func (s *Store) fail(name string, err error) {
+func (s *Store) fail(name opName, err error) {
 	s.stats.errors.Add(1)
-	s.health.failed(name, err)
+	if s.onFailure != nil {
+		s.onFailure(name.kind())
+	}
+	s.health.failed(string(name), err)
 }
 
 // unexpected is a reply of the wrong shape: a server that is not Redis or
 // Valkey, or a script changed without its reader.
-func (s *Store) unexpected(name string) error {
-	err := errors.New("replicas: unexpected reply to " + name)
+func (s *Store) unexpected(name opName) error {
+	err := errors.New("replicas: unexpected reply to " + string(name))
 	s.fail(name, err)
 	return err
 }

@@ -115,7 +115,7 @@ func (s *Store) Refresh(ctx context.Context, key string, redeem func() (result [
 // now holds the lock.
 func (s *Store) acquire(ctx context.Context, key, owner string) (result []byte, lead bool, err error) {
 	var v any
-	err = s.op(ctx, "refresh lock", func(ctx context.Context) error {
+	err = s.op(ctx, opRefreshLock, func(ctx context.Context) error {
 		var err error
 		v, err = acquireScript.Run(ctx, s.rdb, []string{s.keys.refreshLock(key), s.keys.refreshResult(key)},
 			owner, s.lockTTL.Milliseconds()).Result()
@@ -126,7 +126,7 @@ func (s *Store) acquire(ctx context.Context, key, owner string) (result []byte, 
 	}
 	reply, _ := v.([]any)
 	if len(reply) == 0 {
-		return nil, false, s.unexpected("refresh lock")
+		return nil, false, s.unexpected(opRefreshLock)
 	}
 	switch code, _ := reply[0].(int64); code {
 	case 1:
@@ -140,7 +140,7 @@ func (s *Store) acquire(ctx context.Context, key, owner string) (result []byte, 
 	case 0:
 		return nil, false, nil
 	}
-	return nil, false, s.unexpected("refresh lock")
+	return nil, false, s.unexpected(opRefreshLock)
 }
 
 // lead runs redeem as the leader and releases the lock with its result.
@@ -171,7 +171,7 @@ var errLockLost = errors.New("replicas: the lock expired before the result was s
 func (s *Store) release(ctx context.Context, key, owner string, res []byte, keep time.Duration) error {
 	keep = min(keep, MaxResultTTL)
 	var ok int64
-	err := s.op(ctx, "refresh result", func(ctx context.Context) error {
+	err := s.op(ctx, opRefreshResult, func(ctx context.Context) error {
 		var err error
 		ok, err = releaseScript.Run(ctx, s.rdb, []string{s.keys.refreshLock(key), s.keys.refreshResult(key)},
 			owner, res, keep.Milliseconds(), s.keys.refreshChannel, key).Int64()
@@ -195,7 +195,7 @@ return 1
 
 // unlock runs unlockScript, after redeem panicked.
 func (s *Store) unlock(ctx context.Context, key, owner string) {
-	s.op(ctx, "refresh unlock", func(ctx context.Context) error {
+	s.op(ctx, opRefreshUnlock, func(ctx context.Context) error {
 		return unlockScript.Run(ctx, s.rdb, []string{s.keys.refreshLock(key)}, owner).Err()
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -221,7 +223,13 @@ func TestServerDownFallsBack(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	opts := replicas.Options{OpTimeout: 300 * time.Millisecond, Cooldown: time.Hour}
-	a := startReplica(t, srv, "down", opts)
+	seen := &observed{failures: map[replicas.Kind]int{}}
+	aOpts := opts
+	aOpts.OnFailure, aOpts.OnHealth = seen.failure, seen.health
+	a := startReplica(t, srv, "down", aOpts)
+	if h, _ := seen.get(); !slices.Equal(h, []bool{true}) {
+		t.Errorf("OnHealth after connecting: %v, want [true]", h)
+	}
 	srv.Freeze()
 	thawed := false
 	defer func() {
@@ -253,12 +261,31 @@ func TestServerDownFallsBack(t *testing.T) {
 	if s := a.Status(); s.Up || s.Reason == "" {
 		t.Errorf("status %+v, want down, with a reason", s)
 	}
+	// Metrics hear of it: down once, and each failed operation with its
+	// kind: the refresh's, or the subscription's if its ping failed
+	// first (the circuit then spares the refreshes).
+	h, f := seen.get()
+	var failed uint64
+	for k, n := range f {
+		failed += uint64(n)
+		if k != replicas.KindRefresh && k != replicas.KindSync {
+			t.Errorf("a failure of kind %q during refreshes", k)
+		}
+	}
+	// Counted before OnFailure is called: a later failure of the
+	// subscriber can only add to Stats.
+	if errs := a.Stats().Errors; !slices.Equal(h, []bool{true, false}) || failed < 1 || failed > errs {
+		t.Errorf("during the outage OnHealth %v and OnFailure %v, want [true false] and failures that Stats counted (%d)", h, f, errs)
+	}
 
 	srv.Thaw()
 	thawed = true
 	a.log.waitCount(t, "INFO shared state available again", 1)
 	if n := a.log.count("WARN shared state unavailable"); n != 1 {
 		t.Errorf("%d outage warnings, want 1", n)
+	}
+	if h, _ := seen.get(); !slices.Equal(h, []bool{true, false, true}) {
+		t.Errorf("OnHealth after recovery: %v, want [true false true]", h)
 	}
 	// The revocation made during the outage was sent on recovery.
 	b := startReplica(t, srv, "down", opts)
@@ -305,4 +332,29 @@ func TestWaitCutShort(t *testing.T) {
 	case <-time.After(hang):
 		t.Fatal("the waiter hangs after the server stopped")
 	}
+}
+
+// observed records a Store's OnFailure and OnHealth calls.
+type observed struct {
+	mu       sync.Mutex
+	ups      []bool
+	failures map[replicas.Kind]int
+}
+
+func (o *observed) failure(k replicas.Kind) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.failures[k]++
+}
+
+func (o *observed) health(up bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ups = append(o.ups, up)
+}
+
+func (o *observed) get() ([]bool, map[replicas.Kind]int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.ups), maps.Clone(o.failures)
 }

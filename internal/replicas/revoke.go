@@ -36,8 +36,8 @@ func (s *Store) Revoke(ctx context.Context, key string, until time.Time) {
 }
 
 // revoke runs revokeScript through run (op, or try for the subscriber).
-func (s *Store) revoke(ctx context.Context, key string, until time.Time, run func(context.Context, string, func(context.Context) error) error) error {
-	err := run(ctx, "revoke", func(ctx context.Context) error {
+func (s *Store) revoke(ctx context.Context, key string, until time.Time, run func(context.Context, opName, func(context.Context) error) error) error {
+	err := run(ctx, opRevoke, func(ctx context.Context) error {
 		return revokeScript.Run(ctx, s.rdb, []string{s.keys.revoked}, key, until.UnixMilli(), s.now().UnixMilli(), s.keys.revokedChannel).Err()
 	})
 	if err == nil {
@@ -87,7 +87,7 @@ func (s *Store) resync(ctx context.Context) error {
 	n := 0
 	for offset := int64(0); ; offset += reloadPage {
 		var page []redis.Z
-		err := s.try(ctx, "reload revocations", func(ctx context.Context) error {
+		err := s.try(ctx, opReload, func(ctx context.Context) error {
 			var err error
 			page, err = s.rdb.ZRangeByScoreWithScores(ctx, s.keys.revoked, &redis.ZRangeBy{Min: min, Max: "+inf", Offset: offset, Count: reloadPage}).Result()
 			return err

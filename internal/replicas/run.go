@@ -38,7 +38,7 @@ func (s *Store) Run(ctx context.Context) {
 			return
 		}
 		if err != nil {
-			s.fail("subscribe", err)
+			s.fail(opSubscribe, err)
 		}
 		if wasUp {
 			backoff = 100 * time.Millisecond

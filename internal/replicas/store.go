@@ -49,8 +49,15 @@ type Options struct {
 	// Cooldown is how long operations stop trying after a failure until
 	// the subscription is back; 0 means 5 s.
 	Cooldown time.Duration
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// OnFailure, when set, is called with each failed operation's kind;
+	// OnHealth with each change between up and down, true first when the
+	// server is first reached. Both are for metrics: they must return at
+	// once, and OnHealth is called under the Store's health lock, so
+	// that two changes never arrive out of order.
+	OnFailure func(Kind)
+	OnHealth  func(up bool)
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Store is the shared state of one replica. It is safe for concurrent
@@ -65,6 +72,7 @@ type Store struct {
 	poll      time.Duration
 	log       *slog.Logger
 	now       func() time.Time
+	onFailure func(Kind)
 
 	health  health
 	stats   counters
@@ -84,7 +92,7 @@ func New(opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{keys: newKeys(opts.Namespace), display: display, opTimeout: opts.OpTimeout, lockTTL: opts.LockTTL,
-		poll: opts.PollInterval, log: opts.Logger, now: opts.Now}
+		poll: opts.PollInterval, log: opts.Logger, now: opts.Now, onFailure: opts.OnFailure}
 	if s.opTimeout <= 0 {
 		s.opTimeout = DefaultOpTimeout
 	}
@@ -118,7 +126,7 @@ func New(opts Options) (*Store, error) {
 	ro.DisableIdentity = true
 	ro.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	s.rdb = redis.NewClient(ro)
-	s.health.init(s.log, s.display, cooldown, s.now)
+	s.health.init(s.log, s.display, cooldown, s.now, opts.OnHealth)
 	s.waiters.init()
 	s.pending.init()
 	return s, nil

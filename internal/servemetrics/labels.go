@@ -135,13 +135,15 @@ const (
 	RedisRefresh RedisOp = "refresh"
 	// RedisRevoke: recording a revoked session.
 	RedisRevoke RedisOp = "revoke"
-	// RedisRevokedSync: loading or subscribing to the revoked sessions.
+	// RedisRevokedSync: the subscription (other replicas' revocations
+	// and refresh results) and the reload of the revoked sessions.
 	RedisRevokedSync RedisOp = "revoked_sync"
-	// RedisPing: the health check.
-	RedisPing RedisOp = "ping"
+	// RedisCallback: marking a sign-in's callback as used, so that a
+	// code sent to two replicas is redeemed once.
+	RedisCallback RedisOp = "callback"
 )
 
 // RedisOps lists every RedisOp.
 func RedisOps() []RedisOp {
-	return []RedisOp{RedisRefresh, RedisRevoke, RedisRevokedSync, RedisPing}
+	return []RedisOp{RedisRefresh, RedisRevoke, RedisRevokedSync, RedisCallback}
 }

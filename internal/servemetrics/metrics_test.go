@@ -33,7 +33,7 @@ func TestNilMetricsCountNothing(t *testing.T) {
 	m.RefreshAdopted(servemetrics.AdoptedFromReplica)
 	m.JWKSFetched(servemetrics.JWKSSuccess)
 	m.Revoked()
-	m.RedisError(servemetrics.RedisPing)
+	m.RedisError(servemetrics.RedisCallback)
 	m.RedisUp(true)
 	if m.Registry() != nil {
 		t.Error("a nil Metrics has a registry")

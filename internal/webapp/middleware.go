@@ -83,7 +83,9 @@ func (a *App) authenticate(w http.ResponseWriter, r *http.Request, p *idp, t *to
 	}
 	redeemed, err := a.refresh.do(r.Context(), t.Refresh, a.now, func() (*tokens, error) {
 		if a.shared != nil {
-			return a.countRefresh(a.redeemShared(r.Context(), p, t))
+			// Counted inside, where this replica redeems: an adopted
+			// result is no redemption.
+			return a.redeemShared(r.Context(), p, t)
 		}
 		return a.countRefresh(a.redeem(r.Context(), p, t))
 	})

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/skctl/skctl/internal/servemetrics"
 )
 
 // sharedResultTTL is how long the shared store keeps a refresh's outcome
@@ -99,7 +101,7 @@ func (a *App) redeemShared(ctx context.Context, p *idp, old *tokens) (*tokens, e
 	var ownErr error
 	sealed, err := a.shared.Refresh(ctx, key, func() ([]byte, time.Duration) {
 		led = true
-		own, ownErr = a.redeem(ctx, p, old)
+		own, ownErr = a.countRefresh(a.redeem(ctx, p, old))
 		out, keep := outcomeOf(own, ownErr, old.Refresh)
 		b, _ := json.Marshal(out)
 		s, err := a.codec.Encode(name, b)
@@ -123,5 +125,6 @@ func (a *App) redeemShared(ctx context.Context, p *idp, old *tokens) (*tokens, e
 		return nil, fmt.Errorf("refresh: another replica's result does not decrypt: %w", errUnverifiable)
 	}
 	a.log.Debug("refresh adopted from another replica", "request_id", requestID(ctx), "outcome", string(out.Class))
+	a.metrics.RefreshAdopted(servemetrics.AdoptedFromReplica)
 	return out.adopt(old)
 }
