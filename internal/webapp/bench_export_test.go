@@ -9,23 +9,19 @@ import (
 // benchmark of the session middleware needs to compare the app with and
 // without it. Nothing here is compiled into the product.
 
-// HandlerWithUser returns the app's handler chain (request IDs and the
-// request log, security headers, panic recovery, the same-server redirect,
-// routing, requireUser and
-// the dashboard page) with withSession replaced by a wrapper that puts u in
-// the request context: GET /dashboard served exactly as Handler serves it,
-// minus the session middleware. Only the dashboard route and the
-// catch-all are registered.
+// HandlerWithUser returns the app's handler (metrics, request IDs and the
+// request log, security headers, panic recovery, the same-server
+// redirect, every route, requireUser and the pages) with withSession
+// replaced by a wrapper that puts u in the request context: GET
+// /dashboard served exactly as Handler serves it, minus the session
+// middleware.
 func (a *App) HandlerWithUser(u *User) http.Handler {
 	fixed := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			next.ServeHTTP(w, r.WithContext(withUser(r.Context(), u)))
 		})
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /dashboard", fixed(requireUser(a.handleDashboard)))
-	mux.HandleFunc("/", a.handleNotFound)
-	return a.logRequests(securityHeaders(a.cfg.EnvironmentURL, recoverPanics(a, a.sameServer(mux))))
+	return a.routesWith(fixed)
 }
 
 // SessionUser returns the user withSession finds in r's session cookie, or

@@ -3,6 +3,7 @@ package webapp
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,14 +33,16 @@ const maxCachedTokens = 10000
 
 func (c *verifyCache) init() { c.m = map[string]cachedUser{} }
 
-func (c *verifyCache) get(token string, now time.Time) *User {
+// get returns the entry of token, or nil when there is none or it has
+// expired.
+func (c *verifyCache) get(token string, now time.Time) *cachedUser {
 	c.mu.Lock()
 	e, ok := c.m[token]
 	c.mu.Unlock()
 	if !ok || !now.Before(e.expires) {
 		return nil
 	}
-	return e.user
+	return &e
 }
 
 func (c *verifyCache) put(token string, u *User, expires time.Time, now time.Time) {
@@ -76,13 +79,18 @@ func (c *verifyCache) put(token string, u *User, expires time.Time, now time.Tim
 // the same memory and decrypt every cookie.
 type sessionCache struct {
 	mu    sync.Mutex
-	m     map[string]cachedSession
+	m     map[string]*cachedSession
 	bytes int // the keys' and tokens' bytes, bounded by maxSessionCacheBytes
 }
 
+// cachedSession is one cookie's read. Its tokens never change once
+// stored: requests share them. user is the verified user of its access
+// token once a request has found it in the verify cache (tokens.verified
+// points here).
 type cachedSession struct {
 	tokens tokens
 	iat    time.Time
+	user   atomic.Pointer[cachedUser]
 }
 
 // maxSessionCacheBytes bounds the session cache; a put past it, or past
@@ -91,13 +99,13 @@ type cachedSession struct {
 // without the cache, and never more memory than this.
 const maxSessionCacheBytes = 32 << 20
 
-func (c *sessionCache) init() { c.m = map[string]cachedSession{} }
+func (c *sessionCache) init() { c.m = map[string]*cachedSession{} }
 
-func (c *sessionCache) get(header string) (cachedSession, bool) {
+// get returns the entry of header, or nil.
+func (c *sessionCache) get(header string) *cachedSession {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[header]
-	return e, ok
+	return c.m[header]
 }
 
 func (c *sessionCache) remove(header string) {
@@ -110,7 +118,8 @@ func (c *sessionCache) remove(header string) {
 }
 
 func (c *sessionCache) put(header string, t tokens, iat time.Time) {
-	e := cachedSession{t, iat}
+	e := &cachedSession{tokens: t, iat: iat}
+	e.tokens.verified = &e.user
 	n := e.size(header)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -125,6 +134,6 @@ func (c *sessionCache) put(header string, t tokens, iat time.Time) {
 	c.bytes += n
 }
 
-func (e cachedSession) size(header string) int {
+func (e *cachedSession) size(header string) int {
 	return len(header) + len(e.tokens.Access) + len(e.tokens.Refresh) + len(e.tokens.ID)
 }

@@ -71,8 +71,17 @@ func unverifiableFailure(err error) failure {
 // authenticate returns the session's user, refreshing the tokens (and
 // rewriting the cookie) when the access token has expired.
 func (a *App) authenticate(w http.ResponseWriter, r *http.Request, p *idp, t *tokens) (*User, error) {
-	if u := a.verified.get(t.Access, a.now()); u != nil {
-		return u, nil
+	now := a.now()
+	if t.verified != nil {
+		if c := t.verified.Load(); c != nil && now.Before(c.expires) {
+			return c.user, nil
+		}
+	}
+	if c := a.verified.get(t.Access, now); c != nil {
+		if t.verified != nil {
+			t.verified.Store(c)
+		}
+		return c.user, nil
 	}
 	u, err := a.userFromTokens(r.Context(), p, t, refreshEarly)
 	if !errors.Is(err, errExpired) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/skctl/skctl/internal/session"
@@ -43,6 +44,10 @@ type tokens struct {
 	// keeps it), so that the revocation check costs one map lookup.
 	key       [32]byte
 	revocable bool
+	// verified, for tokens from the session cache, is its entry's slot
+	// for the verified user, so that a signed-in request finds the user
+	// without a second lookup keyed by the access token.
+	verified *atomic.Pointer[cachedUser]
 }
 
 // readSession returns the request's tokens, or nil when there is no
@@ -50,17 +55,18 @@ type tokens struct {
 // clears it.
 //
 // A successful read is memoized per Cookie header (sessionCache), so a
-// session's cookie is decrypted once, not on every request. A session
-// signed out (here or on another replica) is errSessionRevoked, looked up
-// in memory on every read.
+// session's cookie is decrypted once, not on every request; what a
+// cached read returns is the cache's own copy, shared by concurrent
+// requests, so callers must not change it. A session signed out (here or
+// on another replica) is errSessionRevoked, looked up in memory on every
+// read.
 func (a *App) readSession(r *http.Request) (*tokens, error) {
 	lines := r.Header["Cookie"]
 	memo := len(lines) == 1
 	if memo {
-		if e, ok := a.sessions.get(lines[0]); ok {
+		if e := a.sessions.get(lines[0]); e != nil {
 			if a.codec.Fresh(e.iat) {
-				t := e.tokens
-				return a.unlessRevoked(&t)
+				return a.unlessRevoked(&e.tokens)
 			}
 			a.sessions.remove(lines[0])
 		}
