@@ -8,7 +8,7 @@ import (
 )
 
 // TestReadIssuedAndFresh: ReadIssued returns what Read does plus the
-// issued-at, and Fresh agrees with Decode's age checks at every clock
+// issued-at, and Fresh (and FreshWindow) agrees with Decode's age checks at every clock
 // reading of TestDecodeIssuedAt's table, so a memoized read re-checked with
 // Fresh accepts exactly what a new Read would.
 func TestReadIssuedAndFresh(t *testing.T) {
@@ -39,12 +39,17 @@ func TestReadIssuedAndFresh(t *testing.T) {
 		if !iat.Equal(t0) {
 			t.Fatalf("issued-at = %v, want %v", iat, t0)
 		}
-		// Move the clock over the same table: Fresh must say what Read says.
-		for _, later := range []time.Duration{0, maxAge, maxAge + time.Second, -5 * time.Minute, -5*time.Minute - time.Second} {
+		// Move the clock over the same table: Fresh, and the window of
+		// FreshWindow, must say what Read says.
+		from, until := c.FreshWindow(iat)
+		for _, later := range []time.Duration{0, maxAge, maxAge + time.Nanosecond, maxAge + time.Second, -5 * time.Minute, -5*time.Minute - time.Nanosecond, -5*time.Minute - time.Second} {
 			clk.t = t0.Add(later)
 			_, err := c.Read(b.request(), "s", CookieOptions{})
 			if c.Fresh(iat) != (err == nil) {
 				t.Errorf("at %v: Fresh = %v, Read error = %v", later, c.Fresh(iat), err)
+			}
+			if in := !clk.t.Before(from) && !clk.t.After(until); in != (err == nil) {
+				t.Errorf("at %v: within FreshWindow = %v, Read error = %v", later, in, err)
 			}
 		}
 	}

@@ -89,8 +89,16 @@ type sessionCache struct {
 // points here).
 type cachedSession struct {
 	tokens tokens
-	iat    time.Time
-	user   atomic.Pointer[cachedUser]
+	// from and until (Unix ns) are when the cookie passes the codec's age
+	// checks (FreshWindow): compared as integers on every hit.
+	from, until int64
+	user        atomic.Pointer[cachedUser]
+}
+
+// fresh reports whether the entry's cookie passes the age checks at now.
+func (e *cachedSession) fresh(now time.Time) bool {
+	n := now.UnixNano()
+	return e.from <= n && n <= e.until
 }
 
 // maxSessionCacheBytes bounds the session cache; a put past it, or past
@@ -117,8 +125,8 @@ func (c *sessionCache) remove(header string) {
 	}
 }
 
-func (c *sessionCache) put(header string, t tokens, iat time.Time) {
-	e := &cachedSession{tokens: t, iat: iat}
+func (c *sessionCache) put(header string, t tokens, from, until time.Time) {
+	e := &cachedSession{tokens: t, from: from.UnixNano(), until: until.UnixNano()}
 	e.tokens.verified = &e.user
 	n := e.size(header)
 	c.mu.Lock()

@@ -21,7 +21,8 @@ const refreshEarly = 10 * time.Second
 // IdP is down) answers 503 and keeps the cookies.
 func (a *App) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t, err := a.readSession(r)
+		now := a.now()
+		t, err := a.readSessionAt(r, now)
 		switch {
 		case errors.Is(err, errSessionRevoked):
 			a.log.Info("session ended", "request_id", requestID(r.Context()), "reason", err.Error())
@@ -39,7 +40,7 @@ func (a *App) withSession(next http.Handler) http.Handler {
 			a.fail(w, r, errIdPUnavailable, "discovery not done")
 			return
 		}
-		u, err := a.authenticate(w, r, p, t)
+		u, err := a.authenticate(w, r, p, t, now)
 		switch {
 		case err == nil:
 			r = r.WithContext(withUser(r.Context(), u))
@@ -70,8 +71,7 @@ func unverifiableFailure(err error) failure {
 
 // authenticate returns the session's user, refreshing the tokens (and
 // rewriting the cookie) when the access token has expired.
-func (a *App) authenticate(w http.ResponseWriter, r *http.Request, p *idp, t *tokens) (*User, error) {
-	now := a.now()
+func (a *App) authenticate(w http.ResponseWriter, r *http.Request, p *idp, t *tokens, now time.Time) (*User, error) {
 	if t.verified != nil {
 		if c := t.verified.Load(); c != nil && now.Before(c.expires) {
 			return c.user, nil

@@ -36,14 +36,14 @@ type revokedSet struct {
 func (s *revokedSet) init() { s.m = map[[32]byte]time.Time{} }
 
 // has reports whether the session of key is revoked at now.
-func (s *revokedSet) has(key [32]byte, now func() time.Time) bool {
+func (s *revokedSet) has(key [32]byte, now time.Time) bool {
 	if s.n.Load() == 0 {
 		return false
 	}
 	s.mu.RLock()
 	until, ok := s.m[key]
 	s.mu.RUnlock()
-	return ok && now().Before(until)
+	return ok && now.Before(until)
 }
 
 // add revokes the session of key until until, sweeping the entries past

@@ -60,13 +60,17 @@ type tokens struct {
 // requests, so callers must not change it. A session signed out (here or
 // on another replica) is errSessionRevoked, looked up in memory on every
 // read.
-func (a *App) readSession(r *http.Request) (*tokens, error) {
+func (a *App) readSession(r *http.Request) (*tokens, error) { return a.readSessionAt(r, a.now()) }
+
+// readSessionAt is readSession at now: the middleware reads the clock
+// once per request.
+func (a *App) readSessionAt(r *http.Request, now time.Time) (*tokens, error) {
 	lines := r.Header["Cookie"]
 	memo := len(lines) == 1
 	if memo {
 		if e := a.sessions.get(lines[0]); e != nil {
-			if a.codec.Fresh(e.iat) {
-				return a.unlessRevoked(&e.tokens)
+			if e.fresh(now) {
+				return a.unlessRevoked(&e.tokens, now)
 			}
 			a.sessions.remove(lines[0])
 		}
@@ -84,15 +88,16 @@ func (a *App) readSession(r *http.Request) (*tokens, error) {
 	}
 	t.key, t.revocable = sessionKey(&t)
 	if memo {
-		a.sessions.put(lines[0], t, iat)
+		from, until := a.codec.FreshWindow(iat)
+		a.sessions.put(lines[0], t, from, until)
 	}
-	return a.unlessRevoked(&t)
+	return a.unlessRevoked(&t, now)
 }
 
 // unlessRevoked returns t, or errSessionRevoked when its session was
 // signed out.
-func (a *App) unlessRevoked(t *tokens) (*tokens, error) {
-	if t.revocable && a.revoked.has(t.key, a.now) {
+func (a *App) unlessRevoked(t *tokens, now time.Time) (*tokens, error) {
+	if t.revocable && a.revoked.has(t.key, now) {
 		return nil, errSessionRevoked
 	}
 	return t, nil
