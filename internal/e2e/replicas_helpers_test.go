@@ -16,15 +16,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skctl/skctl/internal/mockidp"
 	"github.com/skctl/skctl/internal/replicas/redistest"
 	"github.com/skctl/skctl/internal/session"
 )
 
 // replicaSet is several `skctl serve` replicas of one app (same client,
-// same cookie secret) on one redis-server, behind an in-process
-// round-robin reverse proxy with no sticky sessions, as a load balancer
-// would run them. The proxy's URL is the app's public origin: the
-// redirect URI names it.
+// same cookie secret) on one redis-server (or none: each alone), behind
+// an in-process round-robin reverse proxy with no sticky sessions, as a
+// load balancer would run them. The proxy's URL is the app's public
+// origin: the redirect URI names it.
 type replicaSet struct {
 	URL      string // the proxy
 	replicas []*appUnderTest
@@ -39,10 +40,33 @@ type replicaSet struct {
 // the shared state.
 func startReplicas(t *testing.T, n int) *replicaSet {
 	t.Helper()
-	rs := &replicaSet{redis: redistest.Start(t), clock: &clock{}}
+	return startReplicaSet(t, replicaConfig{n: n, shared: true, args: []string{"--log-level", "debug"}})
+}
+
+// replicaConfig says what startReplicaSet runs.
+type replicaConfig struct {
+	n int
+	// shared puts the replicas on one redis-server of their own through
+	// SKCTL_REDIS_URL; without it each is alone, as `serve` was before
+	// (the baseline the benchmarks measure the shared state against).
+	shared bool
+	// life is the IdP's token lifetimes; zero values take its defaults
+	// (the access token's is 5 min).
+	life mockidp.Lifetimes
+	args []string // more serve flags
+}
+
+// startReplicaSet starts what cfg says, and waits as startReplicas does
+// (for the shared state only when there is one).
+func startReplicaSet(t testing.TB, cfg replicaConfig) *replicaSet {
+	t.Helper()
+	rs := &replicaSet{clock: &clock{}}
+	if cfg.shared {
+		rs.redis = redistest.Start(t)
+	}
 	proxyLn, proxyURL := listenApp(t)
 	rs.URL = proxyURL
-	rs.idp = startIdP(t, rs.clock, proxyURL)
+	rs.idp = startIdPOptions(t, rs.clock, mockidp.Options{Fixtures: fixturesFor(t, proxyURL), Lifetimes: cfg.life})
 	key := make([]byte, 32)
 	rand.Read(key)
 	var err error
@@ -52,18 +76,22 @@ func startReplicas(t *testing.T, n int) *replicaSet {
 	extra := map[string]string{
 		"SCALEKIT_REDIRECT_URI": proxyURL + "/api/auth/callback",
 		"SKCTL_COOKIE_SECRET":   base64.StdEncoding.EncodeToString(key),
-		"SKCTL_REDIS_URL":       rs.redis.URL,
+	}
+	if cfg.shared {
+		extra["SKCTL_REDIS_URL"] = rs.redis.URL
 	}
 	var targets []*url.URL
-	for range n {
+	for range cfg.n {
 		ln, _ := listenApp(t)
-		a := startServe(t, ln, rs.idp, rs.clock, app1ID, app1Secret, extra, "--log-level", "debug")
+		a := startServe(t, ln, rs.idp, rs.clock, app1ID, app1Secret, extra, cfg.args...)
 		rs.replicas = append(rs.replicas, a)
 		targets = append(targets, mustURL(a.URL))
 	}
-	for i, a := range rs.replicas {
-		if _, ok := a.waitLog(hangDeadline, msgIs("shared state connected")); !ok {
-			t.Fatalf("replica %d did not connect to redis-server; stderr:\n%s", i, a.run.stderr)
+	if cfg.shared {
+		for i, a := range rs.replicas {
+			if _, ok := a.waitLog(hangDeadline, msgIs("shared state connected")); !ok {
+				t.Fatalf("replica %d did not connect to redis-server; stderr:\n%s", i, a.run.stderr)
+			}
 		}
 	}
 	var next atomic.Uint32

@@ -90,7 +90,7 @@ func startCmd(t *testing.T, args ...string) *running {
 }
 
 // startCmdWith is startCmd with the Deps adjusted by deps first.
-func startCmdWith(t *testing.T, deps func(*cli.Deps), args ...string) *running {
+func startCmdWith(t testing.TB, deps func(*cli.Deps), args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, exit: make(chan int, 1)}
@@ -117,7 +117,7 @@ func startCmdWith(t *testing.T, deps func(*cli.Deps), args ...string) *running {
 
 // stop sends the equivalent of SIGINT and checks the exit code is 0. It
 // may be called more than once.
-func (r *running) stop(t *testing.T) {
+func (r *running) stop(t testing.TB) {
 	t.Helper()
 	r.stopOnce.Do(func() {
 		r.cancel()

@@ -49,7 +49,14 @@ type testIdP struct {
 
 // startIdP serves the mock with the default fixtures and every app's
 // redirect and post-logout URIs set to the given app URLs, in order.
-func startIdP(t *testing.T, c *clock, appURLs ...string) *testIdP {
+func startIdP(t testing.TB, c *clock, appURLs ...string) *testIdP {
+	t.Helper()
+	return startIdPClock(t, c, fixturesFor(t, appURLs...))
+}
+
+// fixturesFor is the default fixtures with every app's redirect and
+// post-logout URIs set to the given app URLs, in order.
+func fixturesFor(t testing.TB, appURLs ...string) *fixture.Fixtures {
 	t.Helper()
 	fx, err := fixture.Default()
 	if err != nil {
@@ -59,7 +66,7 @@ func startIdP(t *testing.T, c *clock, appURLs ...string) *testIdP {
 		fx.Apps[i].RedirectURIs = []string{u + "/api/auth/callback"}
 		fx.Apps[i].PostLogoutRedirectURIs = []string{u + "/"}
 	}
-	return startIdPClock(t, c, fx)
+	return fx
 }
 
 // startIdPWith serves the mock with the given fixtures.
@@ -68,13 +75,13 @@ func startIdPWith(t *testing.T, fx *fixture.Fixtures) *testIdP {
 	return startIdPClock(t, nil, fx)
 }
 
-func startIdPClock(t *testing.T, c *clock, fx *fixture.Fixtures) *testIdP {
+func startIdPClock(t testing.TB, c *clock, fx *fixture.Fixtures) *testIdP {
 	t.Helper()
 	return startIdPOptions(t, c, mockidp.Options{Fixtures: fx})
 }
 
 // startIdPOptions serves the mock with opts (Issuer and Now are filled in).
-func startIdPOptions(t *testing.T, c *clock, opts mockidp.Options) *testIdP {
+func startIdPOptions(t testing.TB, c *clock, opts mockidp.Options) *testIdP {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -147,7 +154,7 @@ type appUnderTest struct {
 
 // listenApp pre-binds the app's listener so its URL, and so its redirect
 // URI, is known before the mock starts (kubelogin's port trick).
-func listenApp(t *testing.T) (net.Listener, string) {
+func listenApp(t testing.TB) (net.Listener, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -165,7 +172,7 @@ var happyServeArgs = []string{"--idp-timeout", "30s", "--log-format", "json"}
 // startServe runs `skctl serve` on ln with settings in its environment
 // (never a file) and waits until it is ready: until it logs that discovery
 // is done.
-func startServe(t *testing.T, ln net.Listener, idp *testIdP, c *clock, clientID, secret string, extra map[string]string, args ...string) *appUnderTest {
+func startServe(t testing.TB, ln net.Listener, idp *testIdP, c *clock, clientID, secret string, extra map[string]string, args ...string) *appUnderTest {
 	t.Helper()
 	appURL := "http://" + ln.Addr().String()
 	env := map[string]string{
@@ -192,7 +199,7 @@ func startServe(t *testing.T, ln net.Listener, idp *testIdP, c *clock, clientID,
 
 // waitDiscovery waits for serve's "discovery done" log line, then checks
 // that /readyz agrees.
-func (a *appUnderTest) waitDiscovery(t *testing.T) {
+func (a *appUnderTest) waitDiscovery(t testing.TB) {
 	t.Helper()
 	done := func(line string) bool {
 		var e logEntry
@@ -283,7 +290,7 @@ func preloadKeys(t *testing.T, envURL string) {
 // browser does, and sends the Sec-Fetch-Site a browser would for a click
 // inside the app.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	client *http.Client
 	jar    http.CookieJar
 	// seen holds every page body and Location the browser got, for tests
@@ -292,7 +299,7 @@ type browser struct {
 	seen strings.Builder
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, jar: jar, client: &http.Client{
 		Jar: jar, Timeout: hangDeadline,
