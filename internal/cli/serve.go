@@ -139,7 +139,10 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 		}
 		defer metricsLn.Close()
 	}
-	runCtx, stop := context.WithCancel(ctx)
+	// The app's background work (discovery, the shared state) outlives
+	// the signal: requests still in flight during the graceful shutdown
+	// need it, so it stops once serveAll has drained them.
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	metrics := servemetrics.New()
 	app, err := newApp(runCtx, d, log, "serve", ln, cfg, o.idpTimeout, metrics)
