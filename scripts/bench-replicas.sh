@@ -51,6 +51,7 @@ BEGIN { ns = 0; nr = 0 }
 		if ($(i + 1) == "req/s") redis[ns] = $i
 		if ($(i + 1) == "base-req/s") none[ns] = $i
 	}
+	if (!((ns) in sr)) { print "no redis/none on: " $0; bad = 1 }
 	ns++
 }
 /^BenchmarkReplicas\/refresh-storm/ {
@@ -59,6 +60,7 @@ BEGIN { ns = 0; nr = 0 }
 		if ($(i + 1) == "p99-ms") p99[nr] = $i
 		if ($(i + 1) == "base-p99-ms") base[nr] = $i
 	}
+	if (!((nr) in rr)) { print "no p99/base on: " $0; bad = 1 }
 	nr++
 }
 # order fills idx with the runs 0..n-1 sorted by r, and runs with the
@@ -76,6 +78,7 @@ function order(r, n, idx,    i, j, t) {
 # script.
 END {
 	if (ns == 0 || nr == 0) { print "no result: did BenchmarkReplicas run? It needs redis-server (apt-get install redis-server)"; exit 1 }
+	if (bad) exit 1
 	order(sr, ns, si)
 	m = si[int((ns - 1) / 2)]
 	printf "GET /dashboard signed in, redis/none = %.3f (%.0f vs %.0f req/s; median of %d runs:%s): %s of %s\n", sr[m], redis[m], none[m], ns, runs, (sr[m] >= min ? "meets the target" : "BELOW the target"), min

@@ -87,13 +87,8 @@ func runDev(ctx context.Context, d *Deps, o *devOptions) error {
 		idp.Close()
 		return &usageError{fmt.Errorf("dev: %w", err)}
 	}
-	// The app's background work (discovery, the shared state) outlives
-	// the signal: requests still in flight during the graceful shutdown
-	// need it, so it stops once serveAll has drained them.
-	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	defer stop()
 	// dev serves /metrics on the app's address, as serve does by default.
-	app, err := newApp(runCtx, d, log, "dev", appLn, cfg, 10*time.Second, servemetrics.New())
+	app, err := newApp(ctx, d, log, "dev", appLn, cfg, 10*time.Second, servemetrics.New())
 	if err != nil {
 		idp.Close()
 		return err

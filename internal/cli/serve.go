@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/skctl/skctl/internal/config"
@@ -139,13 +140,8 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 		}
 		defer metricsLn.Close()
 	}
-	// The app's background work (discovery, the shared state) outlives
-	// the signal: requests still in flight during the graceful shutdown
-	// need it, so it stops once serveAll has drained them.
-	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	defer stop()
 	metrics := servemetrics.New()
-	app, err := newApp(runCtx, d, log, "serve", ln, cfg, o.idpTimeout, metrics)
+	app, err := newApp(ctx, d, log, "serve", ln, cfg, o.idpTimeout, metrics)
 	if err != nil {
 		return err
 	}
@@ -199,22 +195,29 @@ func newApp(ctx context.Context, d *Deps, log *slog.Logger, name string, ln net.
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("%s: %w", name, err)}
 	}
+	// The background work (discovery, the shared state) outlives the
+	// signal, which ends ctx: requests still in flight during the
+	// graceful shutdown need it. It stops, and is waited for, in the
+	// server's close, which runs once every server has shut down.
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
 	if shared != nil {
 		// After New, which registered the app's revoked set: the first
 		// subscription's reload must reach it.
-		go shared.Run(ctx)
+		wg.Go(func() { shared.Run(bg) })
 	}
 	discovered := make(chan struct{})
-	go func() {
-		app.Run(ctx)
+	wg.Go(func() {
+		app.Run(bg)
 		// Run returns once discovery is done, on a fatal error, or when
-		// ctx ends; only the first makes the app ready.
+		// bg ends; only the first makes the app ready.
 		if app.Ready() {
 			close(discovered)
 		}
-	}()
+	})
 	return &server{
 		name: name, ln: ln, hs: newAppServer(app.Handler()), fatal: app.Fatal, ready: discovered,
+		close: func() error { stop(); wg.Wait(); return nil },
 		// open first: addr is the listener's, which may be another name
 		// than the redirect URI's, on which sign-in cannot work.
 		readyAttrs: []any{"open", app.URL(), "redirect_uri", cfg.RedirectURI, "environment", cfg.EnvironmentURL, "client_id", cfg.ClientID},

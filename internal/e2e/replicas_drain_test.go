@@ -45,9 +45,14 @@ func TestReplicasDrainKeepsSharedState(t *testing.T) {
 	type answer struct {
 		who string
 		page
+		err error
 	}
 	pages := make(chan answer, 2)
-	go func() { pages <- answer{"the stopping replica", getWith(t, stopping.URL+"/dashboard", cookie)} }()
+	get := func(who, u string) {
+		p, err := fetch(u+"/dashboard", cookie)
+		pages <- answer{who, p, err}
+	}
+	go get("the stopping replica", stopping.URL)
 	select {
 	case <-entered:
 	case <-time.After(hangDeadline):
@@ -58,7 +63,7 @@ func TestReplicasDrainKeepsSharedState(t *testing.T) {
 		t.Fatalf("the replica did not start shutting down; stderr:\n%s", stopping.run.stderr)
 	}
 	waitingBefore := waiting.countLog(msgIs("waiting for another replica's refresh"))
-	go func() { pages <- answer{"the waiting replica", getWith(t, waiting.URL+"/dashboard", cookie)} }()
+	go get("the waiting replica", waiting.URL)
 	if !waiting.waitLogCount(hangDeadline, waitingBefore+1, msgIs("waiting for another replica's refresh")) {
 		t.Fatalf("the second replica did not wait for the first one's refresh; stderr:\n%s", waiting.run.stderr)
 	}
@@ -71,6 +76,10 @@ func TestReplicasDrainKeepsSharedState(t *testing.T) {
 		case a = <-pages:
 		case <-time.After(hangDeadline):
 			t.Fatalf("a request never finished; the waiting replica:\n%s\nthe stopping one:\n%s", waiting.run.stderr, stopping.run.stderr)
+		}
+		if a.err != nil {
+			t.Errorf("%s: %v", a.who, a.err)
+			continue
 		}
 		neverServerError(t, a.page)
 		if a.status != http.StatusOK || !strings.Contains(a.body, "Welcome, Ada Lovelace") {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -160,11 +161,21 @@ func (rs *replicaSet) sessionOf(t *testing.T, h http.Header) map[string]any {
 // getWith GETs u with exactly this Cookie header, not the jar's.
 func getWith(t *testing.T, u, cookie string) page {
 	t.Helper()
+	p, err := fetch(u, cookie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fetch is getWith for another goroutine than the test's, which must not
+// call t.Fatal: the error comes back instead.
+func fetch(u, cookie string) (page, error) {
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	req.Header.Set("Cookie", cookie)
 	resp, err := (&http.Transport{}).RoundTrip(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
+		return page{}, fmt.Errorf("GET %s: %w", u, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -172,7 +183,7 @@ func getWith(t *testing.T, u, cookie string) page {
 	if loc, err := resp.Location(); err == nil {
 		p.location = loc
 	}
-	return p
+	return p, nil
 }
 
 func msgIs(msg string) func(logEntry) bool {

@@ -158,6 +158,9 @@ func (a *App) Run(ctx context.Context) {
 			a.fatal <- endpoint
 			return
 		}
+		if ctx.Err() != nil {
+			return // stopping: the failure is the stop's, not the IdP's
+		}
 		a.log.Warn("discovery failed, retrying", "issuer", a.cfg.EnvironmentURL, "in", wait, "reason", safeReason(err))
 		select {
 		case <-ctx.Done():

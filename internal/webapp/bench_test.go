@@ -24,9 +24,10 @@ import (
 //	req/s, base-req/s    the same as rates
 //	with/without         req/s with ÷ req/s without; over loopback the
 //	                     target is ≥ 0.87, an overhead under 15%
-//	                     (scripts/bench-serve.sh, which also judges the
+//	                     (scripts/bench-serve.sh, which judges the
 //	                     handler's ns/op − base-ns/op as a share of a
-//	                     loopback request's ns/op: ≤ 0.02)
+//	                     loopback request's ns/op instead of its ratio:
+//	                     ≤ 0.02)
 //	allocs/req, base-allocs/req, cookie-bytes (handler only)
 //
 // Two sub-benchmarks: handler calls ServeHTTP with a ResponseWriter that
