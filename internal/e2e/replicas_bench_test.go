@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skctl/skctl/internal/loadtest"
 	"github.com/skctl/skctl/internal/mockidp"
 	"github.com/skctl/skctl/internal/servemetrics/metricstest"
 )
@@ -36,10 +37,10 @@ import (
 // helpers read) into memory.
 //
 // The client and the servers share the machine's cores, so the two sides
-// are measured in alternating blocks of requests, or storms (A, B, B, A,
-// …: each pair's order flips so neither always runs on a warmer cache),
-// and each reported figure is a median over the blocks or storms, which a
-// burst of other load spoiling a few does not move.
+// are measured in alternating blocks of requests (loadtest.Alternate), or
+// storms (A, B, B, A, …: each pair's order flips so neither always runs on
+// a warmer cache), and each reported figure is a median over the blocks or
+// storms, which a burst of other load spoiling a few does not move.
 func BenchmarkReplicas(b *testing.B) {
 	// The access token lives an hour, so no refresh happens in the
 	// signed-in run (it fails if one did); the storm moves the clock past
@@ -65,49 +66,49 @@ const (
 // straight to the replica: the proxy would only add the same cost to
 // both and hide the difference.
 func benchSignedIn(b *testing.B, shared, alone *replicaSet) {
-	withRedis := newLoader(shared.replicas[0].URL, signedInCookie(b, shared))
-	b.Cleanup(withRedis.close)
-	without := newLoader(alone.replicas[0].URL, signedInCookie(b, alone))
-	b.Cleanup(without.close)
+	withRedis := newDashLoader(shared.replicas[0].URL, signedInCookie(b, shared))
+	b.Cleanup(withRedis.Close)
+	without := newDashLoader(alone.replicas[0].URL, signedInCookie(b, alone))
+	b.Cleanup(without.Close)
 	refreshes := func() int { return shared.idp.count(refreshKey) + alone.idp.count(refreshKey) }
 	before := refreshes()
 	// Open every client's connection to both before timing.
-	for _, l := range []*loader{withRedis, without} {
-		if err := l.run(loadClients); err != nil {
+	for _, l := range []*loadtest.Client{withRedis, without} {
+		if err := l.Run(loadtest.Conns, signedInPage); err != nil {
 			b.Fatal(err)
 		}
 	}
-	var rates, baseRates, ratios []float64
 	b.ResetTimer()
-	for done, i := 0, 0; done < b.N; i++ {
-		n := min(loadBlock, b.N-done)
-		first, second := withRedis, without
-		if i%2 == 1 {
-			first, second = without, withRedis
-		}
-		d1, err1 := first.timed(n)
-		d2, err2 := second.timed(n)
-		if err := errors.Join(err1, err2); err != nil {
-			b.Fatal(err)
-		}
-		dRedis, dNone := d1, d2
-		if i%2 == 1 {
-			dRedis, dNone = d2, d1
-		}
-		rates = append(rates, float64(n)/dRedis.Seconds())
-		baseRates = append(baseRates, float64(n)/dNone.Seconds())
-		ratios = append(ratios, dNone.Seconds()/dRedis.Seconds())
-		done += n
-	}
+	bl, err := loadtest.Alternate(b.N, loadtest.Block,
+		func(n int) error { return withRedis.Run(n, signedInPage) },
+		func(n int) error { return without.Run(n, signedInPage) })
 	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
 	if n := refreshes() - before; n != 0 {
 		b.Fatalf("%d refreshes during the signed-in run: it measured refreshes, not signed-in pages", n)
 	}
-	rate := median(rates)
+	rate := loadtest.Median(bl.A)
 	b.ReportMetric(1e9/rate, "ns/op")
 	b.ReportMetric(rate, "req/s")
-	b.ReportMetric(median(baseRates), "base-req/s")
-	b.ReportMetric(median(ratios), "redis/none")
+	b.ReportMetric(loadtest.Median(bl.B), "base-req/s")
+	b.ReportMetric(loadtest.Median(bl.Ratios), "redis/none")
+}
+
+// newDashLoader sends GET /dashboard with a session cookie to one
+// server, over keep-alive connections of its own.
+func newDashLoader(base, cookie string) *loadtest.Client {
+	return loadtest.NewClient(base+"/dashboard", loadtest.Options{Header: http.Header{"Cookie": {cookie}}})
+}
+
+// signedInPage passes the signed-in page only: a signed-out answer is a
+// 302 (the client follows no redirect), not the login page's 200.
+func signedInPage(resp *http.Response, _ int64) error {
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%d, want 200 signed in", resp.StatusCode)
+	}
+	return nil
 }
 
 // benchRefreshStorm times, per iteration, one storm on each side, each
@@ -155,7 +156,7 @@ func benchRefreshStorm(b *testing.B, shared, alone *replicaSet) {
 			if i%2 == 1 {
 				j = len(sides) - 1 - k
 			}
-			p[j] = quantile(sides[j].storm(b, cookies[j], 1), 0.99)
+			p[j] = loadtest.Quantile(sides[j].storm(b, cookies[j], 1), 0.99)
 		}
 		p99s = append(p99s, p[0])
 		baseP99s = append(baseP99s, p[1])
@@ -167,9 +168,9 @@ func benchRefreshStorm(b *testing.B, shared, alone *replicaSet) {
 	if n := adoptedFromReplica(b, shared) - adoptedBefore; n != float64(2*b.N) {
 		b.Fatalf("%v refreshes adopted from another replica in %d storms, want 2 a storm", n, b.N)
 	}
-	b.ReportMetric(median(p99s), "p99-ms")
-	b.ReportMetric(median(baseP99s), "base-p99-ms")
-	b.ReportMetric(median(ratios), "p99/base")
+	b.ReportMetric(loadtest.Median(p99s), "p99-ms")
+	b.ReportMetric(loadtest.Median(baseP99s), "base-p99-ms")
+	b.ReportMetric(loadtest.Median(ratios), "p99/base")
 }
 
 // stormSide is a replica set and a client with a keep-alive connection

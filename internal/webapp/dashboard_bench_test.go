@@ -3,7 +3,6 @@ package webapp_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,10 +10,10 @@ import (
 	"net/http"
 	"runtime/pprof"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/skctl/skctl/internal/loadtest"
 	"github.com/skctl/skctl/internal/mockidp"
 	"github.com/skctl/skctl/internal/webapp"
 )
@@ -39,13 +38,11 @@ import (
 // line per request at info level, into io.Discard: the line is built and
 // formatted, only the write to stderr is left out.
 //
-// dashClients goroutines, each with its own keep-alive connection to each
-// server, send the requests. The client and both servers share the
-// machine's cores, so a burst of other load, or the machine's drift, would
-// fall on whichever server happened to be measured then. Hence the two are
-// measured in alternating blocks of dashBlock requests (app, bare, bare,
-// app, app, bare, …: each pair's order flips so neither always runs on a
-// warmer cache), each block timed on its own; the reported rates are the
+// loadtest.Conns goroutines, each with its own keep-alive connection to
+// each server, send the requests. The client and both servers share the
+// machine's cores, so the two are measured in alternating blocks of
+// loadtest.Block requests (app, bare, bare, app, …), each block timed on
+// its own (loadtest.Alternate says why); the reported rates are the
 // medians of the blocks' rates, and the ratio is the median of the pairs'
 // ratios, which a burst spoiling a few blocks does not move.
 func BenchmarkDashboard(b *testing.B) {
@@ -58,8 +55,8 @@ func BenchmarkDashboard(b *testing.B) {
 	cookie := signIn(b, st)
 
 	appDash := newDashClient("app", st.AppURL, cookie)
-	b.Cleanup(appDash.close)
-	want, err := appDash.answer()
+	b.Cleanup(appDash.Close)
+	want, err := answer(appDash)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,8 +67,8 @@ func BenchmarkDashboard(b *testing.B) {
 	bareLn, bareURL := listenLoopback(b)
 	pprof.Do(b.Context(), pprof.Labels("side", "bare"), func(context.Context) { serveOn(b, bareLn, bareHandler(want)) })
 	bareDash := newDashClient("bare", bareURL, cookie)
-	b.Cleanup(bareDash.close)
-	got, err := bareDash.answer()
+	b.Cleanup(bareDash.Close)
+	got, err := answer(bareDash)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -79,76 +76,37 @@ func BenchmarkDashboard(b *testing.B) {
 		b.Fatalf("the bare server does not answer what the app does: %v", err)
 	}
 
+	// Every answer must be the signed-in page: no redirect to sign-in, no
+	// error page, is counted.
+	page := func(resp *http.Response, n int64) error {
+		if resp.StatusCode != http.StatusOK || n != int64(len(want.body)) {
+			return fmt.Errorf("%d, %d bytes (want 200, %d bytes)", resp.StatusCode, n, len(want.body))
+		}
+		return nil
+	}
 	b.Run("loopback", func(b *testing.B) {
 		// Open every client's connection to both servers before timing.
-		for _, c := range []*dashClient{appDash, bareDash} {
-			if err := c.run(dashClients, len(want.body)); err != nil {
+		for _, c := range []*loadtest.Client{appDash, bareDash} {
+			if err := c.Run(loadtest.Conns, page); err != nil {
 				b.Fatal(err)
 			}
 		}
-		var appRates, bareRates, ratios []float64
 		b.ResetTimer()
-		for done, i := 0, 0; done < b.N; i++ {
-			n := min(dashBlock, b.N-done)
-			first, second := appDash, bareDash
-			if i%2 == 1 {
-				first, second = bareDash, appDash
-			}
-			d1, err1 := timeBlock(first, n, len(want.body))
-			d2, err2 := timeBlock(second, n, len(want.body))
-			if err := errors.Join(err1, err2); err != nil {
-				b.Fatal(err)
-			}
-			dApp, dBare := d1, d2
-			if i%2 == 1 {
-				dApp, dBare = d2, d1
-			}
-			appRates = append(appRates, float64(n)/dApp.Seconds())
-			bareRates = append(bareRates, float64(n)/dBare.Seconds())
-			ratios = append(ratios, dBare.Seconds()/dApp.Seconds())
-			done += n
-		}
+		bl, err := loadtest.Alternate(b.N, loadtest.Block,
+			func(n int) error { return appDash.Run(n, page) },
+			func(n int) error { return bareDash.Run(n, page) })
 		b.StopTimer()
-		appRate := median(appRates)
+		if err != nil {
+			b.Fatal(err)
+		}
+		appRate := loadtest.Median(bl.A)
 		b.ReportMetric(1e9/appRate, "ns/op")
 		b.ReportMetric(appRate, "req/s")
-		b.ReportMetric(median(bareRates), "bare-req/s")
-		b.ReportMetric(median(ratios), "app/bare")
+		b.ReportMetric(loadtest.Median(bl.B), "bare-req/s")
+		b.ReportMetric(loadtest.Median(bl.Ratios), "app/bare")
 		b.ReportMetric(float64(len(cookie)), "cookie-bytes")
 		b.ReportMetric(float64(len(want.body)), "page-bytes")
 	})
-}
-
-const (
-	// dashClients is how many requests are in flight at once: enough to
-	// keep two cores busy while some wait on the network.
-	dashClients = 16
-	// dashBlock is how many requests one timed block sends, about 0.1 s
-	// on two cores: long enough that the goroutines' start and the last
-	// stragglers are a small part of it, short enough to alternate often.
-	dashBlock = 256
-)
-
-// timeBlock sends n requests through c's clients and returns how long they
-// took.
-func timeBlock(c *dashClient, n, bodyLen int) (time.Duration, error) {
-	t0 := time.Now()
-	err := c.run(n, bodyLen)
-	return time.Since(t0), err
-}
-
-// median is the middle of xs (the mean of the two middles for an even
-// count).
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	if len(s) == 0 {
-		return 0
-	}
-	m := len(s) / 2
-	if len(s)%2 == 0 {
-		return (s[m-1] + s[m]) / 2
-	}
-	return s[m]
 }
 
 // dashAnswer is one response to GET /dashboard.
@@ -203,34 +161,18 @@ func bareHandler(a dashAnswer) http.Handler {
 	})
 }
 
-// dashClient sends GET /dashboard with a cookie to one server, over
-// keep-alive connections of its own.
-type dashClient struct {
-	side        string // the profile label of its goroutines
-	url, cookie string
-	tr          *http.Transport
-	client      *http.Client
+// newDashClient sends GET /dashboard with a cookie to one server, over
+// keep-alive connections of its own, its goroutines labelled side=side.
+func newDashClient(side, base, cookie string) *loadtest.Client {
+	return loadtest.NewClient(base+"/dashboard", loadtest.Options{
+		Header: http.Header{"Cookie": {cookie}},
+		Labels: []string{"side", side},
+	})
 }
 
-func newDashClient(side, base, cookie string) *dashClient {
-	tr := &http.Transport{MaxIdleConnsPerHost: dashClients, MaxConnsPerHost: dashClients, DisableCompression: true}
-	return &dashClient{side: side, url: base + "/dashboard", cookie: cookie, tr: tr, client: &http.Client{Transport: tr, Timeout: time.Minute}}
-}
-
-func (c *dashClient) close() { c.tr.CloseIdleConnections() }
-
-func (c *dashClient) request() *http.Request {
-	r, err := http.NewRequest(http.MethodGet, c.url, nil)
-	if err != nil {
-		panic(err) // the URL is the test's own
-	}
-	r.Header.Set("Cookie", c.cookie)
-	return r
-}
-
-// answer sends one request and returns the whole answer.
-func (c *dashClient) answer() (dashAnswer, error) {
-	resp, err := c.client.Do(c.request())
+// answer sends one request through c and returns the whole answer.
+func answer(c *loadtest.Client) (dashAnswer, error) {
+	resp, err := c.Do()
 	if err != nil {
 		return dashAnswer{}, err
 	}
@@ -241,40 +183,4 @@ func (c *dashClient) answer() (dashAnswer, error) {
 	}
 	return dashAnswer{status: resp.StatusCode, header: resp.Header, body: body,
 		chunked: slices.Contains(resp.TransferEncoding, "chunked"), length: resp.ContentLength}, nil
-}
-
-// run sends n requests from dashClients goroutines at once, each reusing
-// one request, and checks that each is answered 200 with bodyLen bytes
-// (that no redirect to sign-in, no error page, was counted).
-func (c *dashClient) run(n, bodyLen int) error {
-	var wg sync.WaitGroup
-	errs := make([]error, dashClients)
-	for g := range dashClients {
-		count := n / dashClients
-		if g < n%dashClients {
-			count++
-		}
-		if count == 0 {
-			continue
-		}
-		wg.Go(func() {
-			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("side", c.side)))
-			r := c.request()
-			for range count {
-				resp, err := c.client.Do(r)
-				if err != nil {
-					errs[g] = err
-					return
-				}
-				got, err := io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if err != nil || resp.StatusCode != http.StatusOK || got != int64(bodyLen) {
-					errs[g] = fmt.Errorf("GET %s: %d, %d bytes (want 200, %d bytes), %v", c.url, resp.StatusCode, got, bodyLen, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
