@@ -75,7 +75,10 @@ func wantHang(t testing.TB, u string) {
 		}
 		t.Fatalf("GET %s: %v, want a client timeout", u, err)
 	}
-	if d := time.Since(start); d > time.Second {
+	// The fault is the server's silence: the client's own 150 ms
+	// timeout ends it. A generous bound, for a loaded machine, still
+	// tells a hang from a server that answers late.
+	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the client timeout took %v", d)
 	}
 }
