@@ -20,9 +20,7 @@ import (
 func TestReplicasDrainKeepsSharedState(t *testing.T) {
 	t.Parallel()
 	rs := startReplicas(t, 2)
-	b := newBrowser(t)
-	b.signIn(rs.app(), rs.idp, adaID, acmeOrgID)
-	cookie := b.cookieHeader(rs.URL)
+	_, cookie := rs.signedIn(t)
 	rs.clock.Advance(6 * time.Minute)
 
 	// The IdP holds the refresh until the test lets it go.

@@ -158,6 +158,15 @@ func (rs *replicaSet) sessionOf(t *testing.T, h http.Header) map[string]any {
 	return m
 }
 
+// signedIn signs Ada in through the proxy with a new browser, and returns
+// it and the Cookie header of her session.
+func (rs *replicaSet) signedIn(t *testing.T) (*browser, string) {
+	t.Helper()
+	b := newBrowser(t)
+	b.signIn(rs.app(), rs.idp, adaID, acmeOrgID)
+	return b, b.cookieHeader(rs.URL)
+}
+
 // getWith GETs u with exactly this Cookie header, not the jar's.
 func getWith(t *testing.T, u, cookie string) page {
 	t.Helper()

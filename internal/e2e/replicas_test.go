@@ -35,9 +35,7 @@ func (rs *replicaSet) storm(t *testing.T, n int, cookie string) []page {
 func TestReplicasRefreshStorm(t *testing.T) {
 	t.Parallel()
 	rs := startReplicas(t, 3)
-	b := newBrowser(t)
-	b.signIn(rs.app(), rs.idp, adaID, acmeOrgID)
-	cookie := b.cookieHeader(rs.URL)
+	_, cookie := rs.signedIn(t)
 	old := rs.sessionOf(t, http.Header{"Set-Cookie": setCookies(cookie)})
 	rs.clock.Advance(6 * time.Minute)
 
@@ -108,9 +106,7 @@ func TestReplicasRefreshStorm(t *testing.T) {
 func TestReplicasRefusalShared(t *testing.T) {
 	t.Parallel()
 	rs := startReplicas(t, 3)
-	b := newBrowser(t)
-	b.signIn(rs.app(), rs.idp, adaID, acmeOrgID)
-	cookie := b.cookieHeader(rs.URL)
+	b, cookie := rs.signedIn(t)
 	if p := b.get(rs.idp.URL + "/oidc/logout"); p.status != http.StatusOK {
 		t.Fatalf("IdP logout: %d", p.status)
 	}
@@ -140,9 +136,7 @@ func TestReplicasRefusalShared(t *testing.T) {
 func TestReplicasSignOut(t *testing.T) {
 	t.Parallel()
 	rs := startReplicas(t, 3)
-	b := newBrowser(t)
-	b.signIn(rs.app(), rs.idp, adaID, acmeOrgID)
-	cookie := b.cookieHeader(rs.URL)
+	b, cookie := rs.signedIn(t)
 	for i, a := range rs.replicas {
 		if p := getWith(t, a.URL+"/dashboard", cookie); p.status != http.StatusOK {
 			t.Fatalf("replica %d before the sign-out: %d", i, p.status)
@@ -195,9 +189,7 @@ func (rs *replicaSet) signOutRefused(t *testing.T, b *browser, cookie string, re
 func TestReplicasValkeyDown(t *testing.T) {
 	t.Parallel()
 	rs := startReplicas(t, 3)
-	b := newBrowser(t)
-	b.signIn(rs.app(), rs.idp, adaID, acmeOrgID)
-	cookie := b.cookieHeader(rs.URL)
+	b, cookie := rs.signedIn(t)
 
 	rs.redis.Stop()
 	for i, a := range rs.replicas {

@@ -240,13 +240,7 @@ func TestServeMetricsSignInRefusals(t *testing.T) {
 // received.
 func TestServeMetricsRefreshOutcomes(t *testing.T) {
 	t.Parallel()
-	c := &clock{}
-	ln, appURL := listenApp(t)
-	idp := startIdP(t, c, appURL)
-	app := startServe(t, ln, idp, c, app1ID, app1Secret, nil)
-
-	b := newBrowser(t)
-	b.signIn(app, idp, adaID, acmeOrgID)
+	c, idp, app, b := signedInServe(t)
 	cookie := b.cookieHeader(app.URL)
 	c.Advance(6 * time.Minute)
 	var wg sync.WaitGroup

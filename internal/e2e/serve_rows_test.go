@@ -13,11 +13,7 @@ import (
 // X-Forwarded-Host (A6).
 func TestServeSessionReplacement(t *testing.T) {
 	t.Parallel()
-	ln, appURL := listenApp(t)
-	idp := startIdP(t, nil, appURL)
-	app := startServe(t, ln, idp, nil, app1ID, app1Secret, nil)
-	b := newBrowser(t)
-	b.signIn(app, idp, adaID, acmeOrgID)
+	_, idp, app, b := signedInServe(t)
 
 	// Another site linking to the login does not sign the user out (G1).
 	if login := b.get(app.URL+"/api/auth/login", "Sec-Fetch-Site", "cross-site"); sessionCleared(login) {

@@ -20,11 +20,7 @@ import (
 // TestServeLogoutCSRF: another site cannot sign the user out (G1).
 func TestServeLogoutCSRF(t *testing.T) {
 	t.Parallel()
-	ln, appURL := listenApp(t)
-	idp := startIdP(t, nil, appURL)
-	app := startServe(t, ln, idp, nil, app1ID, app1Secret, nil)
-	b := newBrowser(t)
-	b.signIn(app, idp, adaID, acmeOrgID)
+	_, _, app, b := signedInServe(t)
 
 	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}, {"Referer", "https://evil.example/page"}, {}} {
 		p := b.get(app.URL+"/api/auth/logout", h...)
@@ -81,11 +77,7 @@ func TestServeRouteDecision(t *testing.T) {
 // session, never an error (F2, F5, F6).
 func TestServeBadCookies(t *testing.T) {
 	t.Parallel()
-	ln, appURL := listenApp(t)
-	idp := startIdP(t, nil, appURL)
-	app := startServe(t, ln, idp, nil, app1ID, app1Secret, nil)
-	b := newBrowser(t)
-	b.signIn(app, idp, adaID, acmeOrgID)
+	_, _, app, b := signedInServe(t)
 	value := b.cookie(app.URL, "skctl_session").Value
 
 	send := func(cookie string) page {

@@ -23,12 +23,7 @@ func (b *browser) cookieHeader(appURL string) string {
 // request refreshes it once, rewrites the cookie and serves the page.
 func TestServeRefreshAfterExpiry(t *testing.T) {
 	t.Parallel()
-	c := &clock{}
-	ln, appURL := listenApp(t)
-	idp := startIdP(t, c, appURL)
-	app := startServe(t, ln, idp, c, app1ID, app1Secret, nil)
-	b := newBrowser(t)
-	b.signIn(app, idp, adaID, acmeOrgID)
+	c, idp, app, b := signedInServe(t)
 
 	if p := b.get(app.URL + "/dashboard"); p.status != 200 || idp.count("POST /oauth/token refresh_token") != 0 {
 		t.Fatalf("fresh session: %d, %d refreshes", p.status, idp.count("POST /oauth/token refresh_token"))
@@ -59,12 +54,7 @@ func TestServeRefreshAfterExpiry(t *testing.T) {
 // get back is a valid session (E5, K2).
 func TestServeConcurrentRefresh(t *testing.T) {
 	t.Parallel()
-	c := &clock{}
-	ln, appURL := listenApp(t)
-	idp := startIdP(t, c, appURL)
-	app := startServe(t, ln, idp, c, app1ID, app1Secret, nil)
-	b := newBrowser(t)
-	b.signIn(app, idp, adaID, acmeOrgID)
+	c, idp, app, b := signedInServe(t)
 	cookie := b.cookieHeader(app.URL)
 	c.Advance(6 * time.Minute)
 

@@ -19,12 +19,7 @@ import (
 // be refreshed into a new session once that token expires.
 func TestServeSignOutRevokes(t *testing.T) {
 	t.Parallel()
-	c := &clock{}
-	ln, appURL := listenApp(t)
-	idp := startIdP(t, c, appURL)
-	app := startServe(t, ln, idp, c, app1ID, app1Secret, nil)
-	b := newBrowser(t)
-	b.signIn(app, idp, adaID, acmeOrgID)
+	c, idp, app, b := signedInServe(t)
 	copied := b.cookieHeader(app.URL)
 
 	if out := b.get(app.URL+"/api/auth/logout", "Sec-Fetch-Site", "same-origin"); out.status != http.StatusFound || !sessionCleared(out) {

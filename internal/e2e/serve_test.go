@@ -144,11 +144,7 @@ func TestServeLandsOnDashboard(t *testing.T) {
 // says "Signed in" (G1, G2).
 func TestServeSignOutPages(t *testing.T) {
 	t.Parallel()
-	ln, appURL := listenApp(t)
-	idp := startIdP(t, nil, appURL)
-	app := startServe(t, ln, idp, nil, app1ID, app1Secret, nil)
-	b := newBrowser(t)
-	b.signIn(app, idp, adaID, acmeOrgID)
+	_, _, app, b := signedInServe(t)
 
 	const signedInHeader, signedOutHeader = `<nav><a href="/dashboard">Dashboard</a><a href="/api/auth/logout">Sign out</a></nav>`, `<nav><a href="/api/auth/login">Sign in</a></nav>`
 	// A typed or bookmarked URL (Sec-Fetch-Site: none) is not the app's

@@ -146,6 +146,20 @@ func (p *testIdP) fault(path string, h http.HandlerFunc) {
 	}
 }
 
+// signedInServe starts the mock on a test clock and `skctl serve`
+// against it, and signs Ada in through a browser: the start of every test
+// of a signed-in session on one process.
+func signedInServe(t *testing.T) (*clock, *testIdP, *appUnderTest, *browser) {
+	t.Helper()
+	c := &clock{}
+	ln, appURL := listenApp(t)
+	idp := startIdP(t, c, appURL)
+	app := startServe(t, ln, idp, c, app1ID, app1Secret, nil)
+	b := newBrowser(t)
+	b.signIn(app, idp, adaID, acmeOrgID)
+	return c, idp, app, b
+}
+
 // appUnderTest is `skctl serve` running against a testIdP.
 type appUnderTest struct {
 	URL string
